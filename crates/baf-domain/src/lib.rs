@@ -1,0 +1,12 @@
+//! The rules of a BAF account, free of HTTP and SQL: who an applicant is and which status changes
+//! are allowed, the settings in force, how a partial update and a list query are read.
+//! Every decision here is a plain function with table-driven tests.
+
+pub mod applicant;
+pub mod ids;
+pub mod listing;
+pub mod settings;
+
+pub use applicant::{Applicant, ApplicantStatus, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal, ResponseStatus, VerificationMethod};
+pub use ids::{AccountId, ApplicantId, AttemptId};
+pub use settings::{AccountSettings, ImageReview, SettingsError, ValidationRequestSettings};

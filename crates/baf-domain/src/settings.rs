@@ -1,0 +1,175 @@
+//! Account settings and the per-applicant snapshot BAF calls `validationRequestSettings`.
+
+use serde::{Deserialize, Serialize};
+
+/// Attempts an account may allow per applicant, as the vendor's dashboard offers.
+pub const ATTEMPTS_RANGE: std::ops::RangeInclusive<u8> = 1..=5;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("maxAttempts must be between 1 and 5, got {0}")]
+    MaxAttempts(u8),
+    #[error("{field} must be a percentage between 0 and 100, got {value}")]
+    Percentage { field: &'static str, value: u8 },
+}
+
+/// Everything an account decides; the server reads it at each request that needs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AccountSettings {
+    /// Registration attempts per applicant (1..5).
+    pub max_attempts: u8,
+    /// Confidence (percent) an authorization selfie must reach against the applicant's profile.
+    pub face_match_threshold: u8,
+    pub image_review: ImageReview,
+    /// Copied into each new applicant as its `validationRequestSettings`.
+    pub validation: ValidationRequestSettings,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            face_match_threshold: 90,
+            image_review: ImageReview::default(),
+            validation: ValidationRequestSettings::default(),
+        }
+    }
+}
+
+impl AccountSettings {
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        if !ATTEMPTS_RANGE.contains(&self.max_attempts) {
+            return Err(SettingsError::MaxAttempts(self.max_attempts));
+        }
+        let v = &self.validation;
+        for (field, value) in [
+            ("faceMatchThreshold", self.face_match_threshold),
+            ("faceValidationPercent", v.face_validation_percent),
+            ("documentValidationPercent", v.document_validation_percent),
+            ("qualityScore", v.quality_score),
+            ("livenessReflectionScore", v.liveness_reflection_score),
+            ("antiSpoofingPercent", v.anti_spoofing_percent),
+        ] {
+            if value > 100 {
+                return Err(SettingsError::Percentage { field, value });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether operators may fetch an attempt's images, and for how long after the attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ImageReview {
+    pub allowed: bool,
+    pub hours: u32,
+}
+
+impl Default for ImageReview {
+    fn default() -> Self {
+        Self { allowed: true, hours: 24 * 30 }
+    }
+}
+
+/// The thresholds and switches in force for one applicant, frozen when it is created, with the
+/// vendor's field names. Document-reading switches are kept for compatibility; no check reads
+/// documents yet, so they only change what `documentValidationTests` report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ValidationRequestSettings {
+    /// Face match confidence (percent) for registration: selfie against document, and the
+    /// duplicate search among the account's profiles.
+    pub face_validation_percent: u8,
+    pub document_validation_percent: u8,
+    /// Minimum face quality, percent of the model's ceiling.
+    pub quality_score: u8,
+    pub liveness_reflection_score: u8,
+    /// Minimum passive liveness (live probability, percent).
+    pub anti_spoofing_percent: u8,
+    pub verify_face: bool,
+    #[serde(rename = "isOCREnabled")]
+    pub is_ocr_enabled: bool,
+    pub is_address_check_enabled: bool,
+    pub is_face_required_on_document: bool,
+    pub is_cross_match_required: bool,
+    #[serde(rename = "isDMVEnabled")]
+    pub is_dmv_enabled: bool,
+    #[serde(rename = "isDMVPartialEnabled")]
+    pub is_dmv_partial_enabled: bool,
+    pub is_identi_fraud_enabled: bool,
+    pub is_identi_fraud_full_case_enabled: bool,
+    pub is_dmv_or_identi_fraud_enabled: bool,
+    pub is_dmv_and_identi_fraud_enabled: bool,
+    pub is_dmv_or_identi_fraud_partial_enabled: bool,
+    pub is_dmv_and_identi_fraud_partial_enabled: bool,
+    pub is_gender_check_enabled: bool,
+    pub is_age_check_enabled: bool,
+    pub age_years_difference: u8,
+    pub show_consent_form: bool,
+}
+
+impl Default for ValidationRequestSettings {
+    fn default() -> Self {
+        Self {
+            face_validation_percent: 70,
+            document_validation_percent: 70,
+            quality_score: 75,
+            liveness_reflection_score: 30,
+            anti_spoofing_percent: 50,
+            verify_face: true,
+            is_ocr_enabled: false,
+            is_address_check_enabled: false,
+            is_face_required_on_document: true,
+            is_cross_match_required: false,
+            is_dmv_enabled: false,
+            is_dmv_partial_enabled: false,
+            is_identi_fraud_enabled: false,
+            is_identi_fraud_full_case_enabled: false,
+            is_dmv_or_identi_fraud_enabled: false,
+            is_dmv_and_identi_fraud_enabled: false,
+            is_dmv_or_identi_fraud_partial_enabled: false,
+            is_dmv_and_identi_fraud_partial_enabled: false,
+            is_gender_check_enabled: false,
+            is_age_check_enabled: false,
+            age_years_difference: 10,
+            show_consent_form: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        assert_eq!(AccountSettings::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn attempts_outside_one_to_five_are_refused() {
+        for (attempts, ok) in [(0, false), (1, true), (5, true), (6, false)] {
+            let settings = AccountSettings { max_attempts: attempts, ..Default::default() };
+            assert_eq!(settings.validate().is_ok(), ok, "{attempts}");
+        }
+    }
+
+    #[test]
+    fn a_percentage_above_100_is_refused() {
+        let mut settings = AccountSettings::default();
+        settings.validation.anti_spoofing_percent = 101;
+        assert_eq!(
+            settings.validate(),
+            Err(SettingsError::Percentage { field: "antiSpoofingPercent", value: 101 })
+        );
+    }
+
+    #[test]
+    fn stored_settings_missing_new_fields_take_defaults() {
+        let settings: AccountSettings = serde_json::from_str(r#"{"maxAttempts": 2}"#).unwrap();
+        assert_eq!(settings.max_attempts, 2);
+        assert_eq!(settings.face_match_threshold, 90);
+    }
+}
