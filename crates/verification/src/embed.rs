@@ -1,0 +1,157 @@
+//! dlib ResNet embedding: a 150×150 RGB chip aligned on the 5 landmarks (raw 0..255; the graph
+//! subtracts dlib's mean), giving a 128-d descriptor that is L2-normalised here.
+
+use image::RgbImage;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::align::{Affine, Rect, View, area_downscale, scaled_size, similarity_transform, warp_view};
+use crate::error::{Error, ModelContext};
+use crate::models::{self, EMBEDDING};
+use crate::{Embedding, Point};
+
+const SIZE: u32 = 150;
+/// YuNet landmarks mapped into dlib's 150-px chip, averaged over 87 faces and made symmetric (MODELS.md).
+const TEMPLATE: [Point; 5] = [
+    Point { x: 46.59, y: 44.57 },
+    Point { x: 101.95, y: 44.57 },
+    Point { x: 74.27, y: 78.59 },
+    Point { x: 49.33, y: 101.09 },
+    Point { x: 99.21, y: 101.09 },
+];
+/// Below this warp scale the image is area-shrunk first, so the bilinear warp never aliases.
+const PRESHRINK_BELOW: f64 = 0.5;
+
+/// How the chip was cut, for diagnostics and the golden tests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChipAlignment {
+    /// Scale of the first 5-point fit.
+    pub scale: f64,
+    /// Area pre-shrink factor 2·scale and the size the whole image would shrink to, when scale < 0.5.
+    pub preshrink: Option<(f64, (u32, u32))>,
+    /// The final source → chip map (in shrunk pixels when pre-shrunk).
+    pub matrix: Affine,
+}
+
+/// The 150×150 RGB chip. When the fit's scale s is below 0.5 the image is area-shrunk by 2s and the fit
+/// redone; only the part of the shrunk image the warp reads is computed.
+pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignment) {
+    let m = similarity_transform(landmarks, &TEMPLATE);
+    let scale = m.scale();
+    if scale >= PRESHRINK_BELOW {
+        let chip = warp_view(&View::whole(image), &m, SIZE, SIZE);
+        return (chip, ChipAlignment { scale, preshrink: None, matrix: m });
+    }
+    let f = 2.0 * scale;
+    let (sw, sh) = scaled_size(image.width(), image.height(), f);
+    let m = similarity_transform(&landmarks.map(|p| Point { x: p.x * f, y: p.y * f }), &TEMPLATE);
+    let region = read_region(&m, sw, sh);
+    let shrunk = area_downscale(image, f, region);
+    let view = View {
+        pixels: shrunk.as_raw(),
+        width: region.width as usize,
+        origin: (i64::from(region.x), i64::from(region.y)),
+        full: (i64::from(sw), i64::from(sh)),
+    };
+    let chip = warp_view(&view, &m, SIZE, SIZE);
+    (chip, ChipAlignment { scale, preshrink: Some((f, (sw, sh))), matrix: m })
+}
+
+/// Pixels of a `width` × `height` source that a warp by `m` to the chip can read: the bounding box of the
+/// chip corners mapped back, widened by the second bilinear tap and a pixel of rounding slack. The chip
+/// is a parallelogram in the source, so its corners bound it.
+fn read_region(m: &Affine, width: u32, height: u32) -> Rect {
+    let inv = m.invert();
+    let last = f64::from(SIZE - 1);
+    let corners = [(0.0, 0.0), (last, 0.0), (0.0, last), (last, last)].map(|(x, y)| inv.apply(Point { x, y }));
+    let span = |lo: f64, hi: f64, n: u32| {
+        let first = (lo.floor() - 1.0).clamp(0.0, f64::from(n - 1)) as u32;
+        let end = (hi.floor() + 3.0).clamp(f64::from(first + 1), f64::from(n)) as u32;
+        (first, end - first)
+    };
+    let xs = corners.iter().map(|p| p.x);
+    let ys = corners.iter().map(|p| p.y);
+    let (x, width) = span(xs.clone().fold(f64::INFINITY, f64::min), xs.fold(f64::NEG_INFINITY, f64::max), width);
+    let (y, height) = span(ys.clone().fold(f64::INFINITY, f64::min), ys.fold(f64::NEG_INFINITY, f64::max), height);
+    Rect { x, y, width, height }
+}
+
+pub(crate) fn tensor(chip: &RgbImage) -> Vec<f32> {
+    let plane = (SIZE * SIZE) as usize;
+    let mut x = vec![0.0f32; 3 * plane];
+    for (i, px) in chip.pixels().enumerate() {
+        for (c, &v) in px.0.iter().enumerate() {
+            x[c * plane + i] = f32::from(v);
+        }
+    }
+    x
+}
+
+pub(crate) struct Embedder {
+    session: Session,
+}
+
+impl Embedder {
+    pub fn new(session: Session) -> Self {
+        Self { session }
+    }
+
+    pub fn embed(&mut self, image: &RgbImage, landmarks: &[Point; 5]) -> Result<Embedding, Error> {
+        let input = tensor(&align(image, landmarks).0);
+        let shape = [1, 3, SIZE as usize, SIZE as usize];
+        let outputs = self
+            .session
+            .run(ort::inputs!["chip" => TensorRef::from_array_view((shape, &input[..])).model(EMBEDDING.name)?])
+            .model(EMBEDDING.name)?;
+        let raw = models::output(&outputs, "descriptor", EMBEDDING.name)?;
+        Embedding::from_raw(raw).ok_or_else(|| Error::Model {
+            model: EMBEDDING.name,
+            source: ort::Error::new("descriptor is not a finite, non-zero 128-d vector"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::align::warp_affine;
+
+    fn photo(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8]))
+    }
+
+    /// Landmarks of a face `k` times the template size, placed at (ox, oy).
+    fn scaled_template(k: f64, ox: f64, oy: f64) -> [Point; 5] {
+        TEMPLATE.map(|p| Point { x: p.x * k + ox, y: p.y * k + oy })
+    }
+
+    #[test]
+    fn a_large_face_is_preshrunk_and_the_region_equals_the_full_shrink() {
+        let image = photo(1500, 1100);
+        let landmarks = scaled_template(4.0, 500.0, 300.0);
+        let (chip, info) = align(&image, &landmarks);
+        let (f, (sw, sh)) = info.preshrink.unwrap();
+        assert!((f - 0.5).abs() < 1e-9);
+        assert_eq!((sw, sh), (750, 550));
+        let whole = area_downscale(&image, f, Rect { x: 0, y: 0, width: sw, height: sh });
+        assert_eq!(chip, warp_affine(&whole, &info.matrix, SIZE, SIZE));
+    }
+
+    #[test]
+    fn a_face_near_the_edge_still_blends_to_black_outside_the_image() {
+        let image = photo(900, 700);
+        let landmarks = scaled_template(4.0, -250.0, -200.0);
+        let (chip, info) = align(&image, &landmarks);
+        let (f, (sw, sh)) = info.preshrink.unwrap();
+        let whole = area_downscale(&image, f, Rect { x: 0, y: 0, width: sw, height: sh });
+        assert_eq!(chip, warp_affine(&whole, &info.matrix, SIZE, SIZE));
+        assert_eq!(chip.get_pixel(0, 0).0, [0, 0, 0]);
+    }
+
+    #[test]
+    fn a_small_face_is_warped_directly() {
+        let (_, info) = align(&photo(300, 300), &scaled_template(1.0, 20.0, 20.0));
+        assert!(info.preshrink.is_none());
+        assert!((info.scale - 1.0).abs() < 1e-9);
+    }
+}

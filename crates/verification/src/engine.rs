@@ -1,0 +1,148 @@
+//! The engine: worker threads that each own a `Pipeline`, fed by a bounded queue.
+//!
+//! Protocol: `analyze` puts a job on the queue with `try_send`, so a full queue answers `Busy` at once
+//! instead of queueing without bound; the API turns that into 503 + `Retry-After`. Each worker takes a
+//! job, runs the whole pipeline on its own sessions (ONNX Runtime's `run` takes `&mut self`, so a
+//! session is never shared), and answers on the job's oneshot channel. Workers stop when the last
+//! `Engine` clone is dropped.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::detect::DetectorParams;
+use crate::intake::ImageLimits;
+use crate::pipeline::{FaceAnalysis, Pipeline};
+use crate::{Error, models};
+
+/// Where the ONNX Runtime library is looked for when neither the config nor `ORT_DYLIB_PATH` names one.
+pub const DEFAULT_ORT_DYLIB: &str = "vendor/onnxruntime/libonnxruntime.so.1.31.1";
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Folder holding the five model files of `models/manifest.toml`.
+    pub models_dir: PathBuf,
+    /// libonnxruntime.so; `None` means `ORT_DYLIB_PATH`, else `DEFAULT_ORT_DYLIB`.
+    pub ort_dylib_path: Option<PathBuf>,
+    /// Worker threads, each with its own sessions (about 60 MB each).
+    pub workers: usize,
+    /// Threads inside each ONNX operator; keep workers × intra_threads ≤ cores.
+    pub intra_threads: usize,
+    /// Jobs waiting beyond those being processed; more is `Busy`.
+    pub queue_len: usize,
+    /// Suggested wait returned with `Busy`.
+    pub retry_after: Duration,
+    pub limits: ImageLimits,
+    pub detector: DetectorParams,
+}
+
+impl Default for EngineConfig {
+    /// One single-threaded worker per core: on a busy server, parallel requests use the cores better than
+    /// parallel operators inside one request.
+    fn default() -> Self {
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            models_dir: PathBuf::from("models"),
+            ort_dylib_path: None,
+            workers,
+            intra_threads: 1,
+            queue_len: 4 * workers,
+            retry_after: Duration::from_secs(1),
+            limits: ImageLimits::default(),
+            detector: DetectorParams::default(),
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The library path this config resolves to.
+    pub fn dylib_path(&self) -> PathBuf {
+        self.ort_dylib_path
+            .clone()
+            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_ORT_DYLIB))
+    }
+}
+
+struct Job {
+    image: Bytes,
+    span: tracing::Span,
+    reply: oneshot::Sender<Result<FaceAnalysis, Error>>,
+}
+
+/// Handle to the worker pool; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    jobs: mpsc::Sender<Job>,
+    retry_after: Duration,
+}
+
+impl Engine {
+    /// Checks every model file, then starts the workers and waits until each has loaded its sessions,
+    /// so a broken model or runtime fails here rather than on the first request.
+    pub fn start(config: &EngineConfig) -> Result<Self, Error> {
+        models::verify_all(&config.models_dir)?;
+        let (jobs, queue) = mpsc::channel::<Job>(config.queue_len.max(1));
+        let queue = Arc::new(Mutex::new(queue));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        for n in 0..config.workers.max(1) {
+            let (config, queue, ready) = (config.clone(), queue.clone(), ready_tx.clone());
+            std::thread::Builder::new()
+                .name(format!("face-worker-{n}"))
+                .spawn(move || match Pipeline::open(&config) {
+                    Ok(pipeline) => {
+                        let _ = ready.send(Ok(()));
+                        work(pipeline, &queue);
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                    }
+                })
+                .expect("spawning a worker thread");
+        }
+        drop(ready_tx);
+        for result in ready_rx {
+            result?;
+        }
+        Ok(Self { jobs, retry_after: config.retry_after })
+    }
+
+    /// Analyses an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF) on a worker. `Busy` when the queue is
+    /// full; input errors (`NotAnImage`, `ImageTooLarge`, …) as `decode_image` gives them.
+    pub async fn analyze(&self, image: Bytes) -> Result<FaceAnalysis, Error> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job { image, span: tracing::Span::current(), reply };
+        self.jobs.try_send(job).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => Error::Busy { retry_after: self.retry_after },
+            mpsc::error::TrySendError::Closed(_) => Error::Stopped,
+        })?;
+        // A dropped reply means the worker panicked on this job.
+        answer.await.map_err(|_| Error::Stopped)?
+    }
+}
+
+fn work(mut pipeline: Pipeline, queue: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        // The lock is held only while waiting, so idle workers queue up behind it in turn.
+        let job = match queue.lock() {
+            Ok(mut queue) => queue.blocking_recv(),
+            Err(_) => None,
+        };
+        let Some(job) = job else { return };
+        if job.reply.is_closed() {
+            continue; // the caller went away (request timeout): skip the work
+        }
+        let _entered = job.span.enter();
+        // A panic in one job must not take the worker down with it.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline.analyze_bytes(&job.image)));
+        match result {
+            Ok(result) => {
+                let _ = job.reply.send(result);
+            }
+            Err(_) => tracing::error!("face worker panicked on a job"),
+        }
+    }
+}
