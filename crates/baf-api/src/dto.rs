@@ -1,0 +1,41 @@
+//! Wire shapes shared by several resources.
+
+use chrono::{DateTime, Utc};
+use serde::Serializer;
+
+/// Writes timestamps the vendor's way: naive UTC with microseconds and no zone suffix
+/// (`2023-11-17T04:40:31.509932`); existing clients parse exactly that layout.
+pub fn baf_time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&time.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f"))
+}
+
+pub fn baf_time_opt<S: Serializer>(time: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => baf_time(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`) in a body.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_have_microseconds_and_no_zone() {
+        #[derive(serde::Serialize)]
+        struct T(#[serde(serialize_with = "baf_time")] DateTime<Utc>);
+        let time = DateTime::parse_from_rfc3339("2023-11-17T04:40:31.509932123Z").unwrap().to_utc();
+        assert_eq!(serde_json::to_string(&T(time)).unwrap(), "\"2023-11-17T04:40:31.509932\"");
+        let whole = DateTime::parse_from_rfc3339("2023-11-17T04:40:31Z").unwrap().to_utc();
+        assert_eq!(serde_json::to_string(&T(whole)).unwrap(), "\"2023-11-17T04:40:31.000000\"");
+    }
+}

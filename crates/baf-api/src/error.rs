@@ -1,0 +1,219 @@
+//! The one place that knows HTTP statuses and BAF codes. Every failure leaves the server as the
+//! vendor's envelope: `{code, message, additionalData, propertyErrors, multipleErrors, traceId}`.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use baf_domain::Refusal;
+use baf_domain::listing::ListError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::context;
+
+/// The vendor's error codes, plus the generic ones an ASP.NET service answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BafCode {
+    ApplicantNotFound,
+    NotCompleted,
+    UnknownSortField,
+    SmsFailed,
+    PhoneRequiredForSms,
+    Internal,
+    AmbiguousReference,
+    AlreadyOpen,
+    /// Malformed JSON, wrong types, out-of-range parameters.
+    Validation,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    Unauthorized,
+    Forbidden,
+    RouteNotFound,
+    MethodNotAllowed,
+}
+
+impl BafCode {
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::ApplicantNotFound | Self::NotCompleted | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::UnknownSortField
+            | Self::SmsFailed
+            | Self::PhoneRequiredForSms
+            | Self::AmbiguousReference
+            | Self::AlreadyOpen
+            | Self::Validation => StatusCode::BAD_REQUEST,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::ApplicantNotFound => "120024",
+            Self::NotCompleted => "120025",
+            Self::UnknownSortField => "120026",
+            Self::SmsFailed => "120027",
+            Self::PhoneRequiredForSms => "120028",
+            Self::Internal => "120029",
+            Self::AmbiguousReference => "120049",
+            Self::AlreadyOpen => "150002",
+            Self::Validation => "ValidationError",
+            Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::Unauthorized => "Unauthorized",
+            Self::Forbidden => "Forbidden",
+            Self::RouteNotFound => "NotFound",
+            Self::MethodNotAllowed => "MethodNotAllowed",
+        }
+    }
+}
+
+/// Field name → messages, as ASP.NET model validation reports them.
+pub type PropertyErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug)]
+pub struct ApiError {
+    code: BafCode,
+    message: String,
+    property_errors: Option<PropertyErrors>,
+    /// Logged with the trace id, never shown to the client.
+    internal: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(code: BafCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), property_errors: None, internal: None }
+    }
+
+    pub fn validation(errors: PropertyErrors) -> Self {
+        Self {
+            property_errors: Some(errors),
+            ..Self::new(BafCode::Validation, "One or more validation errors occurred.")
+        }
+    }
+
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(PropertyErrors::from([(field.into(), vec![message.into()])]))
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self { internal: Some(error.into()), ..Self::new(BafCode::Internal, "Internal server error") }
+    }
+
+    pub fn with_message(self, message: impl Into<String>) -> Self {
+        Self { message: message.into(), ..self }
+    }
+
+    pub fn code(&self) -> BafCode {
+        self.code
+    }
+}
+
+/// The vendor's error body.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorEnvelope {
+    #[schema(example = "120024")]
+    pub code: String,
+    pub message: String,
+    pub additional_data: Option<serde_json::Value>,
+    pub property_errors: Option<PropertyErrors>,
+    pub multiple_errors: Option<Vec<String>>,
+    #[schema(example = "00-159e67b2e43e4f8c91d7169084742615-76f13490e1d2d9e0-00")]
+    pub trace_id: String,
+}
+
+/// Marks a response whose cause must be logged; the request middleware logs it in the request's span.
+#[derive(Clone, Debug)]
+pub struct InternalErrorReport(pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let envelope = ErrorEnvelope {
+            code: self.code.code().to_owned(),
+            message: self.message,
+            additional_data: None,
+            property_errors: self.property_errors,
+            multiple_errors: None,
+            trace_id: context::trace_id(),
+        };
+        let mut response = (self.code.status(), axum::Json(envelope)).into_response();
+        if let Some(internal) = self.internal {
+            response.extensions_mut().insert(InternalErrorReport(format!("{internal:#}")));
+        }
+        if self.code == BafCode::Unauthorized {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<baf_store::Error> for ApiError {
+    fn from(error: baf_store::Error) -> Self {
+        use baf_store::Error as E;
+        match error {
+            E::ApplicantNotFound(id) => Self::new(BafCode::ApplicantNotFound, format!("Applicant with id {id} not found")),
+            E::ReferenceNotFound(reference) => {
+                Self::new(BafCode::ApplicantNotFound, format!("Applicant with referenceId {reference} not found"))
+            }
+            E::AmbiguousReference { count } => {
+                Self::new(BafCode::AmbiguousReference, format!("Too many request by reference id: {count}"))
+            }
+            E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => Self::internal(error),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        let code = match refusal {
+            Refusal::AlreadyOpen => BafCode::AlreadyOpen,
+            Refusal::NotCompleted => BafCode::NotCompleted,
+            Refusal::PhoneRequiredForSms => BafCode::PhoneRequiredForSms,
+            Refusal::NoPhoneForSms => BafCode::SmsFailed,
+        };
+        Self::new(code, refusal.to_string())
+    }
+}
+
+impl From<ListError> for ApiError {
+    fn from(error: ListError) -> Self {
+        match error {
+            ListError::Invalid(errors) => {
+                let mut property_errors = PropertyErrors::new();
+                for (field, message) in errors {
+                    property_errors.entry(field.to_owned()).or_default().push(message);
+                }
+                Self::validation(property_errors)
+            }
+            ListError::UnknownSortField(field) => {
+                Self::new(BafCode::UnknownSortField, format!("No sorting by selected property: {field}"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_vendors() {
+        for (code, status, wire) in [
+            (BafCode::ApplicantNotFound, 404, "120024"),
+            (BafCode::NotCompleted, 404, "120025"),
+            (BafCode::UnknownSortField, 400, "120026"),
+            (BafCode::SmsFailed, 400, "120027"),
+            (BafCode::PhoneRequiredForSms, 400, "120028"),
+            (BafCode::AmbiguousReference, 400, "120049"),
+            (BafCode::AlreadyOpen, 400, "150002"),
+        ] {
+            assert_eq!((code.status().as_u16(), code.code()), (status, wire));
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Extractors whose rejections are BAF envelopes: JSON bodies, query pairs, path ids and the
+//! API key.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use baf_domain::{AccountId, ApplicantId};
+use baf_store::Store;
+use baf_store::accounts::KeyKind;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{ApiError, BafCode};
+
+/// A JSON body. Accepts the content types of the vendor's clients (`application/json`,
+/// `application/json-patch+json`, `text/json`, any `application/*+json`); an empty body reads as `{}`.
+pub struct Json<T>(pub T);
+
+fn is_json_content_type(value: &str) -> bool {
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || essence == "text/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = request.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_owned());
+        let body = Bytes::from_request(request, state).await.map_err(|rejection| match rejection {
+            BytesRejection::FailedToBufferBody(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(BafCode::PayloadTooLarge, "The request body is too large.")
+            }
+            other => ApiError::invalid_field("body", other.body_text()),
+        })?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return parse(b"{}").map(Json);
+        }
+        if let Some(content_type) = content_type
+            && !is_json_content_type(&content_type)
+        {
+            return Err(ApiError::new(
+                BafCode::UnsupportedMediaType,
+                format!("Content-Type '{content_type}' is not supported; send application/json."),
+            ));
+        }
+        parse(&body).map(Json)
+    }
+}
+
+/// Deserializes JSON, reporting the failing field's path (`metadata.tenant`) as ASP.NET does.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::invalid_field(field, error.inner().to_string())
+    })
+}
+
+/// The raw query pairs, for the list parameters whose names match case-insensitively.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let pairs = url_pairs(query);
+        Ok(Self(pairs))
+    }
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
+        &format!("/?{query}").parse().unwrap_or_else(|_| "/".parse().expect("root uri")),
+    )
+    .map(|q| q.0)
+    .unwrap_or_default()
+}
+
+/// Reads a path parameter as a uuid, naming the parameter when it is not one.
+pub fn parse_uuid(name: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::invalid_field(name, format!("The value '{raw}' is not a valid {name}.")))
+}
+
+/// `{applicantId}` in the path.
+pub struct ApplicantPath(pub ApplicantId);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApplicantPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(params) = axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::invalid_field("applicantId", e.body_text()))?;
+        let raw = params.get("applicantId").map(String::as_str).unwrap_or("");
+        Ok(Self(ApplicantId(parse_uuid("applicantId", raw)?)))
+    }
+}
+
+/// The account behind the request's key (secret or public), from `Authorization: Bearer <key>`.
+#[derive(Clone, Copy, Debug)]
+pub struct Account {
+    pub id: AccountId,
+    pub kind: KeyKind,
+}
+
+/// The account behind a secret key; `private/` routes take this one.
+#[derive(Clone, Copy, Debug)]
+pub struct SecretAccount(pub AccountId);
+
+impl FromRequestParts<AppState> for Account {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = || ApiError::new(BafCode::Unauthorized, "A valid API key is required: Authorization: Bearer <key>.");
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().strip_prefix("Bearer ").or_else(|| v.trim().strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|key| !key.is_empty())
+            .ok_or_else(unauthorized)?;
+        let hash = hash_key(key);
+        if let Some(found) = state.keys.get(&hash) {
+            return Ok(found);
+        }
+        let store = Store::from_ref(state);
+        let mut conn = store.connection().await?;
+        let (id, kind) = baf_store::accounts::find_key(&mut conn, &hash).await?.ok_or_else(unauthorized)?;
+        let account = Account { id, kind };
+        state.keys.insert(hash, account);
+        Ok(account)
+    }
+}
+
+impl FromRequestParts<AppState> for SecretAccount {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let account = Account::from_request_parts(parts, state).await?;
+        match account.kind {
+            KeyKind::Secret => Ok(Self(account.id)),
+            KeyKind::Public => Err(ApiError::new(BafCode::Forbidden, "This route needs the account's secret key.")),
+        }
+    }
+}
+
+pub fn hash_key(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Known keys, so an authenticated request costs no extra query. Entries expire so a key removed
+/// from the database stops working within a minute; unknown keys are never cached.
+#[derive(Clone, Default)]
+pub struct KeyCache {
+    entries: Arc<RwLock<HashMap<[u8; 32], (Account, Instant)>>>,
+}
+
+const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+
+impl KeyCache {
+    fn get(&self, hash: &[u8; 32]) -> Option<Account> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(hash).filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL).map(|(account, _)| *account)
+    }
+
+    fn insert(&self, hash: [u8; 32], account: Account) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.retain(|_, (_, at)| at.elapsed() < KEY_CACHE_TTL);
+        entries.insert(hash, (account, Instant::now()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_of_the_vendors_clients_are_accepted() {
+        for (content_type, ok) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("application/json-patch+json", true),
+            ("text/json", true),
+            ("application/problem+json", true),
+            ("text/plain", false),
+            ("multipart/form-data", false),
+        ] {
+            assert_eq!(is_json_content_type(content_type), ok, "{content_type}");
+        }
+    }
+
+    #[test]
+    fn query_pairs_are_decoded() {
+        assert_eq!(url_pairs("Page=2&TextFilter=a%20b"), vec![("Page".into(), "2".into()), ("TextFilter".into(), "a b".into())]);
+    }
+}

@@ -1,0 +1,416 @@
+//! `private/Applicants` and `public/Applicants`: the applicant resource of the BAF API (spec §3).
+
+use axum::Json as JsonResponse;
+use axum::extract::{Path, State};
+use baf_domain::applicant::{self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch};
+use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod, listing};
+use baf_store::Store;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::dto::{baf_time, present};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
+use crate::{AppState, Links, text};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get, update, delete))
+        .routes(routes!(by_reference))
+        .routes(routes!(completed))
+        .routes(routes!(complete))
+        .routes(routes!(open))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateApplicant {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    reference_id: Option<String>,
+    /// Free string map of the client's own keys.
+    metadata: Option<Metadata>,
+    callback_url: Option<String>,
+    send_sms: Option<bool>,
+    /// Initial status: 0 Pending (default), 1 Success, 2 Failed, 3 Canceled, 5 FailedAttempt.
+    status: Option<i16>,
+    /// 0 SMS, 1 manual (default).
+    verification_method: Option<i16>,
+}
+
+impl CreateApplicant {
+    fn into_domain(self) -> Result<NewApplicant, ApiError> {
+        for (field, value) in [
+            ("firstName", &self.first_name),
+            ("lastName", &self.last_name),
+            ("phone", &self.phone),
+            ("email", &self.email),
+            ("referenceId", &self.reference_id),
+            ("callbackUrl", &self.callback_url),
+        ] {
+            text::check(field, value.as_deref())?;
+        }
+        let metadata = self.metadata.unwrap_or_default();
+        text::check_metadata(&metadata)?;
+        let status = match self.status {
+            None => ApplicantStatus::Pending,
+            Some(code) => ApplicantStatus::from_code(code)
+                .ok_or_else(|| ApiError::invalid_field("status", format!("Unknown status {code}; use 0, 1, 2, 3 or 5.")))?,
+        };
+        let verification_method = match self.verification_method {
+            None => VerificationMethod::default(),
+            Some(code) => VerificationMethod::from_code(code)
+                .ok_or_else(|| ApiError::invalid_field("verificationMethod", format!("Unknown verification method {code}; use 0 or 1.")))?,
+        };
+        Ok(NewApplicant {
+            first_name: self.first_name,
+            last_name: self.last_name,
+            phone: self.phone,
+            email: self.email,
+            reference_id: self.reference_id,
+            metadata,
+            callback_url: self.callback_url,
+            send_sms: self.send_sms.unwrap_or(false),
+            verification_method,
+            status,
+        }
+        .normalized()?)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApplicant {
+    applicant_id: Uuid,
+    #[schema(example = "http://localhost:8080/embedded?requestId=3fa85f64-5717-4562-b3fc-2c963f66afa6")]
+    validation_link: String,
+    #[schema(example = "http://localhost:8080/UA6IB5gk2Q")]
+    short_validation_link: String,
+}
+
+/// Create an applicant. Every field is optional.
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants", tag = "Applicants",
+    request_body = CreateApplicant,
+    responses(
+        (status = 200, body = CreatedApplicant),
+        (status = 400, description = "120027: sendSms without a usable phone; ValidationError: malformed body", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+    ))]
+async fn create(
+    SecretAccount(account): SecretAccount,
+    State(state): State<AppState>,
+    Json(body): Json<CreateApplicant>,
+) -> Result<JsonResponse<CreatedApplicant>, ApiError> {
+    let new = body.into_domain()?;
+    let id = ApplicantId::new_random();
+    let mut conn = state.store.connection().await?;
+    let applicant = baf_store::applicants::insert(&mut conn, account, id, &Links::new_short_code(), &new).await?;
+    let links = state.links(&applicant);
+    if applicant.send_sms {
+        state.notifier.send_link(&applicant, &links.validation);
+    }
+    Ok(JsonResponse(CreatedApplicant {
+        applicant_id: applicant.id.0,
+        validation_link: links.validation,
+        short_validation_link: links.short,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicantPage {
+    page: i64,
+    page_size: i64,
+    total: i64,
+    total_pages: i64,
+    items: Vec<ApplicantDto>,
+}
+
+/// List the account's applicants, newest first unless sorted.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants", tag = "Applicants",
+    params(
+        ("Page" = Option<i32>, Query, description = "1..2147483647, default 1"),
+        ("PageSize" = Option<i32>, Query, description = "1..400, default 10"),
+        ("CreatedFrom" = Option<String>, Query, description = "dd-mm-yyyy, inclusive"),
+        ("CreatedTo" = Option<String>, Query, description = "dd-mm-yyyy, inclusive"),
+        ("SortField" = Option<String>, Query, description = "camelCase applicant field, e.g. firstName, created, status"),
+        ("Order" = Option<String>, Query, description = "`descending`; ascending otherwise"),
+        ("TextFilter" = Option<String>, Query, description = "case-insensitive match on names, phone, email, referenceId"),
+    ),
+    responses(
+        (status = 200, body = ApplicantPage),
+        (status = 400, description = "120026: unknown sort field; ValidationError: paging or dates out of range", body = ErrorEnvelope),
+    ))]
+async fn list(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<JsonResponse<ApplicantPage>, ApiError> {
+    let query = listing::parse(&pairs, baf_store::applicants::SORT_FIELDS)?;
+    let mut conn = store.connection().await?;
+    let (applicants, total) = baf_store::applicants::list(&mut conn, account, &query).await?;
+    Ok(JsonResponse(ApplicantPage {
+        page: query.page,
+        page_size: query.page_size,
+        total,
+        total_pages: query.total_pages(total),
+        items: applicants.into_iter().map(ApplicantDto::from).collect(),
+    }))
+}
+
+/// Get an applicant by id.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)),
+    responses((status = 200, body = ApplicantDto), (status = 404, description = "120024", body = ErrorEnvelope)))]
+async fn get(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    ApplicantPath(id): ApplicantPath,
+) -> Result<JsonResponse<ApplicantDto>, ApiError> {
+    let mut conn = store.connection().await?;
+    Ok(JsonResponse(baf_store::applicants::get(&mut conn, account, id).await?.into()))
+}
+
+/// Get the one applicant with this referenceId.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/ByReferenceId/{referenceId}", tag = "Applicants",
+    params(("referenceId" = String, Path)),
+    responses(
+        (status = 200, body = ApplicantDto),
+        (status = 400, description = "120049: several applicants have this referenceId", body = ErrorEnvelope),
+        (status = 404, description = "120024", body = ErrorEnvelope),
+    ))]
+async fn by_reference(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    Path(reference): Path<String>,
+) -> Result<JsonResponse<ApplicantDto>, ApiError> {
+    let mut conn = store.connection().await?;
+    Ok(JsonResponse(baf_store::applicants::by_reference(&mut conn, account, &reference).await?.into()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateApplicant {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    last_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    reference_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    callback_url: Option<Option<String>>,
+    /// Replaces the whole map when present.
+    metadata: Option<Metadata>,
+}
+
+impl UpdateApplicant {
+    fn into_domain(self) -> Result<ApplicantUpdate, ApiError> {
+        let patch = |field: &'static str, value: Option<Option<String>>| {
+            text::check(field, value.as_ref().and_then(Option::as_deref))?;
+            Ok::<_, ApiError>(Patch::from_wire(value))
+        };
+        let update = ApplicantUpdate {
+            first_name: patch("firstName", self.first_name)?,
+            last_name: patch("lastName", self.last_name)?,
+            phone: patch("phone", self.phone)?,
+            email: patch("email", self.email)?,
+            reference_id: patch("referenceId", self.reference_id)?,
+            callback_url: patch("callbackUrl", self.callback_url)?,
+            metadata: self.metadata,
+        };
+        if let Some(metadata) = &update.metadata {
+            text::check_metadata(metadata)?;
+        }
+        Ok(update)
+    }
+}
+
+/// Partial update: an absent field keeps its value, `""` clears it, `metadata` replaces the map.
+#[utoipa::path(put, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)), request_body = UpdateApplicant,
+    responses(
+        (status = 200, description = "updated"),
+        (status = 400, description = "120028: the phone of an applicant with SMS enabled cannot be cleared", body = ErrorEnvelope),
+        (status = 404, description = "120024", body = ErrorEnvelope),
+    ))]
+async fn update(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    ApplicantPath(id): ApplicantPath,
+    Json(body): Json<UpdateApplicant>,
+) -> Result<(), ApiError> {
+    let update = body.into_domain()?;
+    let mut tx = store.begin().await?;
+    let mut applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
+    update.apply(&mut applicant)?;
+    baf_store::applicants::save_details(&mut tx, &applicant).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(())
+}
+
+/// Delete an applicant with its attempts, images and face profile.
+#[utoipa::path(delete, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)),
+    responses((status = 200, description = "deleted"), (status = 404, description = "120024", body = ErrorEnvelope)))]
+async fn delete(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    ApplicantPath(id): ApplicantPath,
+) -> Result<(), ApiError> {
+    let mut conn = store.connection().await?;
+    baf_store::applicants::delete(&mut conn, account, id).await?;
+    Ok(())
+}
+
+/// 200 when the applicant is completed (Success, Failed or Canceled).
+#[utoipa::path(get, path = "/publicapi/api/v2/public/Applicants/{applicantId}/Completed", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "completed"),
+        (status = 404, description = "120025: not completed yet; 120024: no such applicant", body = ErrorEnvelope),
+    ))]
+async fn completed(account: Account, State(store): State<Store>, ApplicantPath(id): ApplicantPath) -> Result<(), ApiError> {
+    let mut conn = store.connection().await?;
+    let applicant = baf_store::applicants::get(&mut conn, account.id, id).await?;
+    applicant::require_completed(applicant.status)
+        .map_err(|refusal| ApiError::from(refusal).with_message(format!("Validation request {id} is not completed yet.")))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompleteResponse {
+    callback_url: Option<String>,
+}
+
+/// Force-close: an open applicant becomes 3 Canceled; a completed one keeps its final status.
+#[utoipa::path(post, path = "/publicapi/api/v2/public/Applicants/{applicantId}/Complete", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)),
+    responses((status = 200, body = CompleteResponse), (status = 404, description = "120024", body = ErrorEnvelope)))]
+async fn complete(
+    account: Account,
+    State(store): State<Store>,
+    ApplicantPath(id): ApplicantPath,
+) -> Result<JsonResponse<CompleteResponse>, ApiError> {
+    let mut tx = store.begin().await?;
+    let applicant = baf_store::applicants::lock(&mut tx, account.id, id).await?;
+    let status = applicant::force_close(applicant.status);
+    baf_store::applicants::save_status(&mut tx, account.id, id, status, applicant.attempts_used).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(JsonResponse(CompleteResponse { callback_url: applicant.callback_url }))
+}
+
+/// Reopen: back to 0 Pending; from Failed the used attempts are reset.
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Open", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "reopened"),
+        (status = 400, description = "150002: already open", body = ErrorEnvelope),
+        (status = 404, description = "120024", body = ErrorEnvelope),
+    ))]
+async fn open(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    ApplicantPath(id): ApplicantPath,
+) -> Result<(), ApiError> {
+    let mut tx = store.begin().await?;
+    let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
+    let (status, attempts_used) = applicant::reopen(applicant.status, applicant.attempts_used)?;
+    baf_store::applicants::save_status(&mut tx, account, id, status, attempts_used).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(())
+}
+
+/// An applicant as `GET private/Applicants/{id}`, the list and ByReferenceId return it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicantDto {
+    applicant_id: Uuid,
+    attempts_count: i32,
+    last_attempt_id: Option<i64>,
+    success_attempt_id: Option<i64>,
+    #[schema(value_type = Option<Object>)]
+    success_attempt: Option<serde_json::Value>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    reference_id: Option<String>,
+    opened_link_times: i32,
+    #[serde(serialize_with = "baf_time")]
+    #[schema(value_type = String, example = "2023-11-17T04:40:31.509932")]
+    created: DateTime<Utc>,
+    account_id: Uuid,
+    validation_request_settings: SettingsDto,
+    completed: bool,
+    /// 0 Pending, 1 Success, 2 Failed, 3 Canceled, 5 FailedAttempt.
+    status: i16,
+    status_name: &'static str,
+    attempts_used: i32,
+    document_expired: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    last_validation_response: Option<serde_json::Value>,
+    has_risk_events: bool,
+    has_background_risk_events: bool,
+    metadata: Metadata,
+    callback_url: Option<String>,
+    verification_method: i16,
+}
+
+/// `validationRequestSettings`: the account's settings as frozen for this applicant.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDto {
+    validation_request_id: Uuid,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    settings: ValidationRequestSettings,
+}
+
+impl From<Applicant> for ApplicantDto {
+    fn from(a: Applicant) -> Self {
+        Self {
+            applicant_id: a.id.0,
+            attempts_count: a.attempts_count,
+            last_attempt_id: a.last_attempt_id.map(|id| id.0),
+            success_attempt_id: a.success_attempt_id.map(|id| id.0),
+            success_attempt: None,
+            first_name: a.first_name,
+            last_name: a.last_name,
+            phone: a.phone,
+            email: a.email,
+            reference_id: a.reference_id,
+            opened_link_times: a.opened_link_times,
+            created: a.created,
+            account_id: a.account_id.0,
+            validation_request_settings: SettingsDto { validation_request_id: a.id.0, settings: a.settings },
+            completed: a.status.is_completed(),
+            status: a.status.code(),
+            status_name: a.status.name(),
+            attempts_used: a.attempts_used,
+            document_expired: a.document_expired,
+            last_validation_response: None,
+            has_risk_events: a.has_risk_events,
+            has_background_risk_events: a.has_background_risk_events,
+            metadata: a.metadata,
+            callback_url: a.callback_url,
+            verification_method: a.verification_method.code(),
+        }
+    }
+}

@@ -1,0 +1,2 @@
+pub mod applicants;
+pub mod service;

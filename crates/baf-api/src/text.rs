@@ -1,0 +1,45 @@
+//! Limits on client text, so that no string can fail in the database (Postgres refuses NUL) or
+//! grow a row without bound.
+
+use baf_domain::Metadata;
+
+use crate::error::ApiError;
+
+const MAX_FIELD_CHARS: usize = 2048;
+const MAX_METADATA_ENTRIES: usize = 100;
+
+pub fn check(field: &str, value: Option<&str>) -> Result<(), ApiError> {
+    match value {
+        Some(value) if value.contains('\0') => Err(ApiError::invalid_field(field, "The value must not contain NUL characters.")),
+        Some(value) if value.chars().count() > MAX_FIELD_CHARS => {
+            Err(ApiError::invalid_field(field, format!("The value must be at most {MAX_FIELD_CHARS} characters long.")))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn check_metadata(metadata: &Metadata) -> Result<(), ApiError> {
+    if metadata.len() > MAX_METADATA_ENTRIES {
+        return Err(ApiError::invalid_field("metadata", format!("At most {MAX_METADATA_ENTRIES} entries are allowed.")));
+    }
+    for (key, value) in metadata {
+        check(&format!("metadata.{key}"), Some(key))?;
+        check(&format!("metadata.{key}"), Some(value))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_and_overlong_text_are_refused() {
+        assert!(check("firstName", Some("a\0b")).is_err());
+        assert!(check("firstName", Some(&"é".repeat(2049))).is_err());
+        assert!(check("firstName", Some(&"é".repeat(2048))).is_ok());
+        assert!(check("firstName", None).is_ok());
+        let too_many: Metadata = (0..101).map(|i| (i.to_string(), String::new())).collect();
+        assert!(check_metadata(&too_many).is_err());
+    }
+}

@@ -1,0 +1,76 @@
+//! Command line and environment. Every setting has a flag and a `BAF_…` variable.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::accounts::AccountCommand;
+
+/// Self-hosted, BAF-compatible face verification server.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create accounts and change their settings.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Print the OpenAPI document generated from the code.
+    Openapi,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "BAF_LISTEN", default_value = "0.0.0.0:8080", global = true)]
+    pub listen: SocketAddr,
+    /// Postgres connection URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/baf", global = true)]
+    pub database_url: String,
+    /// Base URL of this server as applicants reach it; validation links are built from it.
+    #[arg(long, env = "BAF_PUBLIC_URL", default_value = "http://localhost:8080", global = true)]
+    pub public_url: String,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "BAF_LOG", default_value = "text", global = true)]
+    pub log: LogFormat,
+    /// Database connections in the pool.
+    #[arg(long, env = "BAF_DB_CONNECTIONS", default_value_t = 16, global = true)]
+    pub db_connections: u32,
+    /// Largest request body in bytes (base64 images: about 4/3 of the image size).
+    #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serving_is_the_default() {
+        let cli = Cli::try_parse_from(["baf-server", "--listen", "127.0.0.1:0"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.listen.port(), 0);
+    }
+}

@@ -1,0 +1,86 @@
+//! The server process: configuration, start-up (migrations, pool), serving with graceful
+//! shutdown, and the operator's account commands.
+
+pub mod accounts;
+pub mod config;
+
+use std::future::Future;
+
+use anyhow::Context;
+use axum::ServiceExt;
+use axum::body::Body;
+use axum::http::Request;
+use baf_api::{ApiConfig, AppState};
+use baf_store::Store;
+use sqlx::postgres::PgPoolOptions;
+use tokio::net::TcpListener;
+
+pub use config::{Cli, Command, ServeConfig};
+
+pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Store> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(database_url)
+        .await
+        .with_context(|| format!("cannot connect to the database at {}", redact(database_url)))?;
+    Ok(Store::new(pool))
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// Applies pending migrations and serves on `listener` until `shutdown` resolves; requests in
+/// flight are finished first.
+pub async fn run(
+    config: &ServeConfig,
+    store: Store,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    store.migrate().await.context("applying database migrations")?;
+    let state = AppState::new(
+        store,
+        ApiConfig { public_url: config.public_url.clone(), body_limit: config.body_limit_bytes },
+    );
+    let service = baf_api::service(state);
+    tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
+    axum::serve(listener, ServiceExt::<Request<Body>>::into_make_service(service))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(super::redact("postgres://u:secret@db:5432/baf"), "postgres://…@db:5432/baf");
+        assert_eq!(super::redact("postgres://db/baf"), "postgres://db/baf");
+    }
+}

@@ -1,0 +1,56 @@
+use anyhow::Context;
+use baf_server::accounts::{self, AccountCommand};
+use baf_server::config::LogFormat;
+use baf_server::{Cli, Command};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.serve.log);
+    let config = cli.serve;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let store = baf_server::connect(&config.database_url, config.db_connections).await?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            baf_server::run(&config, store, listener, baf_server::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let store = baf_server::connect(&config.database_url, 1).await?;
+            store.migrate().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Account(command) => {
+            let store = baf_server::connect(&config.database_url, 1).await?;
+            store.migrate().await?;
+            let output = match command {
+                AccountCommand::Create { name, max_attempts } => {
+                    serde_json::to_string_pretty(&accounts::create(&store, &name, max_attempts).await?)?
+                }
+                AccountCommand::Settings(change) => {
+                    serde_json::to_string_pretty(&accounts::change_settings(&store, &change).await?)?
+                }
+            };
+            println!("{output}");
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", baf_api::openapi().to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+/// Logs go to stderr, so commands that print JSON keep stdout clean.
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}

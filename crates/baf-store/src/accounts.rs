@@ -1,0 +1,99 @@
+//! Accounts and their API keys.
+
+use baf_domain::{AccountId, AccountSettings};
+use sqlx::PgConnection;
+
+use crate::Error;
+
+/// Which routes a key opens: secret keys every route, public keys only `public/` ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    Secret,
+    Public,
+}
+
+impl KeyKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::Public => "public",
+        }
+    }
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    id: AccountId,
+    name: &str,
+    settings: &AccountSettings,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "insert into account (account_id, name, settings) values ($1, $2, $3)",
+        id.0,
+        name,
+        serde_json::to_value(settings).expect("settings serialize"),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn add_key(conn: &mut PgConnection, account: AccountId, key_hash: &[u8; 32], kind: KeyKind) -> Result<(), Error> {
+    sqlx::query!(
+        "insert into api_key (key_hash, account_id, kind) values ($1, $2, $3)",
+        key_hash.as_slice(),
+        account.0,
+        kind.as_str(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The account and kind of a key, by the key's hash.
+pub async fn find_key(conn: &mut PgConnection, key_hash: &[u8; 32]) -> Result<Option<(AccountId, KeyKind)>, Error> {
+    let row = sqlx::query!("select account_id, kind from api_key where key_hash = $1", key_hash.as_slice())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|row| {
+        let kind = match row.kind.as_str() {
+            "secret" => KeyKind::Secret,
+            "public" => KeyKind::Public,
+            other => return Err(Error::Corrupt { what: "api key kind", detail: other.to_owned() }),
+        };
+        Ok((AccountId(row.account_id), kind))
+    })
+    .transpose()
+}
+
+pub async fn settings(conn: &mut PgConnection, account: AccountId) -> Result<AccountSettings, Error> {
+    let row = sqlx::query!("select settings from account where account_id = $1", account.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(Error::AccountNotFound(account))?;
+    parse_settings(row.settings)
+}
+
+/// Locks the account's row, so concurrent settings changes apply one after the other.
+pub async fn lock_settings(conn: &mut PgConnection, account: AccountId) -> Result<AccountSettings, Error> {
+    let row = sqlx::query!("select settings from account where account_id = $1 for update", account.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(Error::AccountNotFound(account))?;
+    parse_settings(row.settings)
+}
+
+pub async fn save_settings(conn: &mut PgConnection, account: AccountId, settings: &AccountSettings) -> Result<(), Error> {
+    sqlx::query!(
+        "update account set settings = $2 where account_id = $1",
+        account.0,
+        serde_json::to_value(settings).expect("settings serialize"),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn parse_settings(value: serde_json::Value) -> Result<AccountSettings, Error> {
+    serde_json::from_value(value).map_err(|e| Error::Corrupt { what: "account settings", detail: e.to_string() })
+}

@@ -1,0 +1,298 @@
+//! Applicants. Every query is scoped by the account that asks.
+
+use baf_domain::applicant::{Applicant, ApplicantStatus, Metadata, NewApplicant, VerificationMethod};
+use baf_domain::listing::{ListQuery, contains_pattern};
+use baf_domain::{AccountId, ApplicantId, AttemptId, ValidationRequestSettings};
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::Error;
+
+/// Sort fields the list accepts, with the vendor's camelCase names.
+pub const SORT_FIELDS: &[&str] = &[
+    "applicantId",
+    "firstName",
+    "lastName",
+    "phone",
+    "email",
+    "referenceId",
+    "callbackUrl",
+    "created",
+    "status",
+    "statusName",
+    "completed",
+    "attemptsCount",
+    "attemptsUsed",
+    "openedLinkTimes",
+    "verificationMethod",
+    "hasRiskEvents",
+    "lastAttemptId",
+    "successAttemptId",
+];
+
+struct ApplicantRow {
+    applicant_id: uuid::Uuid,
+    account_id: uuid::Uuid,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    reference_id: Option<String>,
+    metadata: serde_json::Value,
+    callback_url: Option<String>,
+    send_sms: bool,
+    verification_method: i16,
+    status: i16,
+    attempts_count: i32,
+    attempts_used: i32,
+    last_attempt_id: Option<i64>,
+    success_attempt_id: Option<i64>,
+    opened_link_times: i32,
+    document_expired: Option<bool>,
+    has_risk_events: bool,
+    has_background_risk_events: bool,
+    settings: serde_json::Value,
+    short_code: String,
+    created: DateTime<Utc>,
+}
+
+impl TryFrom<ApplicantRow> for Applicant {
+    type Error = Error;
+
+    fn try_from(row: ApplicantRow) -> Result<Self, Error> {
+        let corrupt = |what: &'static str, detail: String| Error::Corrupt { what, detail };
+        Ok(Applicant {
+            id: ApplicantId(row.applicant_id),
+            account_id: AccountId(row.account_id),
+            first_name: row.first_name,
+            last_name: row.last_name,
+            phone: row.phone,
+            email: row.email,
+            reference_id: row.reference_id,
+            metadata: serde_json::from_value::<Metadata>(row.metadata).map_err(|e| corrupt("applicant metadata", e.to_string()))?,
+            callback_url: row.callback_url,
+            send_sms: row.send_sms,
+            verification_method: VerificationMethod::from_code(row.verification_method)
+                .ok_or_else(|| corrupt("verification method", row.verification_method.to_string()))?,
+            status: ApplicantStatus::from_code(row.status).ok_or_else(|| corrupt("applicant status", row.status.to_string()))?,
+            attempts_count: row.attempts_count,
+            attempts_used: row.attempts_used,
+            last_attempt_id: row.last_attempt_id.map(AttemptId),
+            success_attempt_id: row.success_attempt_id.map(AttemptId),
+            opened_link_times: row.opened_link_times,
+            document_expired: row.document_expired,
+            has_risk_events: row.has_risk_events,
+            has_background_risk_events: row.has_background_risk_events,
+            settings: serde_json::from_value::<ValidationRequestSettings>(row.settings)
+                .map_err(|e| corrupt("applicant settings", e.to_string()))?,
+            short_code: row.short_code,
+            created: row.created,
+        })
+    }
+}
+
+/// Creates an applicant with the account's current validation settings as its snapshot.
+pub async fn insert(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+    short_code: &str,
+    new: &NewApplicant,
+) -> Result<Applicant, Error> {
+    let row = sqlx::query_as!(
+        ApplicantRow,
+        r#"insert into applicant (applicant_id, account_id, first_name, last_name, phone, email, reference_id, metadata,
+                                  callback_url, send_sms, verification_method, status, settings, short_code)
+           select $2, account_id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                  coalesce(settings -> 'validation', '{}'::jsonb), $13
+           from account where account_id = $1
+           returning *"#,
+        account.0,
+        id.0,
+        new.first_name,
+        new.last_name,
+        new.phone,
+        new.email,
+        new.reference_id,
+        serde_json::to_value(&new.metadata).expect("metadata serializes"),
+        new.callback_url,
+        new.send_sms,
+        new.verification_method.code(),
+        new.status.code(),
+        short_code,
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::AccountNotFound(account))?;
+    row.try_into()
+}
+
+pub async fn get(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<Applicant, Error> {
+    sqlx::query_as!(ApplicantRow, "select * from applicant where account_id = $1 and applicant_id = $2", account.0, id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(Error::ApplicantNotFound(id))?
+        .try_into()
+}
+
+/// Reads the applicant and locks its row until the transaction ends: decisions about its status
+/// and attempts are taken under this lock.
+pub async fn lock(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<Applicant, Error> {
+    sqlx::query_as!(
+        ApplicantRow,
+        "select * from applicant where account_id = $1 and applicant_id = $2 for update",
+        account.0,
+        id.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::ApplicantNotFound(id))?
+    .try_into()
+}
+
+/// The one applicant with this reference; none or several are errors, as for the vendor.
+pub async fn by_reference(conn: &mut PgConnection, account: AccountId, reference: &str) -> Result<Applicant, Error> {
+    let mut rows = sqlx::query_as!(
+        ApplicantRow,
+        "select * from applicant where account_id = $1 and reference_id = $2 order by created limit 2",
+        account.0,
+        reference
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    match rows.len() {
+        0 => Err(Error::ReferenceNotFound(reference.to_owned())),
+        1 => rows.remove(0).try_into(),
+        _ => {
+            let count = sqlx::query_scalar!(
+                r#"select count(*) as "count!" from applicant where account_id = $1 and reference_id = $2"#,
+                account.0,
+                reference
+            )
+            .fetch_one(conn)
+            .await?;
+            Err(Error::AmbiguousReference { count })
+        }
+    }
+}
+
+/// One page of the account's applicants and the number of applicants that match the filters.
+pub async fn list(conn: &mut PgConnection, account: AccountId, query: &ListQuery) -> Result<(Vec<Applicant>, i64), Error> {
+    let pattern = query.text_filter.as_deref().map(contains_pattern);
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from applicant
+           where account_id = $1
+             and ($2::date is null or created >= $2::date::timestamp at time zone 'UTC')
+             and ($3::date is null or created < ($3::date + 1)::timestamp at time zone 'UTC')
+             and ($4::text is null or first_name ilike $4 or last_name ilike $4 or phone ilike $4 or email ilike $4
+                  or reference_id ilike $4 or concat_ws(' ', first_name, last_name) ilike $4)"#,
+        account.0,
+        query.created_from,
+        query.created_to,
+        pattern,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    // ORDER BY cannot take a bound column name, so each sortable column has a CASE arm; the
+    // planner folds away the arms that do not apply.
+    let rows = sqlx::query_as!(
+        ApplicantRow,
+        r#"select * from applicant
+           where account_id = $1
+             and ($2::date is null or created >= $2::date::timestamp at time zone 'UTC')
+             and ($3::date is null or created < ($3::date + 1)::timestamp at time zone 'UTC')
+             and ($4::text is null or first_name ilike $4 or last_name ilike $4 or phone ilike $4 or email ilike $4
+                  or reference_id ilike $4 or concat_ws(' ', first_name, last_name) ilike $4)
+           order by
+             case when not $6 then case $5::text
+               when 'applicantId' then applicant_id::text when 'firstName' then first_name when 'lastName' then last_name
+               when 'phone' then phone when 'email' then email when 'referenceId' then reference_id
+               when 'callbackUrl' then callback_url end end asc,
+             case when $6 then case $5::text
+               when 'applicantId' then applicant_id::text when 'firstName' then first_name when 'lastName' then last_name
+               when 'phone' then phone when 'email' then email when 'referenceId' then reference_id
+               when 'callbackUrl' then callback_url end end desc,
+             case when not $6 then case $5::text
+               when 'status' then status::bigint when 'statusName' then status::bigint
+               when 'completed' then (status in (1, 2, 3))::int::bigint when 'attemptsCount' then attempts_count::bigint
+               when 'attemptsUsed' then attempts_used::bigint when 'openedLinkTimes' then opened_link_times::bigint
+               when 'verificationMethod' then verification_method::bigint when 'hasRiskEvents' then has_risk_events::int::bigint
+               when 'lastAttemptId' then last_attempt_id when 'successAttemptId' then success_attempt_id end end asc,
+             case when $6 then case $5::text
+               when 'status' then status::bigint when 'statusName' then status::bigint
+               when 'completed' then (status in (1, 2, 3))::int::bigint when 'attemptsCount' then attempts_count::bigint
+               when 'attemptsUsed' then attempts_used::bigint when 'openedLinkTimes' then opened_link_times::bigint
+               when 'verificationMethod' then verification_method::bigint when 'hasRiskEvents' then has_risk_events::int::bigint
+               when 'lastAttemptId' then last_attempt_id when 'successAttemptId' then success_attempt_id end end desc,
+             case when $5::text = 'created' and not $6 then created end asc,
+             created desc, applicant_id desc
+           limit $7 offset $8"#,
+        account.0,
+        query.created_from,
+        query.created_to,
+        pattern,
+        query.sort_field,
+        query.descending,
+        query.page_size,
+        query.offset(),
+    )
+    .fetch_all(conn)
+    .await?;
+    let applicants = rows.into_iter().map(Applicant::try_from).collect::<Result<_, _>>()?;
+    Ok((applicants, total))
+}
+
+/// Writes the client-editable fields of a locked applicant.
+pub async fn save_details(conn: &mut PgConnection, applicant: &Applicant) -> Result<(), Error> {
+    sqlx::query!(
+        "update applicant set first_name = $3, last_name = $4, phone = $5, email = $6, reference_id = $7,
+                              callback_url = $8, metadata = $9
+         where account_id = $1 and applicant_id = $2",
+        applicant.account_id.0,
+        applicant.id.0,
+        applicant.first_name,
+        applicant.last_name,
+        applicant.phone,
+        applicant.email,
+        applicant.reference_id,
+        applicant.callback_url,
+        serde_json::to_value(&applicant.metadata).expect("metadata serializes"),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_status(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+    status: ApplicantStatus,
+    attempts_used: i32,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "update applicant set status = $3, attempts_used = $4 where account_id = $1 and applicant_id = $2",
+        account.0,
+        id.0,
+        status.code(),
+        attempts_used,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<(), Error> {
+    let deleted = sqlx::query!("delete from applicant where account_id = $1 and applicant_id = $2", account.0, id.0)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    if deleted == 0 { Err(Error::ApplicantNotFound(id)) } else { Ok(()) }
+}
+
+/// The applicant a short validation link points at; the code is unguessable, not secret, so it
+/// is looked up across accounts.
+pub async fn by_short_code(conn: &mut PgConnection, code: &str) -> Result<Option<ApplicantId>, Error> {
+    let id = sqlx::query_scalar!("select applicant_id from applicant where short_code = $1", code).fetch_optional(conn).await?;
+    Ok(id.map(ApplicantId))
+}

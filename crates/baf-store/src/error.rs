@@ -1,0 +1,20 @@
+use baf_domain::{AccountId, ApplicantId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Applicant with id {0} not found")]
+    ApplicantNotFound(ApplicantId),
+    #[error("Applicant with referenceId {0} not found")]
+    ReferenceNotFound(String),
+    #[error("Too many request by reference id: {count}")]
+    AmbiguousReference { count: i64 },
+    #[error("account {0} not found")]
+    AccountNotFound(AccountId),
+    /// A stored value the domain cannot represent (a status code from the future, broken JSON).
+    #[error("stored {what} is invalid: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("database migration failed")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}

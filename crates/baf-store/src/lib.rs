@@ -1,0 +1,46 @@
+//! Postgres is the source of truth. Queries are `query!`/`query_as!` checked at compile time
+//! (offline data in `.sqlx/`), always filtered by account, and take `&mut PgConnection` so a caller
+//! composes lock → decide → write inside one transaction.
+
+pub mod accounts;
+pub mod applicants;
+mod error;
+
+pub use error::Error;
+pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: PgPool,
+}
+
+impl Store {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, Error> {
+        Ok(self.pool.begin().await?)
+    }
+
+    pub async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Postgres>, Error> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    pub async fn migrate(&self) -> Result<(), Error> {
+        MIGRATOR.run(&self.pool).await.map_err(Error::Migration)
+    }
+
+    /// Readiness: the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), Error> {
+        sqlx::query!("select 1 as one").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+}
