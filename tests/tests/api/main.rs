@@ -1,0 +1,7 @@
+//! Black-box tests of the BAF API: the real server, a fresh Postgres database per test.
+
+mod applicants;
+mod isolation;
+mod listing;
+mod openapi;
+mod transport;
