@@ -53,8 +53,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     }
 }
 
-/// Deserializes JSON, reporting the failing field's path (`metadata.tenant`) as ASP.NET does.
+/// Deserializes a JSON object, reporting the failing field's path (`metadata.tenant`) as ASP.NET
+/// does. Every body of the API is an object; serde would otherwise read an array positionally.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid_field("body", "A JSON object is expected."));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
