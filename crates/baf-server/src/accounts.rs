@@ -115,6 +115,23 @@ pub async fn issue_keys(conn: &mut baf_store::PgConnection, account: AccountId) 
     Ok(CreatedAccount { account_id: account, secret_key, public_key })
 }
 
+/// The account named `name`, created with default settings if there is none, with a fresh key
+/// pair: what `serve --demo` prints so a first run can be tried at once.
+pub async fn demo(store: &Store, name: &str) -> anyhow::Result<CreatedAccount> {
+    let mut tx = store.begin().await?;
+    let id = match accounts::find_by_name(&mut tx, name).await? {
+        Some(id) => id,
+        None => {
+            let id = AccountId::new_random();
+            accounts::create(&mut tx, id, name, &AccountSettings::default()).await?;
+            id
+        }
+    };
+    let created = issue_keys(&mut tx, id).await?;
+    tx.commit().await.context("saving the demo keys")?;
+    Ok(created)
+}
+
 pub async fn change_settings(store: &Store, change: &SettingsChange) -> anyhow::Result<AccountSettings> {
     let account = AccountId(change.account);
     let mut tx = store.begin().await?;

@@ -19,7 +19,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (the default).
-    Serve,
+    Serve {
+        /// Ensure an account named `demo` and print a fresh key pair for it before serving.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create accounts and change their settings.

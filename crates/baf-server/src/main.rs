@@ -10,9 +10,14 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.serve.log);
     let config = cli.serve;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
             let store = baf_server::connect(&config.database_url, config.db_connections).await?;
+            if demo {
+                store.migrate().await?;
+                let account = accounts::demo(&store, "demo").await?;
+                println!("demo account (keys are new at every start):\n{}", serde_json::to_string_pretty(&account)?);
+            }
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -97,3 +97,11 @@ pub async fn save_settings(conn: &mut PgConnection, account: AccountId, settings
 fn parse_settings(value: serde_json::Value) -> Result<AccountSettings, Error> {
     serde_json::from_value(value).map_err(|e| Error::Corrupt { what: "account settings", detail: e.to_string() })
 }
+
+/// The oldest account with this name, if any.
+pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> Result<Option<AccountId>, Error> {
+    let id = sqlx::query_scalar!("select account_id from account where name = $1 order by created limit 1", name)
+        .fetch_optional(conn)
+        .await?;
+    Ok(id.map(AccountId))
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the server locally on http://localhost:8080 with a demo account whose keys are printed.
+# Settings come from the environment (see README: configuration).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/ensure-postgres.sh
+scripts/fetch-onnxruntime.sh
+scripts/setup-models.sh
+
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/baf}"
+export SQLX_OFFLINE=true
+export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
+
+# The database named in DATABASE_URL is created when missing.
+admin_url="${DATABASE_URL%/*}/postgres"
+database="${DATABASE_URL##*/}"
+database="${database%%\?*}"
+if ! psql "${admin_url}" -tAc "select 1 from pg_database where datname = '${database}'" | grep -q 1; then
+    psql "${admin_url}" -qc "create database \"${database}\""
+fi
+
+cargo build --release --locked -p baf-server
+exec target/release/baf-server serve --demo "$@"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh checkout: Postgres, the ONNX Runtime library and the models are
+# set up first, then every crate's tests run against real services (each API test gets its own
+# fresh database from #[sqlx::test]).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/ensure-postgres.sh
+scripts/fetch-onnxruntime.sh
+scripts/setup-models.sh
+
+# #[sqlx::test] creates one database per test through this server.
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+# Queries are checked against the committed .sqlx data, so the build needs no database.
+export SQLX_OFFLINE=true
+export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
+
+cargo test --workspace --locked "$@"
