@@ -95,6 +95,8 @@ impl Engine {
                 .spawn(move || match Pipeline::open(&config) {
                     Ok(pipeline) => {
                         let _ = ready.send(Ok(()));
+                        // Dropped before working: `start` waits until every worker's sender is gone.
+                        drop(ready);
                         work(pipeline, &queue);
                     }
                     Err(e) => {
