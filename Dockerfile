@@ -1,0 +1,29 @@
+# Multi-stage build of the server. The stages mirror the local set-up: scripts/fetch-onnxruntime.sh
+# for the runtime library, `cargo build --release -p baf-server` with the committed .sqlx data.
+# Model weights are not baked in: mount them at /models (see docker-compose.yml and README).
+
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY . .
+ENV SQLX_OFFLINE=true
+RUN cargo build --release --locked -p baf-server
+
+FROM python:3.11-slim-bookworm AS onnxruntime
+WORKDIR /src
+COPY scripts/fetch-onnxruntime.sh scripts/
+RUN scripts/fetch-onnxruntime.sh
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 baf
+COPY --from=build /src/target/release/baf-server /usr/local/bin/baf-server
+COPY --from=onnxruntime /src/vendor/onnxruntime/libonnxruntime.so.1.31.1 /opt/onnxruntime/
+ENV ORT_DYLIB_PATH=/opt/onnxruntime/libonnxruntime.so.1.31.1 \
+    BAF_MODELS_DIR=/models \
+    BAF_LISTEN=0.0.0.0:8080
+USER baf
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
+ENTRYPOINT ["/usr/local/bin/baf-server"]
+CMD ["serve"]
