@@ -1,5 +1,6 @@
 //! Black-box tests of the BAF API: the real server, a fresh Postgres database per test.
 
+mod accounts;
 mod applicants;
 mod isolation;
 mod listing;
