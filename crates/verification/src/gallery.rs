@@ -1,16 +1,24 @@
 //! Per-account 1:N search: exact inner product over unit embeddings stored contiguously.
 //!
-//! Exact, not approximate, because duplicate detection is a fraud control and must not miss. Each
+//! Exhaustive, not approximate, because duplicate detection is a fraud control and must not miss. Each
 //! account has its own index behind its own `RwLock`, so searches of one account run in parallel and a
 //! write blocks only that account. Postgres stays the source of truth; `load` fills an account at start.
+//!
+//! A scan of a million f32 vectors reads 512 MB, which takes 40–60 ms at this machine's memory bandwidth.
+//! So each embedding is held twice, compactly: as half floats (the scored copy, within 4.9e-4 of the f32
+//! cosine) and as int8 codes with a per-row scale (128 B). The scan reads only the codes, in an integer
+//! dot product with the probe in i16; its error against the half-float score has a proven bound per row,
+//! so a row is skipped only when it cannot reach the bar, and every candidate is scored on its half floats. Results are the same as a
+//! brute-force scan over the half floats; memory is about 0.84× the f32 embeddings.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, RwLock};
 
+use half::f16;
 use uuid::Uuid;
 
-use crate::similarity::{EMBEDDING_DIM, dot};
+use crate::similarity::EMBEDDING_DIM;
 use crate::{Embedding, Similarity};
 
 /// BAF's default number of candidates for a duplicate search.
@@ -86,33 +94,58 @@ impl Gallery {
     }
 }
 
-/// One account: row i of `vectors` is the embedding of `keys[i]`.
+/// One account: row i of `codes`, `scales` and `halves` encodes the embedding of `keys[i]`.
 #[derive(Default)]
 struct Index {
     keys: Vec<Uuid>,
-    vectors: Vec<f32>,
+    codes: Vec<i8>,
+    scales: Vec<f32>,
+    halves: Vec<f16>,
     slots: HashMap<Uuid, u32>,
+}
+
+/// Half floats of an embedding, and int8 codes of those half floats with their scale (max |v| / 127).
+fn encode(embedding: &Embedding) -> ([f16; EMBEDDING_DIM], [i8; EMBEDDING_DIM], f32) {
+    let halves: [f16; EMBEDDING_DIM] = std::array::from_fn(|i| f16::from_f32(embedding.as_slice()[i]));
+    let max = halves.iter().fold(0.0f32, |m, h| m.max(h.to_f32().abs()));
+    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+    let codes = halves.map(|h| (h.to_f32() / scale).round().clamp(-127.0, 127.0) as i8);
+    (halves, codes, scale)
 }
 
 impl Index {
     fn with_capacity(n: usize) -> Self {
-        Self { keys: Vec::with_capacity(n), vectors: Vec::with_capacity(n * EMBEDDING_DIM), slots: HashMap::with_capacity(n) }
+        Self {
+            keys: Vec::with_capacity(n),
+            codes: Vec::with_capacity(n * EMBEDDING_DIM),
+            scales: Vec::with_capacity(n),
+            halves: Vec::with_capacity(n * EMBEDDING_DIM),
+            slots: HashMap::with_capacity(n),
+        }
     }
 
     fn upsert(&mut self, key: Uuid, embedding: &Embedding) {
+        let (halves, codes, scale) = encode(embedding);
         if let Some(&slot) = self.slots.get(&key) {
-            let row = slot as usize * EMBEDDING_DIM;
-            self.vectors[row..row + EMBEDDING_DIM].copy_from_slice(embedding.as_slice());
+            let (slot, row) = (slot as usize, slot as usize * EMBEDDING_DIM);
+            self.halves[row..row + EMBEDDING_DIM].copy_from_slice(&halves);
+            self.codes[row..row + EMBEDDING_DIM].copy_from_slice(&codes);
+            self.scales[slot] = scale;
             return;
         }
-        if self.vectors.len() == self.vectors.capacity() {
-            // Grow by an eighth rather than doubling: the vectors are nearly all of the memory.
+        if self.keys.len() == self.keys.capacity() {
+            // Grow by an eighth rather than doubling: these rows are nearly all of the memory.
             let rows = (self.keys.len() / 8).max(64);
-            self.vectors.reserve_exact(rows * EMBEDDING_DIM);
+            self.keys.reserve_exact(rows);
+            self.scales.reserve_exact(rows);
+            self.codes.reserve_exact(rows * EMBEDDING_DIM);
+            self.halves.reserve_exact(rows * EMBEDDING_DIM);
         }
         self.slots.insert(key, self.keys.len() as u32);
         self.keys.push(key);
-        self.vectors.extend_from_slice(embedding.as_slice());
+        self.halves.extend_from_slice(&halves);
+        self.codes.extend_from_slice(&codes);
+        self.scales.push(scale);
     }
 
     fn remove(&mut self, key: Uuid) -> bool {
@@ -120,60 +153,97 @@ impl Index {
         let (slot, last) = (slot as usize, self.keys.len() - 1);
         // Move the last row into the hole so the rows stay contiguous.
         if slot != last {
-            self.vectors.copy_within(last * EMBEDDING_DIM..(last + 1) * EMBEDDING_DIM, slot * EMBEDDING_DIM);
+            let (from, to) = (last * EMBEDDING_DIM..(last + 1) * EMBEDDING_DIM, slot * EMBEDDING_DIM);
+            self.halves.copy_within(from.clone(), to);
+            self.codes.copy_within(from, to);
+            self.scales[slot] = self.scales[last];
             self.keys[slot] = self.keys[last];
             self.slots.insert(self.keys[slot], slot as u32);
         }
         self.keys.pop();
-        self.vectors.truncate(last * EMBEDDING_DIM);
+        self.scales.pop();
+        self.halves.truncate(last * EMBEDDING_DIM);
+        self.codes.truncate(last * EMBEDDING_DIM);
         true
     }
 
     fn shrink(&mut self) {
         self.keys.shrink_to_fit();
-        self.vectors.shrink_to_fit();
+        self.scales.shrink_to_fit();
+        self.codes.shrink_to_fit();
+        self.halves.shrink_to_fit();
         self.slots.shrink_to_fit();
     }
 
     fn memory_bytes(&self) -> usize {
         // hashbrown: one control byte per bucket plus the entry; capacity() is ~7/8 of the buckets.
         let buckets = (self.slots.capacity() * 8).div_ceil(7);
-        self.vectors.capacity() * 4 + self.keys.capacity() * 16 + buckets * (1 + size_of::<(Uuid, u32)>())
+        self.keys.capacity() * size_of::<Uuid>()
+            + self.scales.capacity() * 4
+            + self.codes.capacity()
+            + self.halves.capacity() * 2
+            + buckets * (1 + size_of::<(Uuid, u32)>())
     }
 
     fn search(&self, probe: &Embedding, min: Similarity, k: usize) -> Vec<Match> {
         if k == 0 {
             return Vec::new();
         }
-        let hits = scan(&self.vectors, probe.as_slice(), min.0, k);
+        let rows = Rows { codes: &self.codes, scales: &self.scales, halves: &self.halves };
+        let hits = scan(&rows, probe.as_slice(), min.0, k);
         hits.into_iter().map(|(score, row)| Match { profile: self.keys[row], similarity: Similarity(score) }).collect()
     }
 }
 
-/// Rows with dot ≥ `min`, best `k`, descending (ties by row). Dispatches to an AVX2+FMA build of the same
+struct Rows<'a> {
+    codes: &'a [i8],
+    scales: &'a [f32],
+    halves: &'a [f16],
+}
+
+/// Rows scoring ≥ `min`, best `k`, descending (ties by row). Dispatches to an AVX2+FMA build of the same
 /// loop where the CPU has it, since the default x86-64 target stops at SSE2.
-fn scan(vectors: &[f32], probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
+fn scan(rows: &Rows, probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU supports the features the function was compiled for.
-        return unsafe { scan_avx2(vectors, probe, min, k) };
+        return unsafe { scan_avx2(rows, probe, min, k) };
     }
-    scan_generic(vectors, probe, min, k)
+    scan_generic(rows, probe, min, k)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn scan_avx2(vectors: &[f32], probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
-    scan_generic(vectors, probe, min, k)
+unsafe fn scan_avx2(rows: &Rows, probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
+    scan_generic(rows, probe, min, k)
 }
 
 #[inline(always)]
-fn scan_generic(vectors: &[f32], probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
+fn scan_generic(rows: &Rows, probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
+    let probe: &[f32; EMBEDDING_DIM] = probe.try_into().expect("embeddings are 128-d");
+    // The probe in i16 too, so the scan is an integer dot product (pmaddwd once vectorised).
+    let probe_max = probe.iter().fold(0.0f32, |m, p| m.max(p.abs()));
+    let probe_scale = if probe_max > 0.0 { probe_max / 32767.0 } else { 1.0 };
+    let quantised: [i16; EMBEDDING_DIM] = probe.map(|p| (p / probe_scale).round() as i16);
+    // With p = sp·q + e (|e| ≤ sp/2) and v = sr·c + d (|d| ≤ sr/2), |Σpv − sp·sr·Σqc| is at most
+    // sr·(Σ|p|/2 + 32·sp) + sp·Σ|v|/2, and Σ|v| ≤ √128 for a unit vector. The slack covers f32 rounding.
+    let per_scale = probe.iter().map(|p| p.abs()).sum::<f32>() / 2.0 + 32.0 * probe_scale;
+    let fixed = probe_scale * 5.66 + 1e-5;
     // Min-heap of the best k so far; its top is the bar a new row must clear.
     let mut best: BinaryHeap<Reverse<(Score, Reverse<usize>)>> = BinaryHeap::with_capacity(k + 1);
     let mut bar = min;
-    for (row, v) in vectors.chunks_exact(EMBEDDING_DIM).enumerate() {
-        let s = dot(v, probe);
+    for (row, (codes, &scale)) in rows.codes.chunks_exact(EMBEDDING_DIM).zip(rows.scales).enumerate() {
+        let codes: &[i8; EMBEDDING_DIM] = codes.try_into().expect("rows are 128 codes");
+        let mut acc = 0i32;
+        for i in 0..EMBEDDING_DIM {
+            acc += i32::from(quantised[i]) * i32::from(codes[i]);
+        }
+        let approx = acc as f32 * probe_scale * scale;
+        if approx + scale * per_scale + fixed < bar {
+            continue;
+        }
+        let halves = &rows.halves[row * EMBEDDING_DIM..(row + 1) * EMBEDDING_DIM];
+        let s = halves.iter().zip(probe).map(|(h, p)| h.to_f32() * p).sum::<f32>();
         if s < bar {
             continue;
         }
@@ -219,9 +289,11 @@ mod tests {
         Embedding::from_raw(&raw).unwrap()
     }
 
+    /// The specification: every stored (half-float) vector scored against the probe.
     fn brute_force(entries: &[(Uuid, Embedding)], probe: &Embedding, min: f32, k: usize) -> Vec<(Uuid, f32)> {
+        let score = |e: &Embedding| e.as_slice().iter().zip(probe.as_slice()).map(|(v, p)| f16::from_f32(*v).to_f32() * p).sum::<f32>();
         let mut all: Vec<(usize, f32)> =
-            entries.iter().enumerate().map(|(i, (_, e))| (i, e.similarity(probe).0)).filter(|&(_, s)| s >= min).collect();
+            entries.iter().enumerate().map(|(i, (_, e))| (i, score(e))).filter(|&(_, s)| s >= min).collect();
         all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         all.into_iter().take(k).map(|(i, s)| (entries[i].0, s)).collect()
     }
@@ -247,14 +319,13 @@ mod tests {
                 let (key, _) = entries.swap_remove(r.index(entries.len()));
                 prop_assert!(gallery.remove(account, key));
             }
-            // Search returns rows in storage order on ties; brute force over the gallery's own order would
-            // need its internals, so compare scores and the set of ids above the k-th score instead.
+            // Ties may list different ids in either order, so compare the scores.
             let probe = embedding(&probe);
             let got = gallery.search(account, &probe, Similarity(min), k);
             let want = brute_force(&entries, &probe, min, k);
             prop_assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(&want) {
-                prop_assert!((g.similarity.0 - w.1).abs() < 1e-5);
+                prop_assert!((g.similarity.0 - w.1).abs() < 1e-6);
             }
             prop_assert_eq!(gallery.len(account), entries.len());
         }
@@ -276,6 +347,18 @@ mod tests {
         assert!(!gallery.remove(account, a));
         assert_eq!(gallery.search(account, &ec, Similarity(0.999), 10)[0].profile, c);
         assert!(gallery.search(Uuid::from_u128(2), &ec, Similarity(-1.0), 10).is_empty());
+    }
+
+    #[test]
+    fn half_float_scores_stay_within_their_rounding_bound_of_the_f32_cosine() {
+        let (account, gallery) = (Uuid::from_u128(1), Gallery::new());
+        let entries: Vec<Embedding> = (0..200).map(|i| embedding(&[i as f32 * 0.01, -0.3, 0.7 - i as f32 * 0.02])).collect();
+        gallery.load(account, entries.iter().enumerate().map(|(i, e)| (Uuid::from_u128(i as u128), e.clone())));
+        let probe = embedding(&[0.5, -0.2]);
+        for m in gallery.search(account, &probe, Similarity(-1.0), 200) {
+            let exact = entries[m.profile.as_u128() as usize].similarity(&probe).0;
+            assert!((m.similarity.0 - exact).abs() <= 4.9e-4, "{} vs {exact}", m.similarity.0);
+        }
     }
 
     #[test]

@@ -283,6 +283,11 @@ fn pair_cosines(worst: &mut Worst) {
     }
 }
 
+fn pair_similarity(p: &Value) -> Similarity {
+    let (a, b) = (p["a"].as_str().unwrap(), p["b"].as_str().unwrap());
+    embedding_of(a).unwrap().similarity(embedding_of(b).unwrap())
+}
+
 #[test]
 fn pair_decisions_at_90_percent_match_the_reference_where_the_margin_allows() {
     let threshold = f64::from(Similarity::from_confidence(90.0).0);
@@ -292,7 +297,7 @@ fn pair_decisions_at_90_percent_match_the_reference_where_the_margin_allows() {
         let tier = RUN.outcomes[a].tier.max(RUN.outcomes[b].tier);
         let tol = f(&RUN.golden["meta"]["tolerances"][tier.key()]["e2e.pairs.cosine"]);
         let golden = f(&p["cosine"]);
-        let ours = embedding_of(a).unwrap().similarity(embedding_of(b).unwrap());
+        let ours = pair_similarity(p);
         let same = p["same"].as_bool().unwrap();
         if !same && ours.confidence() >= 90.0 {
             impostors_accepted += 1;
@@ -303,5 +308,10 @@ fn pair_decisions_at_90_percent_match_the_reference_where_the_margin_allows() {
         }
     }
     assert_eq!(impostors_accepted, 0, "an impostor pair reached 90%");
+    // Good photos of one person pass: every distinct genuine pair but the two with the low-resolution
+    // alex_lacamoire PNG (cosine 0.930 and 0.934, docs/verification.md).
+    let genuine: Vec<&Value> = RUN.golden["pairs"].as_array().unwrap().iter().filter(|p| p["same"] == true && p["in_summary"] == true).collect();
+    let passed = genuine.iter().filter(|p| pair_similarity(p).confidence() >= 90.0).count();
+    assert!(passed + 2 >= genuine.len(), "{passed} of {} genuine pairs reach 90%", genuine.len());
     println!("{checked} of 820 pair decisions checked at cosine {threshold:.4}");
 }
