@@ -65,11 +65,15 @@ pub fn run(command: FaceCommand, config: &EngineConfig) -> anyhow::Result<()> {
 
 fn analyze(pipeline: &mut Pipeline, path: &Path) -> anyhow::Result<FaceAnalysis> {
     let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    pipeline.analyze_bytes(&data).with_context(|| format!("analysing {}", path.display()))
+    pipeline
+        .analyze_bytes(&data)
+        .with_context(|| format!("analysing {}", path.display()))
 }
 
 fn main_face(pipeline: &mut Pipeline, path: &Path) -> anyhow::Result<verification::MainFace> {
-    analyze(pipeline, path)?.main.with_context(|| format!("no face found in {}", path.display()))
+    analyze(pipeline, path)?
+        .main
+        .with_context(|| format!("no face found in {}", path.display()))
 }
 
 fn faces_json(faces: &[Face]) -> Value {

@@ -14,23 +14,40 @@ const PROFILES: usize = 1_000_000;
 
 fn random_embedding(rng: &mut TestRng) -> Embedding {
     // Uniform in [-1, 1) per component: random directions, far apart like impostors.
-    let raw: Vec<f32> = (0..EMBEDDING_DIM).map(|_| (rng.next_u32() as f32 / u32::MAX as f32) * 2.0 - 1.0).collect();
+    let raw: Vec<f32> = (0..EMBEDDING_DIM)
+        .map(|_| (rng.next_u32() as f32 / u32::MAX as f32) * 2.0 - 1.0)
+        .collect();
     Embedding::from_raw(&raw).unwrap()
 }
 
 fn search(c: &mut Criterion) {
     let mut rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
     let (account, gallery) = (Uuid::from_u128(1), Gallery::new());
-    gallery.load(account, (0..PROFILES).map(|i| (Uuid::from_u128(i as u128 + 1), random_embedding(&mut rng))));
+    gallery.load(
+        account,
+        (0..PROFILES).map(|i| (Uuid::from_u128(i as u128 + 1), random_embedding(&mut rng))),
+    );
     let raw = PROFILES * EMBEDDING_DIM * 4;
     let held = gallery.memory_bytes(account);
-    println!("gallery memory: {held} bytes for {raw} raw embedding bytes = {:.3}x", held as f64 / raw as f64);
+    println!(
+        "gallery memory: {held} bytes for {raw} raw embedding bytes = {:.3}x",
+        held as f64 / raw as f64
+    );
 
     let probe = random_embedding(&mut rng);
     let mut group = c.benchmark_group("gallery");
-    group.sample_size(30).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(8));
     group.bench_function("search_1m_top50_at_90pct", |b| {
-        b.iter(|| gallery.search(account, &probe, Similarity::from_confidence(90.0), DEFAULT_TOP_K))
+        b.iter(|| {
+            gallery.search(
+                account,
+                &probe,
+                Similarity::from_confidence(90.0),
+                DEFAULT_TOP_K,
+            )
+        })
     });
     group.bench_function("search_1m_top50_all", |b| {
         b.iter(|| gallery.search(account, &probe, Similarity(-1.0), DEFAULT_TOP_K))

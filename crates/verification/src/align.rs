@@ -19,14 +19,20 @@ impl Affine {
 
     pub fn apply(&self, p: Point) -> Point {
         let [[a, b, tx], [c, d, ty]] = self.0;
-        Point { x: a * p.x + b * p.y + tx, y: c * p.x + d * p.y + ty }
+        Point {
+            x: a * p.x + b * p.y + tx,
+            y: c * p.x + d * p.y + ty,
+        }
     }
 
     pub fn invert(&self) -> Affine {
         let [[a, b, tx], [c, d, ty]] = self.0;
         let det = a * d - b * c;
         let (ia, ib, ic, id) = (d / det, -b / det, -c / det, a / det);
-        Affine([[ia, ib, -(ia * tx + ib * ty)], [ic, id, -(ic * tx + id * ty)]])
+        Affine([
+            [ia, ib, -(ia * tx + ib * ty)],
+            [ic, id, -(ic * tx + id * ty)],
+        ])
     }
 }
 
@@ -35,7 +41,10 @@ impl Affine {
 pub fn similarity_transform(src: &[Point], dst: &[Point]) -> Affine {
     let mean = |pts: &[Point]| {
         let n = pts.len() as f64;
-        Point { x: pts.iter().map(|p| p.x).sum::<f64>() / n, y: pts.iter().map(|p| p.y).sum::<f64>() / n }
+        Point {
+            x: pts.iter().map(|p| p.x).sum::<f64>() / n,
+            y: pts.iter().map(|p| p.y).sum::<f64>() / n,
+        }
     };
     let (ms, md) = (mean(src), mean(dst));
     let (mut norm, mut dot, mut cross) = (0.0, 0.0, 0.0);
@@ -46,7 +55,10 @@ pub fn similarity_transform(src: &[Point], dst: &[Point]) -> Affine {
         cross += px * qy - py * qx;
     }
     let (a, b) = (dot / norm, cross / norm);
-    Affine([[a, -b, md.x - (a * ms.x - b * ms.y)], [b, a, md.y - (b * ms.x + a * ms.y)]])
+    Affine([
+        [a, -b, md.x - (a * ms.x - b * ms.y)],
+        [b, a, md.y - (b * ms.x + a * ms.y)],
+    ])
 }
 
 /// ⌊v + 0.5⌋ saturated to 0..255; `as u8` already saturates and truncation is floor for v ≥ −0.5.
@@ -67,7 +79,12 @@ pub(crate) struct View<'a> {
 impl<'a> View<'a> {
     pub fn whole(image: &'a RgbImage) -> Self {
         let (w, h) = image.dimensions();
-        Self { pixels: image.as_raw(), width: w as usize, origin: (0, 0), full: (i64::from(w), i64::from(h)) }
+        Self {
+            pixels: image.as_raw(),
+            width: w as usize,
+            origin: (0, 0),
+            full: (i64::from(w), i64::from(h)),
+        }
     }
 
     #[inline]
@@ -97,7 +114,12 @@ pub(crate) fn warp_view(src: &View, m: &Affine, out_w: u32, out_h: u32) -> RgbIm
         let (x0, y0) = (sx.floor(), sy.floor());
         let (fx, fy) = (sx - x0, sy - y0);
         let (x0, y0) = (x0 as i64, y0 as i64);
-        let (t00, t01, t10, t11) = (src.tap(x0, y0), src.tap(x0 + 1, y0), src.tap(x0, y0 + 1), src.tap(x0 + 1, y0 + 1));
+        let (t00, t01, t10, t11) = (
+            src.tap(x0, y0),
+            src.tap(x0 + 1, y0),
+            src.tap(x0, y0 + 1),
+            src.tap(x0 + 1, y0 + 1),
+        );
         for ch in 0..3 {
             px.0[ch] = to_u8(
                 t00[ch] * (1.0 - fx) * (1.0 - fy)
@@ -247,13 +269,21 @@ mod tests {
     }
 
     fn gradient(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 + y * 3) as u8, (x * y) as u8, (255 - x) as u8]))
+        RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x * 7 + y * 3) as u8, (x * y) as u8, (255 - x) as u8])
+        })
     }
 
     #[test]
     fn similarity_recovers_a_known_transform_and_inverts() {
         let truth = Affine([[0.8, -0.6, 10.0], [0.6, 0.8, -5.0]]);
-        let src = [pt(1.0, 2.0), pt(30.0, 4.0), pt(15.0, 20.0), pt(5.0, 33.0), pt(28.0, 31.0)];
+        let src = [
+            pt(1.0, 2.0),
+            pt(30.0, 4.0),
+            pt(15.0, 20.0),
+            pt(5.0, 33.0),
+            pt(28.0, 31.0),
+        ];
         let dst: Vec<Point> = src.iter().map(|&p| truth.apply(p)).collect();
         let m = similarity_transform(&src, &dst);
         for (a, b) in m.0.iter().flatten().zip(truth.0.iter().flatten()) {
@@ -279,13 +309,26 @@ mod tests {
         // 4 -> 2: positions 0.5 and 2.5.
         assert_eq!(linear_taps(4, 2), vec![(0, 1, 0.5), (2, 3, 0.5)]);
         // 2 -> 4: positions -0.25 (edge alone), 0.25, 0.75, 1.25 (edge alone).
-        assert_eq!(linear_taps(2, 4), vec![(0, 0, 0.0), (0, 1, 0.25), (0, 1, 0.75), (1, 1, 0.0)]);
+        assert_eq!(
+            linear_taps(2, 4),
+            vec![(0, 0, 0.0), (0, 1, 0.25), (0, 1, 0.75), (1, 1, 0.0)]
+        );
     }
 
     #[test]
     fn bilinear_halving_averages_pixel_pairs() {
         let img = RgbImage::from_fn(4, 2, |x, _| image::Rgb([(x * 10) as u8, 0, 255]));
-        let half = resize_bilinear(&img, Rect { x: 0, y: 0, width: 4, height: 2 }, 2, 1);
+        let half = resize_bilinear(
+            &img,
+            Rect {
+                x: 0,
+                y: 0,
+                width: 4,
+                height: 2,
+            },
+            2,
+            1,
+        );
         assert_eq!(half.get_pixel(0, 0).0, [5, 0, 255]);
         assert_eq!(half.get_pixel(1, 0).0, [25, 0, 255]);
     }
@@ -295,8 +338,26 @@ mod tests {
         let img = gradient(37, 23);
         let f = 0.37;
         let (w, h) = scaled_size(37, 23, f);
-        let whole = area_downscale(&img, f, Rect { x: 0, y: 0, width: w, height: h });
-        let part = area_downscale(&img, f, Rect { x: 3, y: 2, width: 6, height: 5 });
+        let whole = area_downscale(
+            &img,
+            f,
+            Rect {
+                x: 0,
+                y: 0,
+                width: w,
+                height: h,
+            },
+        );
+        let part = area_downscale(
+            &img,
+            f,
+            Rect {
+                x: 3,
+                y: 2,
+                width: 6,
+                height: 5,
+            },
+        );
         for (x, y, p) in part.enumerate_pixels() {
             assert_eq!(p, whole.get_pixel(x + 3, y + 2));
         }
@@ -305,12 +366,30 @@ mod tests {
     #[test]
     fn area_downscale_by_half_is_the_mean_of_each_2x2_block() {
         let img = RgbImage::from_fn(4, 2, |x, y| image::Rgb([(x * 10 + y * 20) as u8, 7, 9]));
-        let out = area_downscale(&img, 0.5, Rect { x: 0, y: 0, width: 2, height: 1 });
+        let out = area_downscale(
+            &img,
+            0.5,
+            Rect {
+                x: 0,
+                y: 0,
+                width: 2,
+                height: 1,
+            },
+        );
         assert_eq!(out.get_pixel(0, 0).0, [15, 7, 9]);
         assert_eq!(out.get_pixel(1, 0).0, [35, 7, 9]);
         // A cut last box averages only what it covers: 5 px at f = 0.5 gives 3 outputs, the last 1 px wide.
         let odd = RgbImage::from_fn(5, 1, |x, _| image::Rgb([(x * 10) as u8, 0, 0]));
-        let out = area_downscale(&odd, 0.5, Rect { x: 0, y: 0, width: 3, height: 1 });
+        let out = area_downscale(
+            &odd,
+            0.5,
+            Rect {
+                x: 0,
+                y: 0,
+                width: 3,
+                height: 1,
+            },
+        );
         assert_eq!(out.get_pixel(2, 0).0[0], 40);
     }
 }

@@ -23,7 +23,11 @@ pub struct DetectorParams {
 
 impl Default for DetectorParams {
     fn default() -> Self {
-        Self { score_threshold: 0.85, nms_iou: 0.3, max_sides: vec![640, 320] }
+        Self {
+            score_threshold: 0.85,
+            nms_iou: 0.3,
+            max_sides: vec![640, 320],
+        }
     }
 }
 
@@ -86,15 +90,31 @@ impl Detector {
                 .model(DETECTOR.name)?;
             let mut heads = Vec::with_capacity(STRIDES.len());
             for stride in STRIDES {
-                let get = |kind: &str| models::output(&outputs, &format!("{kind}_{stride}"), DETECTOR.name);
-                heads.push(Head { stride, cls: get("cls")?, obj: get("obj")?, bbox: get("bbox")?, kps: get("kps")? });
+                let get = |kind: &str| {
+                    models::output(&outputs, &format!("{kind}_{stride}"), DETECTOR.name)
+                };
+                heads.push(Head {
+                    stride,
+                    cls: get("cls")?,
+                    obj: get("obj")?,
+                    bbox: get("bbox")?,
+                    kps: get("kps")?,
+                });
             }
             let faces = decode(&heads, &letterbox, &self.params);
             if !faces.is_empty() {
-                return Ok(Detections { faces, max_side: Some(max_side), scale: letterbox.scale });
+                return Ok(Detections {
+                    faces,
+                    max_side: Some(max_side),
+                    scale: letterbox.scale,
+                });
             }
         }
-        Ok(Detections { faces: Vec::new(), max_side: None, scale: 1.0 })
+        Ok(Detections {
+            faces: Vec::new(),
+            max_side: None,
+            scale: 1.0,
+        })
     }
 }
 
@@ -108,10 +128,23 @@ pub(crate) fn preprocess(image: &RgbImage, max_side: u32) -> (Vec<f32>, Letterbo
     let small = if (nw, nh) == (w, h) {
         image
     } else {
-        resized = resize_bilinear(image, Rect { x: 0, y: 0, width: w, height: h }, nw, nh);
+        resized = resize_bilinear(
+            image,
+            Rect {
+                x: 0,
+                y: 0,
+                width: w,
+                height: h,
+            },
+            nw,
+            nh,
+        );
         &resized
     };
-    let (pw, ph) = ((nw as usize).div_ceil(32) * 32, (nh as usize).div_ceil(32) * 32);
+    let (pw, ph) = (
+        (nw as usize).div_ceil(32) * 32,
+        (nh as usize).div_ceil(32) * 32,
+    );
     let plane = pw * ph;
     let mut input = vec![0.0f32; 3 * plane];
     for (y, row) in small.as_raw().chunks_exact(nw as usize * 3).enumerate() {
@@ -122,7 +155,14 @@ pub(crate) fn preprocess(image: &RgbImage, max_side: u32) -> (Vec<f32>, Letterbo
             input[2 * plane + at] = f32::from(px[0]);
         }
     }
-    (input, Letterbox { scale, padded_width: pw, padded_height: ph })
+    (
+        input,
+        Letterbox {
+            scale,
+            padded_width: pw,
+            padded_height: ph,
+        },
+    )
 }
 
 /// Raw outputs of one stride: per anchor cls (1), obj (1), bbox (4), kps (10).
@@ -150,7 +190,12 @@ pub(crate) fn decode(heads: &[Head], letterbox: &Letterbox, params: &DetectorPar
             let bb = &head.bbox[a * 4..a * 4 + 4];
             let (cx, cy) = ((col + f64::from(bb[0])) * s, (row + f64::from(bb[1])) * s);
             let (bw, bh) = (f64::from(bb[2]).exp() * s, f64::from(bb[3]).exp() * s);
-            boxes.push(BBox { x: cx - bw / 2.0, y: cy - bh / 2.0, width: bw, height: bh });
+            boxes.push(BBox {
+                x: cx - bw / 2.0,
+                y: cy - bh / 2.0,
+                width: bw,
+                height: bh,
+            });
             let kp = &head.kps[a * 10..a * 10 + 10];
             marks.push(std::array::from_fn::<Point, 5, _>(|k| Point {
                 x: (f64::from(kp[2 * k]) + col) * s,
@@ -166,8 +211,16 @@ pub(crate) fn decode(heads: &[Head], letterbox: &Letterbox, params: &DetectorPar
         .map(|i| {
             let b = boxes[i];
             Face {
-                bbox: BBox { x: b.x / f, y: b.y / f, width: b.width / f, height: b.height / f },
-                landmarks: marks[i].map(|p| Point { x: p.x / f, y: p.y / f }),
+                bbox: BBox {
+                    x: b.x / f,
+                    y: b.y / f,
+                    width: b.width / f,
+                    height: b.height / f,
+                },
+                landmarks: marks[i].map(|p| Point {
+                    x: p.x / f,
+                    y: p.y / f,
+                }),
                 score: scores[i],
             }
         })
@@ -182,33 +235,57 @@ mod tests {
     fn preprocess_scales_pads_to_32_and_swaps_to_bgr() {
         let img = RgbImage::from_pixel(1280, 700, image::Rgb([10, 20, 30]));
         let (input, lb) = preprocess(&img, 640);
-        assert_eq!((lb.scale, lb.padded_width, lb.padded_height), (0.5, 640, 352));
+        assert_eq!(
+            (lb.scale, lb.padded_width, lb.padded_height),
+            (0.5, 640, 352)
+        );
         let plane = 640 * 352;
-        assert_eq!((input[0], input[plane], input[2 * plane]), (30.0, 20.0, 10.0));
+        assert_eq!(
+            (input[0], input[plane], input[2 * plane]),
+            (30.0, 20.0, 10.0)
+        );
         // Row 350 is the first padded row (700 * 0.5 = 350).
         assert_eq!(input[350 * 640], 0.0);
         assert_eq!(input[349 * 640 + 639], 30.0);
         // Small images are not enlarged.
         let (_, lb) = preprocess(&RgbImage::new(100, 50), 640);
-        assert_eq!((lb.scale, lb.padded_width, lb.padded_height), (1.0, 128, 64));
+        assert_eq!(
+            (lb.scale, lb.padded_width, lb.padded_height),
+            (1.0, 128, 64)
+        );
     }
 
     #[test]
     fn decode_places_boxes_and_landmarks_on_the_anchor_grid() {
         // A 64x32 input has at stride 32 a 2x1 grid; anchor 1 is row 0, col 1.
-        let lb = Letterbox { scale: 0.5, padded_width: 64, padded_height: 32 };
+        let lb = Letterbox {
+            scale: 0.5,
+            padded_width: 64,
+            padded_height: 32,
+        };
         let cls = [0.1, 0.81];
         let obj = [1.0, 1.0];
         let bbox = [0.0, 0.0, 0.0, 0.0, 0.5, 0.25, 0.0, (2.0f32).ln()];
         let mut kps = [0.0; 20];
         kps[10..20].copy_from_slice(&[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]);
-        let head = Head { stride: 32, cls: &cls, obj: &obj, bbox: &bbox, kps: &kps };
+        let head = Head {
+            stride: 32,
+            cls: &cls,
+            obj: &obj,
+            bbox: &bbox,
+            kps: &kps,
+        };
         let faces = decode(&[head], &lb, &DetectorParams::default());
         assert_eq!(faces.len(), 1);
         let face = faces[0];
         assert!((face.score - 0.9).abs() < 1e-6);
         // cx = (1 + 0.5) * 32 = 48, cy = 8, w = 32, h = 64; then / 0.5.
-        let expected = BBox { x: 64.0, y: -48.0, width: 64.0, height: 128.0 };
+        let expected = BBox {
+            x: 64.0,
+            y: -48.0,
+            width: 64.0,
+            height: 128.0,
+        };
         for (a, b) in [face.bbox.x, face.bbox.y, face.bbox.width, face.bbox.height]
             .iter()
             .zip([expected.x, expected.y, expected.width, expected.height])
@@ -221,9 +298,30 @@ mod tests {
 
     #[test]
     fn the_main_face_is_the_largest_box_first_on_ties() {
-        let face = |w: f64| Face { bbox: BBox { x: 0.0, y: 0.0, width: w, height: 1.0 }, landmarks: [Point::default(); 5], score: 0.9 };
-        let d = Detections { faces: vec![face(1.0), face(3.0), face(3.0)], max_side: Some(640), scale: 1.0 };
+        let face = |w: f64| Face {
+            bbox: BBox {
+                x: 0.0,
+                y: 0.0,
+                width: w,
+                height: 1.0,
+            },
+            landmarks: [Point::default(); 5],
+            score: 0.9,
+        };
+        let d = Detections {
+            faces: vec![face(1.0), face(3.0), face(3.0)],
+            max_side: Some(640),
+            scale: 1.0,
+        };
         assert_eq!(d.main_index(), Some(1));
-        assert_eq!(Detections { faces: vec![], max_side: None, scale: 1.0 }.main_index(), None);
+        assert_eq!(
+            Detections {
+                faces: vec![],
+                max_side: None,
+                scale: 1.0
+            }
+            .main_index(),
+            None
+        );
     }
 }

@@ -5,7 +5,9 @@ use image::RgbImage;
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use crate::align::{Affine, Rect, View, area_downscale, scaled_size, similarity_transform, warp_view};
+use crate::align::{
+    Affine, Rect, View, area_downscale, scaled_size, similarity_transform, warp_view,
+};
 use crate::error::{Error, ModelContext};
 use crate::models::{self, EMBEDDING};
 use crate::{Embedding, Point};
@@ -14,10 +16,19 @@ const SIZE: u32 = 150;
 /// YuNet landmarks mapped into dlib's 150-px chip, averaged over 87 faces and made symmetric (MODELS.md).
 const TEMPLATE: [Point; 5] = [
     Point { x: 46.59, y: 44.57 },
-    Point { x: 101.95, y: 44.57 },
+    Point {
+        x: 101.95,
+        y: 44.57,
+    },
     Point { x: 74.27, y: 78.59 },
-    Point { x: 49.33, y: 101.09 },
-    Point { x: 99.21, y: 101.09 },
+    Point {
+        x: 49.33,
+        y: 101.09,
+    },
+    Point {
+        x: 99.21,
+        y: 101.09,
+    },
 ];
 /// Below this warp scale the image is area-shrunk first, so the bilinear warp never aliases.
 const PRESHRINK_BELOW: f64 = 0.5;
@@ -40,11 +51,24 @@ pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignme
     let scale = m.scale();
     if scale >= PRESHRINK_BELOW {
         let chip = warp_view(&View::whole(image), &m, SIZE, SIZE);
-        return (chip, ChipAlignment { scale, preshrink: None, matrix: m });
+        return (
+            chip,
+            ChipAlignment {
+                scale,
+                preshrink: None,
+                matrix: m,
+            },
+        );
     }
     let f = 2.0 * scale;
     let (sw, sh) = scaled_size(image.width(), image.height(), f);
-    let m = similarity_transform(&landmarks.map(|p| Point { x: p.x * f, y: p.y * f }), &TEMPLATE);
+    let m = similarity_transform(
+        &landmarks.map(|p| Point {
+            x: p.x * f,
+            y: p.y * f,
+        }),
+        &TEMPLATE,
+    );
     let region = read_region(&m, sw, sh);
     let shrunk = area_downscale(image, f, region);
     let view = View {
@@ -54,7 +78,14 @@ pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignme
         full: (i64::from(sw), i64::from(sh)),
     };
     let chip = warp_view(&view, &m, SIZE, SIZE);
-    (chip, ChipAlignment { scale, preshrink: Some((f, (sw, sh))), matrix: m })
+    (
+        chip,
+        ChipAlignment {
+            scale,
+            preshrink: Some((f, (sw, sh))),
+            matrix: m,
+        },
+    )
 }
 
 /// Pixels of a `width` × `height` source that a warp by `m` to the chip can read: the bounding box of the
@@ -63,7 +94,8 @@ pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignme
 fn read_region(m: &Affine, width: u32, height: u32) -> Rect {
     let inv = m.invert();
     let last = f64::from(SIZE - 1);
-    let corners = [(0.0, 0.0), (last, 0.0), (0.0, last), (last, last)].map(|(x, y)| inv.apply(Point { x, y }));
+    let corners = [(0.0, 0.0), (last, 0.0), (0.0, last), (last, last)]
+        .map(|(x, y)| inv.apply(Point { x, y }));
     let span = |lo: f64, hi: f64, n: u32| {
         let first = (lo.floor() - 1.0).clamp(0.0, f64::from(n - 1)) as u32;
         let end = (hi.floor() + 3.0).clamp(f64::from(first + 1), f64::from(n)) as u32;
@@ -71,9 +103,22 @@ fn read_region(m: &Affine, width: u32, height: u32) -> Rect {
     };
     let xs = corners.iter().map(|p| p.x);
     let ys = corners.iter().map(|p| p.y);
-    let (x, width) = span(xs.clone().fold(f64::INFINITY, f64::min), xs.fold(f64::NEG_INFINITY, f64::max), width);
-    let (y, height) = span(ys.clone().fold(f64::INFINITY, f64::min), ys.fold(f64::NEG_INFINITY, f64::max), height);
-    Rect { x, y, width, height }
+    let (x, width) = span(
+        xs.clone().fold(f64::INFINITY, f64::min),
+        xs.fold(f64::NEG_INFINITY, f64::max),
+        width,
+    );
+    let (y, height) = span(
+        ys.clone().fold(f64::INFINITY, f64::min),
+        ys.fold(f64::NEG_INFINITY, f64::max),
+        height,
+    );
+    Rect {
+        x,
+        y,
+        width,
+        height,
+    }
 }
 
 pub(crate) fn tensor(chip: &RgbImage) -> Vec<f32> {
@@ -117,12 +162,17 @@ mod tests {
     use crate::align::warp_affine;
 
     fn photo(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8]))
+        RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
+        })
     }
 
     /// Landmarks of a face `k` times the template size, placed at (ox, oy).
     fn scaled_template(k: f64, ox: f64, oy: f64) -> [Point; 5] {
-        TEMPLATE.map(|p| Point { x: p.x * k + ox, y: p.y * k + oy })
+        TEMPLATE.map(|p| Point {
+            x: p.x * k + ox,
+            y: p.y * k + oy,
+        })
     }
 
     #[test]
@@ -133,7 +183,16 @@ mod tests {
         let (f, (sw, sh)) = info.preshrink.unwrap();
         assert!((f - 0.5).abs() < 1e-9);
         assert_eq!((sw, sh), (750, 550));
-        let whole = area_downscale(&image, f, Rect { x: 0, y: 0, width: sw, height: sh });
+        let whole = area_downscale(
+            &image,
+            f,
+            Rect {
+                x: 0,
+                y: 0,
+                width: sw,
+                height: sh,
+            },
+        );
         assert_eq!(chip, warp_affine(&whole, &info.matrix, SIZE, SIZE));
     }
 
@@ -143,7 +202,16 @@ mod tests {
         let landmarks = scaled_template(4.0, -250.0, -200.0);
         let (chip, info) = align(&image, &landmarks);
         let (f, (sw, sh)) = info.preshrink.unwrap();
-        let whole = area_downscale(&image, f, Rect { x: 0, y: 0, width: sw, height: sh });
+        let whole = area_downscale(
+            &image,
+            f,
+            Rect {
+                x: 0,
+                y: 0,
+                width: sw,
+                height: sh,
+            },
+        );
         assert_eq!(chip, warp_affine(&whole, &info.matrix, SIZE, SIZE));
         assert_eq!(chip.get_pixel(0, 0).0, [0, 0, 0]);
     }

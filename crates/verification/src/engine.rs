@@ -109,16 +109,25 @@ impl Engine {
         for result in ready_rx {
             result?;
         }
-        Ok(Self { jobs, retry_after: config.retry_after })
+        Ok(Self {
+            jobs,
+            retry_after: config.retry_after,
+        })
     }
 
     /// Analyses an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF) on a worker. `Busy` when the queue is
     /// full; input errors (`NotAnImage`, `ImageTooLarge`, …) as `decode_image` gives them.
     pub async fn analyze(&self, image: Bytes) -> Result<FaceAnalysis, Error> {
         let (reply, answer) = oneshot::channel();
-        let job = Job { image, span: tracing::Span::current(), reply };
+        let job = Job {
+            image,
+            span: tracing::Span::current(),
+            reply,
+        };
         self.jobs.try_send(job).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => Error::Busy { retry_after: self.retry_after },
+            mpsc::error::TrySendError::Full(_) => Error::Busy {
+                retry_after: self.retry_after,
+            },
             mpsc::error::TrySendError::Closed(_) => Error::Stopped,
         })?;
         // A dropped reply means the worker panicked on this job.
@@ -139,7 +148,9 @@ fn work(mut pipeline: Pipeline, queue: &Mutex<mpsc::Receiver<Job>>) {
         }
         let _entered = job.span.enter();
         // A panic in one job must not take the worker down with it.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pipeline.analyze_bytes(&job.image)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pipeline.analyze_bytes(&job.image)
+        }));
         match result {
             Ok(result) => {
                 let _ = job.reply.send(result);

@@ -73,6 +73,10 @@ impl Liveness {
 
     pub fn from_models(models: [f32; 2]) -> Self {
         let score = (models[0] + models[1]) / 2.0;
-        Self { score, models, is_live: score >= Self::THRESHOLD }
+        Self {
+            score,
+            models,
+            is_live: score >= Self::THRESHOLD,
+        }
     }
 }

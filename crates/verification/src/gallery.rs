@@ -43,24 +43,41 @@ impl Gallery {
     }
 
     fn index(&self, account: Uuid) -> Option<Arc<RwLock<Index>>> {
-        self.accounts.read().unwrap_or_else(|e| e.into_inner()).get(&account).cloned()
+        self.accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&account)
+            .cloned()
     }
 
     fn index_or_create(&self, account: Uuid) -> Arc<RwLock<Index>> {
         if let Some(index) = self.index(account) {
             return index;
         }
-        self.accounts.write().unwrap_or_else(|e| e.into_inner()).entry(account).or_default().clone()
+        self.accounts
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(account)
+            .or_default()
+            .clone()
     }
 
     /// Adds a profile, or replaces its embedding when the profile is already there.
     pub fn upsert(&self, account: Uuid, profile: Uuid, embedding: &Embedding) {
-        self.index_or_create(account).write().unwrap_or_else(|e| e.into_inner()).upsert(profile, embedding);
+        self.index_or_create(account)
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .upsert(profile, embedding);
     }
 
     /// Removes a profile; false when it was not there.
     pub fn remove(&self, account: Uuid, profile: Uuid) -> bool {
-        self.index(account).is_some_and(|index| index.write().unwrap_or_else(|e| e.into_inner()).remove(profile))
+        self.index(account).is_some_and(|index| {
+            index
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(profile)
+        })
     }
 
     /// Replaces an account's whole index with `profiles` (a later duplicate key wins), as read from the
@@ -72,25 +89,44 @@ impl Gallery {
             index.upsert(profile, &embedding);
         }
         index.shrink();
-        self.accounts.write().unwrap_or_else(|e| e.into_inner()).insert(account, Arc::new(RwLock::new(index)));
+        self.accounts
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(account, Arc::new(RwLock::new(index)));
     }
 
     /// Up to `k` profiles of `account` with similarity ≥ `min`, most similar first (ties by profile id).
-    pub fn search(&self, account: Uuid, probe: &Embedding, min: Similarity, k: usize) -> Vec<Match> {
+    pub fn search(
+        &self,
+        account: Uuid,
+        probe: &Embedding,
+        min: Similarity,
+        k: usize,
+    ) -> Vec<Match> {
         match self.index(account) {
-            Some(index) => index.read().unwrap_or_else(|e| e.into_inner()).search(probe, min, k),
+            Some(index) => index
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .search(probe, min, k),
             None => Vec::new(),
         }
     }
 
     /// Number of profiles of an account.
     pub fn len(&self, account: Uuid) -> usize {
-        self.index(account).map_or(0, |index| index.read().unwrap_or_else(|e| e.into_inner()).keys.len())
+        self.index(account).map_or(0, |index| {
+            index.read().unwrap_or_else(|e| e.into_inner()).keys.len()
+        })
     }
 
     /// Heap bytes held for an account: vectors, ids and the id → slot map.
     pub fn memory_bytes(&self, account: Uuid) -> usize {
-        self.index(account).map_or(0, |index| index.read().unwrap_or_else(|e| e.into_inner()).memory_bytes())
+        self.index(account).map_or(0, |index| {
+            index
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .memory_bytes()
+        })
     }
 }
 
@@ -106,7 +142,8 @@ struct Index {
 
 /// Half floats of an embedding, and int8 codes of those half floats with their scale (max |v| / 127).
 fn encode(embedding: &Embedding) -> ([f16; EMBEDDING_DIM], [i8; EMBEDDING_DIM], f32) {
-    let halves: [f16; EMBEDDING_DIM] = std::array::from_fn(|i| f16::from_f32(embedding.as_slice()[i]));
+    let halves: [f16; EMBEDDING_DIM] =
+        std::array::from_fn(|i| f16::from_f32(embedding.as_slice()[i]));
     let max = halves.iter().fold(0.0f32, |m, h| m.max(h.to_f32().abs()));
     let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
     let codes = halves.map(|h| (h.to_f32() / scale).round().clamp(-127.0, 127.0) as i8);
@@ -149,11 +186,16 @@ impl Index {
     }
 
     fn remove(&mut self, key: Uuid) -> bool {
-        let Some(slot) = self.slots.remove(&key) else { return false };
+        let Some(slot) = self.slots.remove(&key) else {
+            return false;
+        };
         let (slot, last) = (slot as usize, self.keys.len() - 1);
         // Move the last row into the hole so the rows stay contiguous.
         if slot != last {
-            let (from, to) = (last * EMBEDDING_DIM..(last + 1) * EMBEDDING_DIM, slot * EMBEDDING_DIM);
+            let (from, to) = (
+                last * EMBEDDING_DIM..(last + 1) * EMBEDDING_DIM,
+                slot * EMBEDDING_DIM,
+            );
             self.halves.copy_within(from.clone(), to);
             self.codes.copy_within(from, to);
             self.scales[slot] = self.scales[last];
@@ -189,9 +231,18 @@ impl Index {
         if k == 0 {
             return Vec::new();
         }
-        let rows = Rows { codes: &self.codes, scales: &self.scales, halves: &self.halves };
+        let rows = Rows {
+            codes: &self.codes,
+            scales: &self.scales,
+            halves: &self.halves,
+        };
         let hits = scan(&rows, probe.as_slice(), min.0, k);
-        hits.into_iter().map(|(score, row)| Match { profile: self.keys[row], similarity: Similarity(score) }).collect()
+        hits.into_iter()
+            .map(|(score, row)| Match {
+                profile: self.keys[row],
+                similarity: Similarity(score),
+            })
+            .collect()
     }
 }
 
@@ -219,7 +270,11 @@ fn scan(rows: &Rows, probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
 
 fn scan_scalar(rows: &Rows, q: &QuantisedProbe, probe: &[f32; EMBEDDING_DIM], top: &mut TopK) {
     for (row, codes) in rows.codes.chunks_exact(EMBEDDING_DIM).enumerate() {
-        let dot: i32 = codes.iter().zip(&q.values).map(|(&c, &p)| i32::from(c) * i32::from(p)).sum();
+        let dot: i32 = codes
+            .iter()
+            .zip(&q.values)
+            .map(|(&c, &p)| i32::from(c) * i32::from(p))
+            .sum();
         consider(rows, row, dot, q, probe, top);
     }
 }
@@ -249,13 +304,24 @@ impl QuantisedProbe {
 
 /// Scores row `row` on its half floats when its code dot product says it might reach the bar.
 #[inline(always)]
-fn consider(rows: &Rows, row: usize, code_dot: i32, q: &QuantisedProbe, probe: &[f32; EMBEDDING_DIM], top: &mut TopK) {
+fn consider(
+    rows: &Rows,
+    row: usize,
+    code_dot: i32,
+    q: &QuantisedProbe,
+    probe: &[f32; EMBEDDING_DIM],
+    top: &mut TopK,
+) {
     let scale = rows.scales[row];
     if code_dot as f32 * q.scale * scale + scale * q.per_row_scale + q.fixed < top.bar {
         return;
     }
     let halves = &rows.halves[row * EMBEDDING_DIM..(row + 1) * EMBEDDING_DIM];
-    let s = halves.iter().zip(probe).map(|(h, p)| h.to_f32() * p).sum::<f32>();
+    let s = halves
+        .iter()
+        .zip(probe)
+        .map(|(h, p)| h.to_f32() * p)
+        .sum::<f32>();
     top.offer(s, row);
 }
 
@@ -268,7 +334,11 @@ struct TopK {
 
 impl TopK {
     fn new(min: f32, k: usize) -> Self {
-        Self { heap: BinaryHeap::with_capacity(k + 1), k, bar: min }
+        Self {
+            heap: BinaryHeap::with_capacity(k + 1),
+            k,
+            bar: min,
+        }
     }
 
     fn offer(&mut self, s: f32, row: usize) {
@@ -287,7 +357,11 @@ impl TopK {
     }
 
     fn into_sorted(self) -> Vec<(f32, usize)> {
-        let mut hits: Vec<(f32, usize)> = self.heap.into_iter().map(|Reverse((Score(s), Reverse(row)))| (s, row)).collect();
+        let mut hits: Vec<(f32, usize)> = self
+            .heap
+            .into_iter()
+            .map(|Reverse((Score(s), Reverse(row)))| (s, row))
+            .collect();
         hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         hits
     }
@@ -302,9 +376,16 @@ mod avx2 {
     /// Sign-extends 16 codes at a time to i16 and multiplies-adds them against the probe held in 8
     /// registers: 8 loads, 8 extends and 8 madds per row, one horizontal sum.
     #[target_feature(enable = "avx2")]
-    pub(super) fn scan(rows: &Rows, q: &QuantisedProbe, probe: &[f32; EMBEDDING_DIM], top: &mut TopK) {
+    pub(super) fn scan(
+        rows: &Rows,
+        q: &QuantisedProbe,
+        probe: &[f32; EMBEDDING_DIM],
+        top: &mut TopK,
+    ) {
         // SAFETY: `values` is 128 i16 = 8 × 32 bytes; unaligned loads.
-        let p: [__m256i; 8] = std::array::from_fn(|j| unsafe { _mm256_loadu_si256(q.values.as_ptr().add(16 * j).cast()) });
+        let p: [__m256i; 8] = std::array::from_fn(|j| unsafe {
+            _mm256_loadu_si256(q.values.as_ptr().add(16 * j).cast())
+        });
         for (row, codes) in rows.codes.chunks_exact(EMBEDDING_DIM).enumerate() {
             let mut acc = _mm256_setzero_si256();
             for (j, pj) in p.iter().enumerate() {
@@ -312,7 +393,10 @@ mod avx2 {
                 let c = unsafe { _mm_loadu_si128(codes.as_ptr().add(16 * j).cast()) };
                 acc = _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(c), *pj));
             }
-            let s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256::<1>(acc));
+            let s = _mm_add_epi32(
+                _mm256_castsi256_si128(acc),
+                _mm256_extracti128_si256::<1>(acc),
+            );
             let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01_00_11_10>(s));
             let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b10_11_00_01>(s));
             consider(rows, row, _mm_cvtsi128_si32(s), q, probe, top);
@@ -345,17 +429,37 @@ mod tests {
     use super::*;
 
     fn embedding(seed: &[f32]) -> Embedding {
-        let raw: Vec<f32> = (0..EMBEDDING_DIM).map(|i| seed[i % seed.len()] + (i as f32 * 0.37).sin()).collect();
+        let raw: Vec<f32> = (0..EMBEDDING_DIM)
+            .map(|i| seed[i % seed.len()] + (i as f32 * 0.37).sin())
+            .collect();
         Embedding::from_raw(&raw).unwrap()
     }
 
     /// The specification: every stored (half-float) vector scored against the probe.
-    fn brute_force(entries: &[(Uuid, Embedding)], probe: &Embedding, min: f32, k: usize) -> Vec<(Uuid, f32)> {
-        let score = |e: &Embedding| e.as_slice().iter().zip(probe.as_slice()).map(|(v, p)| f16::from_f32(*v).to_f32() * p).sum::<f32>();
-        let mut all: Vec<(usize, f32)> =
-            entries.iter().enumerate().map(|(i, (_, e))| (i, score(e))).filter(|&(_, s)| s >= min).collect();
+    fn brute_force(
+        entries: &[(Uuid, Embedding)],
+        probe: &Embedding,
+        min: f32,
+        k: usize,
+    ) -> Vec<(Uuid, f32)> {
+        let score = |e: &Embedding| {
+            e.as_slice()
+                .iter()
+                .zip(probe.as_slice())
+                .map(|(v, p)| f16::from_f32(*v).to_f32() * p)
+                .sum::<f32>()
+        };
+        let mut all: Vec<(usize, f32)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (_, e))| (i, score(e)))
+            .filter(|&(_, s)| s >= min)
+            .collect();
         all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        all.into_iter().take(k).map(|(i, s)| (entries[i].0, s)).collect()
+        all.into_iter()
+            .take(k)
+            .map(|(i, s)| (entries[i].0, s))
+            .collect()
     }
 
     proptest! {
@@ -394,30 +498,60 @@ mod tests {
     #[test]
     fn upsert_replaces_and_remove_keeps_the_rest_findable() {
         let (account, gallery) = (Uuid::from_u128(1), Gallery::new());
-        let (a, b, c) = (Uuid::from_u128(10), Uuid::from_u128(11), Uuid::from_u128(12));
-        let (ea, eb, ec) = (embedding(&[1.0]), embedding(&[-1.0, 0.5]), embedding(&[0.2, -0.9, 0.4]));
+        let (a, b, c) = (
+            Uuid::from_u128(10),
+            Uuid::from_u128(11),
+            Uuid::from_u128(12),
+        );
+        let (ea, eb, ec) = (
+            embedding(&[1.0]),
+            embedding(&[-1.0, 0.5]),
+            embedding(&[0.2, -0.9, 0.4]),
+        );
         gallery.upsert(account, a, &ea);
         gallery.upsert(account, b, &eb);
         gallery.upsert(account, c, &ec);
         gallery.upsert(account, a, &eb);
         assert_eq!(gallery.len(account), 3);
         let top = gallery.search(account, &eb, Similarity(0.999), 10);
-        assert_eq!(top.iter().map(|m| m.profile).collect::<Vec<_>>(), vec![a, b]);
+        assert_eq!(
+            top.iter().map(|m| m.profile).collect::<Vec<_>>(),
+            vec![a, b]
+        );
         assert!(gallery.remove(account, a));
         assert!(!gallery.remove(account, a));
-        assert_eq!(gallery.search(account, &ec, Similarity(0.999), 10)[0].profile, c);
-        assert!(gallery.search(Uuid::from_u128(2), &ec, Similarity(-1.0), 10).is_empty());
+        assert_eq!(
+            gallery.search(account, &ec, Similarity(0.999), 10)[0].profile,
+            c
+        );
+        assert!(
+            gallery
+                .search(Uuid::from_u128(2), &ec, Similarity(-1.0), 10)
+                .is_empty()
+        );
     }
 
     #[test]
     fn half_float_scores_stay_within_their_rounding_bound_of_the_f32_cosine() {
         let (account, gallery) = (Uuid::from_u128(1), Gallery::new());
-        let entries: Vec<Embedding> = (0..200).map(|i| embedding(&[i as f32 * 0.01, -0.3, 0.7 - i as f32 * 0.02])).collect();
-        gallery.load(account, entries.iter().enumerate().map(|(i, e)| (Uuid::from_u128(i as u128), e.clone())));
+        let entries: Vec<Embedding> = (0..200)
+            .map(|i| embedding(&[i as f32 * 0.01, -0.3, 0.7 - i as f32 * 0.02]))
+            .collect();
+        gallery.load(
+            account,
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (Uuid::from_u128(i as u128), e.clone())),
+        );
         let probe = embedding(&[0.5, -0.2]);
         for m in gallery.search(account, &probe, Similarity(-1.0), 200) {
             let exact = entries[m.profile.as_u128() as usize].similarity(&probe).0;
-            assert!((m.similarity.0 - exact).abs() <= 4.9e-4, "{} vs {exact}", m.similarity.0);
+            assert!(
+                (m.similarity.0 - exact).abs() <= 4.9e-4,
+                "{} vs {exact}",
+                m.similarity.0
+            );
         }
     }
 
@@ -425,10 +559,17 @@ mod tests {
     fn the_portable_scan_finds_what_the_simd_scan_finds() {
         let mut index = Index::default();
         for i in 0..300 {
-            index.upsert(Uuid::from_u128(i), &embedding(&[i as f32 * 0.013, 0.4, -0.2 + i as f32 * 0.001]));
+            index.upsert(
+                Uuid::from_u128(i),
+                &embedding(&[i as f32 * 0.013, 0.4, -0.2 + i as f32 * 0.001]),
+            );
         }
         let probe = embedding(&[0.9, 0.1]);
-        let rows = Rows { codes: &index.codes, scales: &index.scales, halves: &index.halves };
+        let rows = Rows {
+            codes: &index.codes,
+            scales: &index.scales,
+            halves: &index.halves,
+        };
         let probe: &[f32; EMBEDDING_DIM] = probe.as_slice().try_into().unwrap();
         let mut portable = TopK::new(0.5, 40);
         scan_scalar(&rows, &QuantisedProbe::new(probe), probe, &mut portable);
@@ -440,7 +581,16 @@ mod tests {
         let gallery = Gallery::new();
         let e = embedding(&[0.3]);
         gallery.load(Uuid::from_u128(1), [(Uuid::from_u128(5), e.clone())]);
-        assert_eq!(gallery.search(Uuid::from_u128(1), &e, Similarity(0.9), 5).len(), 1);
-        assert!(gallery.search(Uuid::from_u128(2), &e, Similarity(0.9), 5).is_empty());
+        assert_eq!(
+            gallery
+                .search(Uuid::from_u128(1), &e, Similarity(0.9), 5)
+                .len(),
+            1
+        );
+        assert!(
+            gallery
+                .search(Uuid::from_u128(2), &e, Similarity(0.9), 5)
+                .is_empty()
+        );
     }
 }

@@ -29,7 +29,12 @@ pub struct ImageLimits {
 impl Default for ImageLimits {
     /// Room for 36 MP phone photos (the largest test photo is 7360×4912, 2.5 MB).
     fn default() -> Self {
-        Self { max_bytes: 20 << 20, max_pixels: 50_000_000, max_side: 16_384, min_side: 32 }
+        Self {
+            max_bytes: 20 << 20,
+            max_pixels: 50_000_000,
+            max_side: 16_384,
+            min_side: 32,
+        }
     }
 }
 
@@ -61,22 +66,42 @@ pub fn decode_image(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error
     check(limits.max_bytes as u64, "bytes", data.len() as u64)?;
     match image::guess_format(data) {
         Ok(ImageFormat::Jpeg) => decode_jpeg(data, limits),
-        Ok(ImageFormat::Png | ImageFormat::WebP | ImageFormat::Bmp | ImageFormat::Gif | ImageFormat::Tiff) => {
-            decode_other(data, limits)
-        }
+        Ok(
+            ImageFormat::Png
+            | ImageFormat::WebP
+            | ImageFormat::Bmp
+            | ImageFormat::Gif
+            | ImageFormat::Tiff,
+        ) => decode_other(data, limits),
         _ => Err(Error::NotAnImage(None)),
     }
 }
 
 fn check(limit: u64, what: &'static str, value: u64) -> Result<(), Error> {
-    if value > limit { Err(Error::ImageTooLarge { what, value, limit }) } else { Ok(()) }
+    if value > limit {
+        Err(Error::ImageTooLarge { what, value, limit })
+    } else {
+        Ok(())
+    }
 }
 
 fn check_dimensions(width: u32, height: u32, limits: &ImageLimits) -> Result<(), Error> {
-    check(u64::from(limits.max_side), "side", u64::from(width.max(height)))?;
-    check(limits.max_pixels, "pixels", u64::from(width) * u64::from(height))?;
+    check(
+        u64::from(limits.max_side),
+        "side",
+        u64::from(width.max(height)),
+    )?;
+    check(
+        limits.max_pixels,
+        "pixels",
+        u64::from(width) * u64::from(height),
+    )?;
     if width.min(height) < limits.min_side {
-        return Err(Error::ImageTooSmall { width, height, min_side: limits.min_side });
+        return Err(Error::ImageTooSmall {
+            width,
+            height,
+            min_side: limits.min_side,
+        });
     }
     Ok(())
 }
@@ -98,14 +123,18 @@ fn decode_jpeg(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
     let info = decoder.info().ok_or(Error::NotAnImage(None))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
     check_dimensions(width, height, limits)?;
-    let orientation = decoder.exif().and_then(|exif| Orientation::from_exif_chunk(exif));
+    let orientation = decoder
+        .exif()
+        .and_then(|exif| Orientation::from_exif_chunk(exif));
     let pixels = decoder.decode().map_err(not_an_image)?;
     let rgb = RgbImage::from_raw(width, height, pixels).ok_or(Error::NotAnImage(None))?;
     Ok(oriented(DynamicImage::ImageRgb8(rgb), orientation))
 }
 
 fn decode_other(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
-    let reader = ImageReader::new(Cursor::new(data)).with_guessed_format().map_err(not_an_image)?;
+    let reader = ImageReader::new(Cursor::new(data))
+        .with_guessed_format()
+        .map_err(not_an_image)?;
     let mut decoder = reader.into_decoder().map_err(not_an_image)?;
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, limits)?;
@@ -131,7 +160,9 @@ mod tests {
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let mut out = Vec::new();
-        RgbImage::new(width, height).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
+        RgbImage::new(width, height)
+            .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
         out
     }
 
@@ -141,21 +172,43 @@ mod tests {
         assert_eq!(decode_base64(" aGk \n").unwrap(), b"hi");
         assert_eq!(decode_base64("data:image/png;base64,aGk").unwrap(), b"hi");
         assert!(matches!(decode_base64(""), Err(Error::EmptyImage)));
-        assert!(matches!(decode_base64("data:image/png;base64,"), Err(Error::EmptyImage)));
-        assert!(matches!(decode_base64("not base64!"), Err(Error::InvalidBase64(_))));
+        assert!(matches!(
+            decode_base64("data:image/png;base64,"),
+            Err(Error::EmptyImage)
+        ));
+        assert!(matches!(
+            decode_base64("not base64!"),
+            Err(Error::InvalidBase64(_))
+        ));
     }
 
     #[test]
     fn limits_are_checked_before_decoding() {
-        let limits = ImageLimits { max_pixels: 100 * 100, ..ImageLimits::default() };
+        let limits = ImageLimits {
+            max_pixels: 100 * 100,
+            ..ImageLimits::default()
+        };
         assert!(decode_image(&png(100, 100), &limits).is_ok());
         assert!(matches!(
             decode_image(&png(101, 100), &limits),
-            Err(Error::ImageTooLarge { what: "pixels", value: 10100, limit: 10000 })
+            Err(Error::ImageTooLarge {
+                what: "pixels",
+                value: 10100,
+                limit: 10000
+            })
         ));
-        assert!(matches!(decode_image(&png(100, 20), &limits), Err(Error::ImageTooSmall { .. })));
-        let tiny = ImageLimits { max_bytes: 10, ..ImageLimits::default() };
-        assert!(matches!(decode_image(&png(100, 100), &tiny), Err(Error::ImageTooLarge { what: "bytes", .. })));
+        assert!(matches!(
+            decode_image(&png(100, 20), &limits),
+            Err(Error::ImageTooSmall { .. })
+        ));
+        let tiny = ImageLimits {
+            max_bytes: 10,
+            ..ImageLimits::default()
+        };
+        assert!(matches!(
+            decode_image(&png(100, 100), &tiny),
+            Err(Error::ImageTooLarge { what: "bytes", .. })
+        ));
     }
 
     #[test]
@@ -172,7 +225,13 @@ mod tests {
 
     #[test]
     fn non_images_are_refused() {
-        assert!(matches!(decode_image(b"", &ImageLimits::default()), Err(Error::EmptyImage)));
-        assert!(matches!(decode_image(b"hello world", &ImageLimits::default()), Err(Error::NotAnImage(_))));
+        assert!(matches!(
+            decode_image(b"", &ImageLimits::default()),
+            Err(Error::EmptyImage)
+        ));
+        assert!(matches!(
+            decode_image(b"hello world", &ImageLimits::default()),
+            Err(Error::NotAnImage(_))
+        ));
     }
 }

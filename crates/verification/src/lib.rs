@@ -47,7 +47,9 @@ pub use similarity::{EMBEDDING_DIM, Embedding, Similarity};
 /// The pure geometry of each stage, exposed for diagnostics and the golden tests: the exact crops the
 /// models see, computed from landmarks or a box.
 pub mod crops {
-    pub use crate::align::{Affine, Rect, area_downscale, resize_bilinear, similarity_transform, warp_affine};
+    pub use crate::align::{
+        Affine, Rect, area_downscale, resize_bilinear, similarity_transform, warp_affine,
+    };
     pub use crate::embed::{ChipAlignment, align as embedding_chip};
     pub use crate::liveness::{CropRect, IntBox, crop_rects as liveness_rects};
     pub use crate::quality::align as quality_crop;

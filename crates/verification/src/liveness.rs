@@ -31,17 +31,28 @@ pub type CropRect = [i64; 4];
 pub fn liveness_box(b: &BBox) -> IntBox {
     let (cx, cy) = (b.x + b.width / 2.0, b.y + b.height / 2.0 + 0.065 * b.height);
     let (w, h) = (1.145 * b.width, 0.85 * b.height);
-    IntBox { x: (cx - w / 2.0) as i64, y: (cy - h / 2.0) as i64, width: w as i64, height: h as i64 }
+    IntBox {
+        x: (cx - w / 2.0) as i64,
+        y: (cy - h / 2.0) as i64,
+        width: w as i64,
+        height: h as i64,
+    }
 }
 
 /// Silent-Face `CropImage`: the box scaled about its centre (scale capped so the crop fits), shifted
 /// back inside without shrinking, corners truncated toward zero (−1e−13 must give 0).
 pub fn crop_rect(image_w: u32, image_h: u32, b: IntBox, scale: f64) -> CropRect {
     let (iw, ih) = (f64::from(image_w), f64::from(image_h));
-    let (x, y, w, h) = (b.x as f64, b.y as f64, b.width.max(1) as f64, b.height.max(1) as f64);
+    let (x, y, w, h) = (
+        b.x as f64,
+        b.y as f64,
+        b.width.max(1) as f64,
+        b.height.max(1) as f64,
+    );
     let scale = ((ih - 1.0) / h).min((iw - 1.0) / w).min(scale);
     let (cx, cy, nw, nh) = (x + w / 2.0, y + h / 2.0, w * scale, h * scale);
-    let (mut left, mut top, mut right, mut bottom) = (cx - nw / 2.0, cy - nh / 2.0, cx + nw / 2.0, cy + nh / 2.0);
+    let (mut left, mut top, mut right, mut bottom) =
+        (cx - nw / 2.0, cy - nh / 2.0, cx + nw / 2.0, cy + nh / 2.0);
     if left < 0.0 {
         right -= left;
         left = 0.0;
@@ -72,7 +83,12 @@ fn crop(image: &RgbImage, [l, t, r, b]: CropRect) -> RgbImage {
     let (w, h) = (i64::from(image.width()), i64::from(image.height()));
     let (l, t) = (l.clamp(0, w - 1), t.clamp(0, h - 1));
     let (r, b) = (r.clamp(l, w - 1), b.clamp(t, h - 1));
-    let rect = Rect { x: l as u32, y: t as u32, width: (r - l + 1) as u32, height: (b - t + 1) as u32 };
+    let rect = Rect {
+        x: l as u32,
+        y: t as u32,
+        width: (r - l + 1) as u32,
+        height: (b - t + 1) as u32,
+    };
     resize_bilinear(image, rect, SIZE, SIZE)
 }
 
@@ -94,13 +110,17 @@ pub(crate) struct LivenessModels {
 impl LivenessModels {
     /// `v2` is MiniFASNetV2 (scale 2.7), `v1se` MiniFASNetV1SE (scale 4.0).
     pub fn new(v2: Session, v1se: Session) -> Self {
-        Self { sessions: [(v2, LIVENESS_V2), (v1se, LIVENESS_V1SE)] }
+        Self {
+            sessions: [(v2, LIVENESS_V2), (v1se, LIVENESS_V1SE)],
+        }
     }
 
     pub fn score(&mut self, image: &RgbImage, face: &BBox) -> Result<Liveness, Error> {
         let (_, rects) = crop_rects(image.width(), image.height(), face);
         let mut live = [0.0f32; 2];
-        for ((session, spec), (rect, p)) in self.sessions.iter_mut().zip(rects.iter().zip(&mut live)) {
+        for ((session, spec), (rect, p)) in
+            self.sessions.iter_mut().zip(rects.iter().zip(&mut live))
+        {
             let input = tensor(&crop(image, *rect));
             let shape = [1, 3, SIZE as usize, SIZE as usize];
             let outputs = session
@@ -119,16 +139,39 @@ mod tests {
 
     #[test]
     fn the_box_conversion_truncates_toward_zero() {
-        let b = liveness_box(&BBox { x: 371.000076, y: 84.729221, width: 236.147596, height: 336.315119 });
-        assert_eq!(b, IntBox { x: 353, y: 131, width: 270, height: 285 }); // golden: selfie/obama/fr_obama.jpg
-        let negative = liveness_box(&BBox { x: -3.0, y: 0.0, width: 10.0, height: 10.0 });
+        let b = liveness_box(&BBox {
+            x: 371.000076,
+            y: 84.729221,
+            width: 236.147596,
+            height: 336.315119,
+        });
+        assert_eq!(
+            b,
+            IntBox {
+                x: 353,
+                y: 131,
+                width: 270,
+                height: 285
+            }
+        ); // golden: selfie/obama/fr_obama.jpg
+        let negative = liveness_box(&BBox {
+            x: -3.0,
+            y: 0.0,
+            width: 10.0,
+            height: 10.0,
+        });
         assert_eq!(negative.x, -3); // -3.725 truncates to -3, not -4
     }
 
     #[test]
     fn crops_shift_back_inside_without_shrinking_and_cap_the_scale() {
         // golden fr_obama.jpg (910x1137): rects [123, 0, 852, 769] and [0, 0, 909, 959].
-        let b = IntBox { x: 353, y: 131, width: 270, height: 285 };
+        let b = IntBox {
+            x: 353,
+            y: 131,
+            width: 270,
+            height: 285,
+        };
         assert_eq!(crop_rect(910, 1137, b, 2.7), [123, 0, 852, 769]);
         assert_eq!(crop_rect(910, 1137, b, 4.0), [0, 0, 909, 959]);
     }

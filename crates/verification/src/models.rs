@@ -57,11 +57,19 @@ pub(crate) const ALL: [ModelSpec; 5] = [DETECTOR, EMBEDDING, LIVENESS_V2, LIVENE
 pub(crate) fn verify_all(dir: &Path) -> Result<(), Error> {
     for spec in ALL {
         let path = dir.join(spec.file);
-        let fail = |problem| Error::ModelFile { file: spec.file, path: path.clone(), problem, upstream: spec.upstream };
+        let fail = |problem| Error::ModelFile {
+            file: spec.file,
+            path: path.clone(),
+            problem,
+            upstream: spec.upstream,
+        };
         let bytes = std::fs::read(&path).map_err(|e| fail(ModelFileProblem::Missing(e)))?;
         let actual = hex::encode(Sha256::digest(&bytes));
         if actual != spec.sha256 {
-            return Err(fail(ModelFileProblem::Checksum { expected: spec.sha256, actual }));
+            return Err(fail(ModelFileProblem::Checksum {
+                expected: spec.sha256,
+                actual,
+            }));
         }
     }
     Ok(())
@@ -73,11 +81,16 @@ static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
 /// Loads libonnxruntime from `dylib` on first use and returns the process environment. Later calls reuse
 /// the library already loaded, whatever their path.
 pub(crate) fn environment(dylib: &Path) -> Result<Environment, Error> {
-    let mut slot = ENVIRONMENT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut slot = ENVIRONMENT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(env) = slot.as_ref() {
         return Ok(env.clone());
     }
-    let runtime = |source: Box<dyn std::error::Error + Send + Sync>| Error::Runtime { path: dylib.to_owned(), source };
+    let runtime = |source: Box<dyn std::error::Error + Send + Sync>| Error::Runtime {
+        path: dylib.to_owned(),
+        source,
+    };
     let env = ort::init_from(dylib)
         .map_err(|e| runtime(Box::new(e)))?
         .with_name("verification")
@@ -88,7 +101,12 @@ pub(crate) fn environment(dylib: &Path) -> Result<Environment, Error> {
 }
 
 /// One CPU session; `intra_threads` threads inside each operator, operators run one at a time.
-pub(crate) fn session(env: &Environment, dir: &Path, spec: ModelSpec, intra_threads: usize) -> Result<Session, Error> {
+pub(crate) fn session(
+    env: &Environment,
+    dir: &Path,
+    spec: ModelSpec,
+    intra_threads: usize,
+) -> Result<Session, Error> {
     let path: PathBuf = dir.join(spec.file);
     Session::builder(env)
         .model(spec.name)?
@@ -101,10 +119,15 @@ pub(crate) fn session(env: &Environment, dir: &Path, spec: ModelSpec, intra_thre
 }
 
 /// The float32 data of output `name`.
-pub(crate) fn output<'a>(outputs: &'a SessionOutputs, name: &str, model: &'static str) -> Result<&'a [f32], Error> {
-    let value = outputs
-        .get(name)
-        .ok_or_else(|| Error::Model { model, source: ort::Error::new(format!("no output named {name}")) })?;
+pub(crate) fn output<'a>(
+    outputs: &'a SessionOutputs,
+    name: &str,
+    model: &'static str,
+) -> Result<&'a [f32], Error> {
+    let value = outputs.get(name).ok_or_else(|| Error::Model {
+        model,
+        source: ort::Error::new(format!("no output named {name}")),
+    })?;
     let (_, data) = value.try_extract_tensor::<f32>().model(model)?;
     Ok(data)
 }
@@ -122,9 +145,17 @@ mod tests {
         let entries = manifest["model"].as_array().unwrap();
         assert_eq!(entries.len(), ALL.len());
         for spec in ALL {
-            let entry = entries.iter().find(|e| e["file"].as_str() == Some(spec.file)).unwrap();
+            let entry = entries
+                .iter()
+                .find(|e| e["file"].as_str() == Some(spec.file))
+                .unwrap();
             assert_eq!(entry["sha256"].as_str(), Some(spec.sha256), "{}", spec.file);
-            assert_eq!(entry["source"].as_str(), Some(spec.upstream), "{}", spec.file);
+            assert_eq!(
+                entry["source"].as_str(),
+                Some(spec.upstream),
+                "{}",
+                spec.file
+            );
         }
     }
 
@@ -132,6 +163,9 @@ mod tests {
     fn a_missing_model_is_named_with_its_source() {
         let err = verify_all(Path::new("/nonexistent")).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains(DETECTOR.file) && text.contains("libfacedetection.train"), "{text}");
+        assert!(
+            text.contains(DETECTOR.file) && text.contains("libfacedetection.train"),
+            "{text}"
+        );
     }
 }

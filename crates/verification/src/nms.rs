@@ -29,18 +29,32 @@ mod tests {
     use super::*;
 
     fn bbox(x: f64, y: f64, w: f64, h: f64) -> BBox {
-        BBox { x, y, width: w, height: h }
+        BBox {
+            x,
+            y,
+            width: w,
+            height: h,
+        }
     }
 
     #[test]
     fn iou_of_half_overlapping_squares_is_one_third() {
-        assert!((iou(&bbox(0.0, 0.0, 2.0, 2.0), &bbox(1.0, 0.0, 2.0, 2.0)) - 1.0 / 3.0).abs() < 1e-12);
-        assert_eq!(iou(&bbox(0.0, 0.0, 1.0, 1.0), &bbox(5.0, 5.0, 1.0, 1.0)), 0.0);
+        assert!(
+            (iou(&bbox(0.0, 0.0, 2.0, 2.0), &bbox(1.0, 0.0, 2.0, 2.0)) - 1.0 / 3.0).abs() < 1e-12
+        );
+        assert_eq!(
+            iou(&bbox(0.0, 0.0, 1.0, 1.0), &bbox(5.0, 5.0, 1.0, 1.0)),
+            0.0
+        );
     }
 
     #[test]
     fn overlapping_boxes_keep_the_best_and_ties_keep_input_order() {
-        let boxes = [bbox(0.0, 0.0, 10.0, 10.0), bbox(1.0, 1.0, 10.0, 10.0), bbox(50.0, 50.0, 10.0, 10.0)];
+        let boxes = [
+            bbox(0.0, 0.0, 10.0, 10.0),
+            bbox(1.0, 1.0, 10.0, 10.0),
+            bbox(50.0, 50.0, 10.0, 10.0),
+        ];
         assert_eq!(suppress(&boxes, &[0.8, 0.9, 0.7], 0.3), vec![1, 2]);
         assert_eq!(suppress(&boxes, &[0.9, 0.9, 0.9], 0.3), vec![0, 2]);
         // IoU exactly at the threshold is kept: only "> threshold" suppresses.

@@ -65,7 +65,8 @@ impl Pipeline {
     /// Opens the sessions of models already verified.
     pub(crate) fn open(config: &EngineConfig) -> Result<Self, Error> {
         let env = models::environment(&config.dylib_path())?;
-        let open = |spec| models::session(&env, &config.models_dir, spec, config.intra_threads.max(1));
+        let open =
+            |spec| models::session(&env, &config.models_dir, spec, config.intra_threads.max(1));
         Ok(Self {
             detector: Detector::new(open(DETECTOR)?, config.detector.clone()),
             quality: QualityModel::new(open(QUALITY)?),
@@ -107,7 +108,12 @@ impl Pipeline {
             }
             None => None,
         };
-        Ok(FaceAnalysis { width: image.width(), height: image.height(), faces: detections.faces, main })
+        Ok(FaceAnalysis {
+            width: image.width(),
+            height: image.height(),
+            faces: detections.faces,
+            main,
+        })
     }
 
     /// Decodes an encoded image within the configured limits, then analyses it.

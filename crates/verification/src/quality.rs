@@ -11,11 +11,18 @@ use crate::{Point, Quality};
 
 const SIZE: u32 = 96;
 /// Upstream's 160-px template points scaled by 0.96, to 2 decimals as MODELS.md prints them.
-const TEMPLATE: [Point; 3] = [Point { x: 32.82, y: 44.31 }, Point { x: 63.02, y: 44.14 }, Point { x: 48.12, y: 79.10 }];
+const TEMPLATE: [Point; 3] = [
+    Point { x: 32.82, y: 44.31 },
+    Point { x: 63.02, y: 44.14 },
+    Point { x: 48.12, y: 79.10 },
+];
 
 /// The aligned 96×96 RGB crop: right eye, left eye and mouth centre fitted onto the template.
 pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, Affine) {
-    let mouth = Point { x: (landmarks[3].x + landmarks[4].x) / 2.0, y: (landmarks[3].y + landmarks[4].y) / 2.0 };
+    let mouth = Point {
+        x: (landmarks[3].x + landmarks[4].x) / 2.0,
+        y: (landmarks[3].y + landmarks[4].y) / 2.0,
+    };
     let m = similarity_transform(&[landmarks[0], landmarks[1], mouth], &TEMPLATE);
     (warp_affine(image, &m, SIZE, SIZE), m)
 }
@@ -67,7 +74,19 @@ mod tests {
     #[test]
     fn landmarks_on_the_template_give_the_identity_map() {
         let mouth_y = TEMPLATE[2].y;
-        let lm = [TEMPLATE[0], TEMPLATE[1], Point::default(), Point { x: TEMPLATE[2].x - 10.0, y: mouth_y }, Point { x: TEMPLATE[2].x + 10.0, y: mouth_y }];
+        let lm = [
+            TEMPLATE[0],
+            TEMPLATE[1],
+            Point::default(),
+            Point {
+                x: TEMPLATE[2].x - 10.0,
+                y: mouth_y,
+            },
+            Point {
+                x: TEMPLATE[2].x + 10.0,
+                y: mouth_y,
+            },
+        ];
         let (_, m) = align(&RgbImage::new(SIZE, SIZE), &lm);
         assert!((m.scale() - 1.0).abs() < 1e-3, "{m:?}");
     }

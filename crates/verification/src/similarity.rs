@@ -13,7 +13,11 @@ impl Embedding {
     pub fn from_raw(raw: &[f32]) -> Option<Self> {
         let raw: &[f32; EMBEDDING_DIM] = raw.try_into().ok()?;
         // f64: the norm of 128 values is summed without losing the small components.
-        let norm = raw.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
+        let norm = raw
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+            .sqrt();
         if !norm.is_finite() || norm == 0.0 {
             return None;
         }
@@ -37,7 +41,13 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
             lanes[i] += x[i] * y[i];
         }
     }
-    let tail: f32 = a.chunks_exact(8).remainder().iter().zip(b.chunks_exact(8).remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = a
+        .chunks_exact(8)
+        .remainder()
+        .iter()
+        .zip(b.chunks_exact(8).remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     lanes.iter().sum::<f32>() + tail
 }
 
@@ -92,7 +102,10 @@ mod tests {
     fn confidence_is_fifty_percent_at_the_centre_and_inverts() {
         assert!((Similarity(Similarity::CENTRE as f32).confidence() - 50.0).abs() < 1e-3);
         for pct in [1.0, 50.0, 90.0, 99.0] {
-            assert!((Similarity::from_confidence(pct).confidence() - pct).abs() < 1e-2, "{pct}");
+            assert!(
+                (Similarity::from_confidence(pct).confidence() - pct).abs() < 1e-2,
+                "{pct}"
+            );
         }
     }
 

@@ -13,22 +13,47 @@ fn face(file: &str) -> Bytes {
 #[tokio::test]
 async fn a_selfie_gives_one_face_and_a_group_or_an_empty_photo_is_refused() {
     let engine = Engine::start(&common::config()).unwrap();
-    let selfie = engine.analyze(face("selfie/obama/fr_obama.jpg")).await.unwrap().into_single().unwrap();
-    assert!(selfie.quality.percent() > 90.0 && selfie.liveness.is_live, "{selfie:?}");
-    let again = engine.analyze(face("selfie/obama/fr_obama2.jpg")).await.unwrap().into_single().unwrap();
+    let selfie = engine
+        .analyze(face("selfie/obama/fr_obama.jpg"))
+        .await
+        .unwrap()
+        .into_single()
+        .unwrap();
+    assert!(
+        selfie.quality.percent() > 90.0 && selfie.liveness.is_live,
+        "{selfie:?}"
+    );
+    let again = engine
+        .analyze(face("selfie/obama/fr_obama2.jpg"))
+        .await
+        .unwrap()
+        .into_single()
+        .unwrap();
     assert!(selfie.embedding.similarity(&again.embedding).confidence() > 90.0);
 
-    let group = engine.analyze(face("group/fr_two_people.jpg")).await.unwrap();
-    assert!(matches!(group.into_single(), Err(Error::MultipleFaces { count: 2 })));
+    let group = engine
+        .analyze(face("group/fr_two_people.jpg"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        group.into_single(),
+        Err(Error::MultipleFaces { count: 2 })
+    ));
     let empty = engine.analyze(face("noface/ski_coffee.png")).await.unwrap();
     assert!(matches!(empty.into_single(), Err(Error::NoFace)));
     let truncated = engine.analyze(face("invalid/cf_truncated.jpg")).await;
-    assert!(matches!(truncated, Err(Error::NotAnImage(_))), "{truncated:?}");
+    assert!(
+        matches!(truncated, Err(Error::NotAnImage(_))),
+        "{truncated:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_full_queue_answers_busy_with_a_retry_delay() {
-    let config = EngineConfig { queue_len: 1, ..common::config() };
+    let config = EngineConfig {
+        queue_len: 1,
+        ..common::config()
+    };
     let engine = Engine::start(&config).unwrap();
     // The 36 MP photo keeps the only worker busy while the rest arrive: one runs, one waits, the rest bounce.
     let image = face("selfie/compreface_A/cf_001_A.jpg");
@@ -39,9 +64,15 @@ async fn a_full_queue_answers_busy_with_a_retry_delay() {
         tokio::join!(next(), next(), next(), next(), next(), next())
     };
     let results = [a, b, c, d, e, f];
-    let busy = results.iter().filter(|r| matches!(r, Err(Error::Busy { retry_after }) if !retry_after.is_zero())).count();
+    let busy = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Busy { retry_after }) if !retry_after.is_zero()))
+        .count();
     let done = results.iter().filter(|r| r.is_ok()).count();
-    assert!(busy >= 3 && done >= 1 && busy + done == 6, "busy {busy}, done {done}");
+    assert!(
+        busy >= 3 && done >= 1 && busy + done == 6,
+        "busy {busy}, done {done}"
+    );
 }
 
 #[test]
@@ -49,17 +80,48 @@ fn start_refuses_a_missing_or_corrupt_model_naming_the_file_and_its_source() {
     let dir = std::env::temp_dir().join(format!("verification-models-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let real = common::config().models_dir;
-    for file in ["detector-yunet-n-dynamic.onnx", "embedding-dlib-resnet-v1.onnx", "liveness-minifasnetv2-s2.7.onnx"] {
+    for file in [
+        "detector-yunet-n-dynamic.onnx",
+        "embedding-dlib-resnet-v1.onnx",
+        "liveness-minifasnetv2-s2.7.onnx",
+    ] {
         let _ = std::fs::remove_file(dir.join(file));
-        std::os::unix::fs::symlink(real.join(file).canonicalize().unwrap(), dir.join(file)).unwrap();
+        std::os::unix::fs::symlink(real.join(file).canonicalize().unwrap(), dir.join(file))
+            .unwrap();
     }
-    let config = EngineConfig { models_dir: dir.clone(), ..common::config() };
+    let config = EngineConfig {
+        models_dir: dir.clone(),
+        ..common::config()
+    };
     let missing = Engine::start(&config).err().unwrap();
-    assert!(matches!(&missing, Error::ModelFile { file: "liveness-minifasnetv1se-s4.0.onnx", problem: ModelFileProblem::Missing(_), .. }));
-    assert!(missing.to_string().contains("Silent-Face-Anti-Spoofing"), "{missing}");
+    assert!(matches!(
+        &missing,
+        Error::ModelFile {
+            file: "liveness-minifasnetv1se-s4.0.onnx",
+            problem: ModelFileProblem::Missing(_),
+            ..
+        }
+    ));
+    assert!(
+        missing.to_string().contains("Silent-Face-Anti-Spoofing"),
+        "{missing}"
+    );
 
-    std::fs::write(dir.join("liveness-minifasnetv1se-s4.0.onnx"), b"not a model").unwrap();
+    std::fs::write(
+        dir.join("liveness-minifasnetv1se-s4.0.onnx"),
+        b"not a model",
+    )
+    .unwrap();
     let corrupt = Engine::start(&config).err().unwrap();
-    assert!(matches!(corrupt, Error::ModelFile { problem: ModelFileProblem::Checksum { .. }, .. }), "{corrupt}");
+    assert!(
+        matches!(
+            corrupt,
+            Error::ModelFile {
+                problem: ModelFileProblem::Checksum { .. },
+                ..
+            }
+        ),
+        "{corrupt}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

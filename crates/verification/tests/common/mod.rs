@@ -17,11 +17,12 @@ pub fn shared() -> PathBuf {
 /// One single-threaded worker, the configuration the reference numbers were measured with.
 pub fn config() -> EngineConfig {
     EngineConfig {
-        models_dir: std::env::var_os("BAF_MODELS_DIR").map_or_else(|| repo().join("models"), PathBuf::from),
-        ort_dylib_path: Some(
-            std::env::var_os("ORT_DYLIB_PATH")
-                .map_or_else(|| repo().join(verification::DEFAULT_ORT_DYLIB), PathBuf::from),
-        ),
+        models_dir: std::env::var_os("BAF_MODELS_DIR")
+            .map_or_else(|| repo().join("models"), PathBuf::from),
+        ort_dylib_path: Some(std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+            || repo().join(verification::DEFAULT_ORT_DYLIB),
+            PathBuf::from,
+        )),
         workers: 1,
         intra_threads: 1,
         ..EngineConfig::default()
