@@ -113,10 +113,11 @@ fn not_an_image(e: impl std::error::Error + Send + Sync + 'static) -> Error {
 /// JPEG goes to zune-jpeg directly because only its strict mode refuses truncated entropy data; the
 /// image crate runs it lenient and returns a grey-padded picture for `invalid/cf_truncated.jpg`.
 fn decode_jpeg(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
+    // zune's own size limits would fail as a decode error; ours below answer ImageTooLarge.
     let options = DecoderOptions::default()
         .set_strict_mode(true)
-        .set_max_width(limits.max_side as usize)
-        .set_max_height(limits.max_side as usize)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX)
         .jpeg_set_out_colorspace(ColorSpace::RGB);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(data), options);
     decoder.decode_headers().map_err(not_an_image)?;
@@ -212,14 +213,42 @@ mod tests {
     }
 
     #[test]
-    fn a_png_header_claiming_a_huge_canvas_is_refused_without_decoding() {
-        let mut bomb = png(64, 64);
-        // IHDR width and height live at bytes 16..24; the CRC no longer matches, but only the header is read.
-        bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
-        bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
+    fn a_header_claiming_a_huge_canvas_is_refused_without_decoding() {
+        let mut bomb = Vec::new();
+        RgbImage::new(64, 64)
+            .write_to(&mut Cursor::new(&mut bomb), ImageFormat::Bmp)
+            .unwrap();
+        // BMP keeps width and height at bytes 18..26 with no checksum: the file now claims 60000x60000
+        // (10.8 GB of pixels) but holds 64x64.
+        bomb[18..22].copy_from_slice(&60_000i32.to_le_bytes());
+        bomb[22..26].copy_from_slice(&60_000i32.to_le_bytes());
         assert!(matches!(
             decode_image(&bomb, &ImageLimits::default()),
-            Err(Error::ImageTooLarge { .. } | Error::NotAnImage(_))
+            Err(Error::ImageTooLarge {
+                what: "side",
+                value: 60_000,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn an_oversized_jpeg_is_too_large_not_undecodable() {
+        let mut jpeg = Vec::new();
+        RgbImage::new(64, 48)
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        let limits = ImageLimits {
+            max_side: 50,
+            ..ImageLimits::default()
+        };
+        assert!(matches!(
+            decode_image(&jpeg, &limits),
+            Err(Error::ImageTooLarge {
+                what: "side",
+                value: 64,
+                limit: 50
+            })
         ));
     }
 
