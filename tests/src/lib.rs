@@ -2,6 +2,8 @@
 //! database `#[sqlx::test]` hands each test, with one account, and offers one method per BAF call.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use baf_server::ServeConfig;
 use baf_server::accounts::CreatedAccount;
@@ -9,9 +11,39 @@ use baf_store::{PgPool, Store};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+use verification::{Engine, EngineConfig};
 use uuid::Uuid;
 
 pub const API: &str = "/publicapi/api/v2";
+
+/// The repository root, for `models/` and `../shared/faces`.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+}
+
+/// A photo of `../shared/faces` by its manifest path, e.g. `selfie/obama/fr_obama.jpg`.
+pub fn face(path: &str) -> Vec<u8> {
+    let full = repo_root().join("../shared/faces").join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+pub fn base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The real models, loaded once per test binary and shared by every test's server. The queue is
+/// long because the tests run in parallel; the back-pressure test starts its own small engine.
+pub static ENGINE: LazyLock<Engine> = LazyLock::new(|| engine(2, 256));
+
+pub fn engine(workers: usize, queue_len: usize) -> Engine {
+    let models_dir = std::env::var_os("BAF_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("models"));
+    let ort = std::env::var_os("ORT_DYLIB_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("vendor/onnxruntime/libonnxruntime.so.1.31.1"));
+    let config = EngineConfig { models_dir, ort_dylib_path: Some(ort), workers, intra_threads: 1, queue_len, ..EngineConfig::default() };
+    Engine::start(&config).expect("the face engine starts (run scripts/setup-models.sh and scripts/fetch-onnxruntime.sh)")
+}
 
 pub struct TestApp {
     pub address: SocketAddr,
@@ -53,8 +85,27 @@ impl Reply {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, ENGINE.clone()).await
+    }
+
+    /// A server with its own engine (several servers may share one database, like processes).
+    pub async fn spawn_with(pool: PgPool, engine: Engine) -> Self {
         let store = Store::new(pool);
         let account = baf_server::accounts::create(&store, "test", None).await.expect("create account");
+        Self::serve(store, account, engine).await
+    }
+
+    /// A second server process on the same database, acting for the same account.
+    pub async fn second_process(&self) -> Self {
+        let account = CreatedAccount {
+            account_id: self.account.account_id,
+            secret_key: self.account.secret_key.clone(),
+            public_key: self.account.public_key.clone(),
+        };
+        Self::serve(self.store.clone(), account, ENGINE.clone()).await
+    }
+
+    async fn serve(store: Store, account: CreatedAccount, engine: Engine) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let config = ServeConfig {
@@ -63,7 +114,11 @@ impl TestApp {
             public_url: format!("http://{address}"),
             log: baf_server::config::LogFormat::Text,
             db_connections: 8,
-            body_limit_bytes: 1024 * 1024,
+            body_limit_bytes: 8 * 1024 * 1024,
+            models_dir: PathBuf::new(),
+            face_workers: None,
+            face_threads: 1,
+            face_queue: None,
         };
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_store = store.clone();
@@ -71,7 +126,7 @@ impl TestApp {
             let signal = async move {
                 let _ = signal.await;
             };
-            baf_server::run(&config, server_store, listener, signal).await.expect("server runs");
+            baf_server::run(&config, server_store, engine, listener, signal).await.expect("server runs");
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self { address, store, account, client, _shutdown: shutdown }
@@ -136,6 +191,23 @@ impl TestApp {
 
     pub async fn completed(&self, id: Uuid) -> Reply {
         self.call(Method::GET, &format!("{API}/public/Applicants/{id}/Completed"), None).await
+    }
+
+    /// `POST public/Validation` with a selfie (and a document front for other document types).
+    pub async fn validate(&self, applicant: Uuid, selfie: &str, document_type: i16, front: Option<&str>) -> Reply {
+        let mut model = json!({"faceImageBase64": base64(&face(selfie)), "documentType": document_type});
+        if let Some(front) = front {
+            model["frontImageBase64"] = json!(base64(&face(front)));
+        }
+        self.call(Method::POST, &format!("{API}/public/Validation"), Some(json!({"model": model, "applicantId": applicant}))).await
+    }
+
+    pub async fn register(&self, applicant: Uuid, selfie: &str) -> Reply {
+        self.validate(applicant, selfie, 10, None).await
+    }
+
+    pub async fn attempt(&self, applicant: Uuid, attempt: i64) -> Reply {
+        self.call(Method::GET, &format!("{API}/private/Applicants/{applicant}/Attempts/{attempt}"), None).await
     }
 
     /// A second account on the same server, for tenant-isolation tests.

@@ -23,6 +23,20 @@ pub enum BafCode {
     Internal,
     AmbiguousReference,
     AlreadyOpen,
+    ImageReviewDenied,
+    NoVideo,
+    AlreadyCompleted,
+    AttemptsExhausted,
+    NoOrManyFaces,
+    FaceEngine,
+    Closed,
+    DocumentTypeNotSupported,
+    FaceImageRequired,
+    NoVerifiedFace,
+    NotRegistered,
+    AttemptNotFound,
+    /// Every face worker is busy: 503 with `Retry-After`.
+    Busy,
     /// Malformed JSON, wrong types, out-of-range parameters.
     Validation,
     UnsupportedMediaType,
@@ -36,7 +50,21 @@ pub enum BafCode {
 impl BafCode {
     pub const fn status(self) -> StatusCode {
         match self {
-            Self::ApplicantNotFound | Self::NotCompleted | Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::ApplicantNotFound | Self::NotCompleted | Self::RouteNotFound | Self::AttemptNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Self::ImageReviewDenied => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NoVideo
+            | Self::AlreadyCompleted
+            | Self::AttemptsExhausted
+            | Self::NoOrManyFaces
+            | Self::FaceEngine
+            | Self::Closed
+            | Self::DocumentTypeNotSupported
+            | Self::FaceImageRequired
+            | Self::NoVerifiedFace
+            | Self::NotRegistered => StatusCode::BAD_REQUEST,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::UnknownSortField
             | Self::SmsFailed
             | Self::PhoneRequiredForSms
@@ -62,6 +90,19 @@ impl BafCode {
             Self::Internal => "120029",
             Self::AmbiguousReference => "120049",
             Self::AlreadyOpen => "150002",
+            Self::ImageReviewDenied => "120032",
+            Self::NoVideo => "120033",
+            Self::AlreadyCompleted => "120036",
+            Self::AttemptsExhausted => "120037",
+            Self::NoOrManyFaces => "120038",
+            Self::FaceEngine => "120039",
+            Self::Closed => "120040",
+            Self::DocumentTypeNotSupported => "120041",
+            Self::FaceImageRequired => "120042",
+            Self::NoVerifiedFace => "120043",
+            Self::NotRegistered => "150006",
+            Self::AttemptNotFound => "NotFound",
+            Self::Busy => "ServiceUnavailable",
             Self::Validation => "ValidationError",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
             Self::PayloadTooLarge => "PayloadTooLarge",
@@ -83,11 +124,12 @@ pub struct ApiError {
     property_errors: Option<PropertyErrors>,
     /// Logged with the trace id, never shown to the client.
     internal: Option<anyhow::Error>,
+    retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
     pub fn new(code: BafCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), property_errors: None, internal: None }
+        Self { code, message: message.into(), property_errors: None, internal: None, retry_after: None }
     }
 
     pub fn validation(errors: PropertyErrors) -> Self {
@@ -107,6 +149,10 @@ impl ApiError {
 
     pub fn with_message(self, message: impl Into<String>) -> Self {
         Self { message: message.into(), ..self }
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     pub fn code(&self) -> BafCode {
@@ -146,6 +192,10 @@ impl IntoResponse for ApiError {
         if let Some(internal) = self.internal {
             response.extensions_mut().insert(InternalErrorReport(format!("{internal:#}")));
         }
+        if let Some(after) = self.retry_after {
+            let seconds = after.as_secs().max(1).to_string();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_str(&seconds).expect("digits"));
+        }
         if self.code == BafCode::Unauthorized {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
@@ -164,6 +214,7 @@ impl From<baf_store::Error> for ApiError {
             E::AmbiguousReference { count } => {
                 Self::new(BafCode::AmbiguousReference, format!("Too many request by reference id: {count}"))
             }
+            E::AttemptNotFound(id) => Self::new(BafCode::AttemptNotFound, format!("Response not found: attempt {id}")),
             E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => Self::internal(error),
         }
     }
@@ -176,8 +227,48 @@ impl From<Refusal> for ApiError {
             Refusal::NotCompleted => BafCode::NotCompleted,
             Refusal::PhoneRequiredForSms => BafCode::PhoneRequiredForSms,
             Refusal::NoPhoneForSms => BafCode::SmsFailed,
+            Refusal::AlreadyCompleted => BafCode::AlreadyCompleted,
+            Refusal::AttemptsExhausted => BafCode::AttemptsExhausted,
+            Refusal::Closed => BafCode::Closed,
+            Refusal::FaceImageRequired => BafCode::FaceImageRequired,
+            Refusal::NoVerifiedFace => BafCode::NoVerifiedFace,
+            Refusal::NotRegistered => BafCode::NotRegistered,
         };
         Self::new(code, refusal.to_string())
+    }
+}
+
+/// Engine failures. Input problems name the image field they came from, so the caller wraps
+/// them with [`ApiError::for_image`]; this conversion covers the server-side ones.
+impl From<verification::Error> for ApiError {
+    fn from(error: verification::Error) -> Self {
+        use verification::Error as E;
+        match error {
+            E::Busy { retry_after } => Self {
+                retry_after: Some(retry_after),
+                ..Self::new(BafCode::Busy, "Every face worker is busy; retry shortly.")
+            },
+            E::NoFace => Self::new(BafCode::NoOrManyFaces, "No faces found"),
+            E::MultipleFaces { count } => Self::new(BafCode::NoOrManyFaces, format!("Multiple faces found ({count})")),
+            E::EmptyImage => Self::new(BafCode::NoOrManyFaces, "Face image is empty"),
+            E::InvalidBase64(_) | E::NotAnImage(_) | E::ImageTooLarge { .. } | E::ImageTooSmall { .. } => {
+                Self::invalid_field("image", error.to_string())
+            }
+            other => Self { internal: Some(other.into()), ..Self::new(BafCode::FaceEngine, "Face analysis failed") },
+        }
+    }
+}
+
+impl ApiError {
+    /// An engine error about the image in `field` (`model.faceImageBase64`...).
+    pub fn for_image(field: &str, error: verification::Error) -> Self {
+        use verification::Error as E;
+        match error {
+            E::InvalidBase64(_) | E::NotAnImage(_) | E::ImageTooLarge { .. } | E::ImageTooSmall { .. } => {
+                Self::invalid_field(field, error.to_string())
+            }
+            other => Self::from(other),
+        }
     }
 }
 

@@ -6,7 +6,9 @@ pub mod context;
 pub mod dto;
 pub mod error;
 pub mod extract;
+mod media;
 mod notify;
+pub mod profiles;
 mod routes;
 mod text;
 
@@ -33,6 +35,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub use error::{ApiError, BafCode};
 pub use extract::{KeyCache, hash_key};
 pub use notify::Notifier;
+pub use profiles::ProfileIndex;
 
 /// What the API needs to know about its deployment.
 #[derive(Clone, Debug)]
@@ -46,14 +49,16 @@ pub struct ApiConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub engine: verification::Engine,
+    pub profiles: Arc<ProfileIndex>,
     pub keys: KeyCache,
     pub notifier: Notifier,
     pub config: Arc<ApiConfig>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: ApiConfig) -> Self {
-        Self { store, keys: KeyCache::default(), notifier: Notifier, config: Arc::new(config) }
+    pub fn new(store: Store, engine: verification::Engine, profiles: Arc<ProfileIndex>, config: ApiConfig) -> Self {
+        Self { store, engine, profiles, keys: KeyCache::default(), notifier: Notifier, config: Arc::new(config) }
     }
 
     fn base_url(&self) -> &str {
@@ -104,7 +109,11 @@ impl Links {
     ),
     modifiers(&BearerKey),
     security(("bearer" = [])),
-    tags((name = "Applicants", description = "Applicants and their status"))
+    tags(
+        (name = "Applicants", description = "Applicants and their status"),
+        (name = "Validation", description = "Registration and authorization by face"),
+        (name = "Attempts", description = "Verification attempts, their images and videos"),
+    )
 )]
 struct ApiDoc;
 
@@ -126,7 +135,10 @@ impl utoipa::Modify for BearerKey {
 }
 
 fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::applicants::router())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::applicants::router())
+        .merge(routes::attempts::router())
+        .merge(routes::validation::router())
 }
 
 /// The OpenAPI document generated from the routes (committed as `openapi/openapi.json`).

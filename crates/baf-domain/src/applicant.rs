@@ -121,6 +121,18 @@ pub enum Refusal {
     PhoneRequiredForSms,
     #[error("Sms sending error. Please check your phone number")]
     NoPhoneForSms,
+    #[error("Request was already completed")]
+    AlreadyCompleted,
+    #[error("All available attempts were used")]
+    AttemptsExhausted,
+    #[error("Request is closed")]
+    Closed,
+    #[error("Face image is required")]
+    FaceImageRequired,
+    #[error("Applicant doesn't have verified face")]
+    NoVerifiedFace,
+    #[error("Applicant has not yet registered")]
+    NotRegistered,
 }
 
 /// `POST .../Open`: a completed applicant becomes Pending again. Reopening a Failed one also
@@ -288,6 +300,15 @@ pub struct Applicant {
     pub settings: ValidationRequestSettings,
     pub short_code: String,
     pub created: DateTime<Utc>,
+    /// The newest attempt (BAF's `lastValidationResponse`).
+    pub last_attempt: Option<LastAttempt>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastAttempt {
+    pub id: AttemptId,
+    pub created: DateTime<Utc>,
+    pub response_status: ResponseStatus,
 }
 
 /// The client's own string keys and values.
@@ -380,6 +401,7 @@ mod update_tests {
             settings: ValidationRequestSettings::default(),
             short_code: "abc".into(),
             created: Utc::now(),
+            last_attempt: None,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod applicant;
 pub mod ids;
 pub mod listing;
 pub mod settings;
+pub mod validation;
 
 pub use applicant::{Applicant, ApplicantStatus, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal, ResponseStatus, VerificationMethod};
 pub use ids::{AccountId, ApplicantId, AttemptId};

@@ -22,6 +22,8 @@ pub struct AccountSettings {
     /// Confidence (percent) an authorization selfie must reach against the applicant's profile.
     pub face_match_threshold: u8,
     pub image_review: ImageReview,
+    /// A duplicate face fails the applicant at once (2 Failed) instead of costing one attempt.
+    pub block_duplicates: bool,
     /// Copied into each new applicant as its `validationRequestSettings`.
     pub validation: ValidationRequestSettings,
 }
@@ -32,6 +34,7 @@ impl Default for AccountSettings {
             max_attempts: 3,
             face_match_threshold: 90,
             image_review: ImageReview::default(),
+            block_duplicates: false,
             validation: ValidationRequestSettings::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! Command line and environment. Every setting has a flag and a `BAF_…` variable.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -53,6 +54,19 @@ pub struct ServeConfig {
     /// Largest request body in bytes (base64 images: about 4/3 of the image size).
     #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
     pub body_limit_bytes: usize,
+    /// Folder holding the ONNX models of models/manifest.toml (checked by sha256 at start).
+    #[arg(long, env = "BAF_MODELS_DIR", default_value = "models", global = true)]
+    pub models_dir: PathBuf,
+    /// Face worker threads, each with its own model sessions (default: one per core).
+    #[arg(long, env = "BAF_FACE_WORKERS", global = true)]
+    pub face_workers: Option<usize>,
+    /// Threads inside each model run; keep workers × threads ≤ cores.
+    #[arg(long, env = "BAF_FACE_THREADS", default_value_t = 1, global = true)]
+    pub face_threads: usize,
+    /// Images waiting for a worker beyond those in work; more are answered 503 + Retry-After
+    /// (default: 4 per worker).
+    #[arg(long, env = "BAF_FACE_QUEUE", global = true)]
+    pub face_queue: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

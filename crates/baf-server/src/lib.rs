@@ -10,7 +10,10 @@ use anyhow::Context;
 use axum::ServiceExt;
 use axum::body::Body;
 use axum::http::Request;
-use baf_api::{ApiConfig, AppState};
+use std::sync::Arc;
+
+use baf_api::{ApiConfig, AppState, ProfileIndex};
+use verification::{Engine, EngineConfig};
 use baf_store::Store;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
@@ -40,12 +43,17 @@ fn redact(url: &str) -> String {
 pub async fn run(
     config: &ServeConfig,
     store: Store,
+    engine: Engine,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     store.migrate().await.context("applying database migrations")?;
+    let profiles = Arc::new(ProfileIndex::load(&store).await.context("loading face profiles")?);
+    Arc::clone(&profiles).follow(store.clone());
     let state = AppState::new(
         store,
+        engine,
+        profiles,
         ApiConfig { public_url: config.public_url.clone(), body_limit: config.body_limit_bytes },
     );
     let service = baf_api::service(state);
@@ -54,6 +62,20 @@ pub async fn run(
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")
+}
+
+/// Starts the face engine: checks every model file and opens the sessions of each worker.
+pub fn start_engine(config: &ServeConfig) -> anyhow::Result<Engine> {
+    let defaults = EngineConfig::default();
+    let workers = config.face_workers.unwrap_or(defaults.workers).max(1);
+    let engine_config = EngineConfig {
+        models_dir: config.models_dir.clone(),
+        workers,
+        intra_threads: config.face_threads.max(1),
+        queue_len: config.face_queue.unwrap_or(4 * workers),
+        ..defaults
+    };
+    Engine::start(&engine_config).context("starting the face engine")
 }
 
 /// Resolves on SIGINT or SIGTERM.

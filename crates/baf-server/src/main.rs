@@ -18,10 +18,11 @@ async fn main() -> anyhow::Result<()> {
                 let account = accounts::demo(&store, "demo").await?;
                 println!("demo account (keys are new at every start):\n{}", serde_json::to_string_pretty(&account)?);
             }
+            let engine = baf_server::start_engine(&config)?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
-            baf_server::run(&config, store, listener, baf_server::shutdown_signal()).await
+            baf_server::run(&config, store, engine, listener, baf_server::shutdown_signal()).await
         }
         Command::Migrate => {
             let store = baf_server::connect(&config.database_url, 1).await?;

@@ -1,6 +1,6 @@
 //! Applicants. Every query is scoped by the account that asks.
 
-use baf_domain::applicant::{Applicant, ApplicantStatus, Metadata, NewApplicant, VerificationMethod};
+use baf_domain::applicant::{Applicant, ApplicantStatus, LastAttempt, Metadata, NewApplicant, ResponseStatus, VerificationMethod};
 use baf_domain::listing::{ListQuery, contains_pattern};
 use baf_domain::{AccountId, ApplicantId, AttemptId, ValidationRequestSettings};
 use chrono::{DateTime, Utc};
@@ -54,6 +54,8 @@ struct ApplicantRow {
     settings: serde_json::Value,
     short_code: String,
     created: DateTime<Utc>,
+    last_attempt_created: Option<DateTime<Utc>>,
+    last_response_status: Option<i16>,
 }
 
 impl TryFrom<ApplicantRow> for Applicant {
@@ -87,6 +89,15 @@ impl TryFrom<ApplicantRow> for Applicant {
                 .map_err(|e| corrupt("applicant settings", e.to_string()))?,
             short_code: row.short_code,
             created: row.created,
+            last_attempt: match (row.last_attempt_id, row.last_attempt_created, row.last_response_status) {
+                (Some(id), Some(created), Some(status)) => Some(LastAttempt {
+                    id: AttemptId(id),
+                    created,
+                    response_status: ResponseStatus::from_code(status)
+                        .ok_or_else(|| corrupt("response status", status.to_string()))?,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -295,4 +306,37 @@ pub async fn delete(conn: &mut PgConnection, account: AccountId, id: ApplicantId
 pub async fn by_short_code(conn: &mut PgConnection, code: &str) -> Result<Option<ApplicantId>, Error> {
     let id = sqlx::query_scalar!("select applicant_id from applicant where short_code = $1", code).fetch_optional(conn).await?;
     Ok(id.map(ApplicantId))
+}
+
+/// What an attempt did to its applicant, written under the applicant's row lock.
+pub struct AttemptEffect {
+    pub attempt: AttemptId,
+    pub created: DateTime<Utc>,
+    pub response_status: ResponseStatus,
+    pub status: ApplicantStatus,
+    pub attempts_used: i32,
+    pub success: bool,
+    pub risk: bool,
+}
+
+pub async fn record_attempt(conn: &mut PgConnection, account: AccountId, id: ApplicantId, effect: &AttemptEffect) -> Result<(), Error> {
+    sqlx::query!(
+        "update applicant set attempts_count = attempts_count + 1, last_attempt_id = $3, last_attempt_created = $4,
+                              last_response_status = $5, status = $6, attempts_used = $7,
+                              success_attempt_id = case when $8 then $3 else success_attempt_id end,
+                              has_risk_events = has_risk_events or $9
+         where account_id = $1 and applicant_id = $2",
+        account.0,
+        id.0,
+        effect.attempt.0,
+        effect.created,
+        effect.response_status.code(),
+        effect.status.code(),
+        effect.attempts_used,
+        effect.success,
+        effect.risk,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

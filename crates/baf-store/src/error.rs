@@ -1,4 +1,4 @@
-use baf_domain::{AccountId, ApplicantId};
+use baf_domain::{AccountId, ApplicantId, AttemptId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -8,6 +8,8 @@ pub enum Error {
     ReferenceNotFound(String),
     #[error("Too many request by reference id: {count}")]
     AmbiguousReference { count: i64 },
+    #[error("Response not found: attempt {0}")]
+    AttemptNotFound(AttemptId),
     #[error("account {0} not found")]
     AccountNotFound(AccountId),
     /// A stored value the domain cannot represent (a status code from the future, broken JSON).

@@ -4,7 +4,9 @@
 
 pub mod accounts;
 pub mod applicants;
+pub mod attempts;
 mod error;
+pub mod profiles;
 
 pub use error::Error;
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};

@@ -2,7 +2,9 @@
 
 mod accounts;
 mod applicants;
+mod attempts;
 mod isolation;
 mod listing;
 mod openapi;
 mod transport;
+mod validation;

@@ -96,7 +96,7 @@ async fn malformed_ids_are_400_naming_the_parameter(pool: PgPool) {
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn an_oversized_body_is_413_in_the_envelope(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let body = json!({"firstName": "x".repeat(2 * 1024 * 1024)}).to_string();
+    let body = json!({"firstName": "x".repeat(10 * 1024 * 1024)}).to_string();
     let reply = app.raw(Method::POST, &format!("{API}/private/Applicants"), Some(&app.account.secret_key), Some(("application/json", body))).await;
     reply.assert_error(413, "PayloadTooLarge");
     let long_name = app.call(Method::POST, &format!("{API}/private/Applicants"), Some(json!({"firstName": "x".repeat(3000)}))).await;

@@ -2,7 +2,8 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::{Path, State};
-use baf_domain::applicant::{self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch};
+use baf_domain::applicant::{self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal};
+use baf_domain::validation::{self, Evidence, FaceScores, MAX_SEARCH_RESULTS, Thresholds};
 use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod, listing};
 use baf_store::Store;
 use chrono::{DateTime, Utc};
@@ -13,7 +14,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::dto::{baf_time, present};
-use crate::error::{ApiError, ErrorEnvelope};
+use crate::routes::attempts::AttemptSummary;
+use crate::error::{ApiError, BafCode, ErrorEnvelope};
 use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
 use crate::{AppState, Links, text};
 
@@ -25,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(completed))
         .routes(routes!(complete))
         .routes(routes!(open))
+        .routes(routes!(update_main_photo))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -175,7 +178,8 @@ async fn get(
     ApplicantPath(id): ApplicantPath,
 ) -> Result<JsonResponse<ApplicantDto>, ApiError> {
     let mut conn = store.connection().await?;
-    Ok(JsonResponse(baf_store::applicants::get(&mut conn, account, id).await?.into()))
+    let applicant = baf_store::applicants::get(&mut conn, account, id).await?;
+    Ok(JsonResponse(ApplicantDto::with_success_attempt(&mut conn, applicant).await?))
 }
 
 /// Get the one applicant with this referenceId.
@@ -192,7 +196,8 @@ async fn by_reference(
     Path(reference): Path<String>,
 ) -> Result<JsonResponse<ApplicantDto>, ApiError> {
     let mut conn = store.connection().await?;
-    Ok(JsonResponse(baf_store::applicants::by_reference(&mut conn, account, &reference).await?.into()))
+    let applicant = baf_store::applicants::by_reference(&mut conn, account, &reference).await?;
+    Ok(JsonResponse(ApplicantDto::with_success_attempt(&mut conn, applicant).await?))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -271,11 +276,15 @@ async fn update(
     responses((status = 200, description = "deleted"), (status = 404, description = "120024", body = ErrorEnvelope)))]
 async fn delete(
     SecretAccount(account): SecretAccount,
-    State(store): State<Store>,
+    State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
 ) -> Result<(), ApiError> {
-    let mut conn = store.connection().await?;
-    baf_store::applicants::delete(&mut conn, account, id).await?;
+    let mut tx = state.store.begin().await?;
+    // attempts, media and the profile go with the row (on delete cascade)
+    baf_store::applicants::delete(&mut tx, account, id).await?;
+    baf_store::profiles::notify_deleted(&mut tx, account, id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    state.profiles.removed(account, id);
     Ok(())
 }
 
@@ -345,8 +354,8 @@ pub struct ApplicantDto {
     attempts_count: i32,
     last_attempt_id: Option<i64>,
     success_attempt_id: Option<i64>,
-    #[schema(value_type = Option<Object>)]
-    success_attempt: Option<serde_json::Value>,
+    /// The successful registration attempt (null in list items).
+    success_attempt: Option<AttemptSummary>,
     first_name: Option<String>,
     last_name: Option<String>,
     phone: Option<String>,
@@ -364,13 +373,37 @@ pub struct ApplicantDto {
     status_name: &'static str,
     attempts_used: i32,
     document_expired: Option<bool>,
-    #[schema(value_type = Option<Object>)]
-    last_validation_response: Option<serde_json::Value>,
+    last_validation_response: Option<LastValidationResponse>,
     has_risk_events: bool,
     has_background_risk_events: bool,
     metadata: Metadata,
     callback_url: Option<String>,
     verification_method: i16,
+}
+
+/// The newest attempt; `validationResponseId` is its `attemptId`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LastValidationResponse {
+    validation_response_id: i64,
+    #[serde(serialize_with = "baf_time")]
+    #[schema(value_type = String, example = "2023-11-17T04:40:31.509932")]
+    created: DateTime<Utc>,
+    /// 0 Success, 1 Fail, 2 InvalidData, 3 Error.
+    response_status: i16,
+    response_status_name: &'static str,
+}
+
+impl ApplicantDto {
+    async fn with_success_attempt(conn: &mut baf_store::PgConnection, applicant: Applicant) -> Result<Self, ApiError> {
+        let success = match applicant.success_attempt_id {
+            Some(attempt) => Some(baf_store::attempts::get(conn, applicant.account_id, applicant.id, attempt).await?),
+            None => None,
+        };
+        let mut dto = Self::from(applicant);
+        dto.success_attempt = success.as_ref().map(AttemptSummary::from);
+        Ok(dto)
+    }
 }
 
 /// `validationRequestSettings`: the account's settings as frozen for this applicant.
@@ -405,7 +438,12 @@ impl From<Applicant> for ApplicantDto {
             status_name: a.status.name(),
             attempts_used: a.attempts_used,
             document_expired: a.document_expired,
-            last_validation_response: None,
+            last_validation_response: a.last_attempt.map(|last| LastValidationResponse {
+                validation_response_id: last.id.0,
+                created: last.created,
+                response_status: last.response_status.code(),
+                response_status_name: last.response_status.name(),
+            }),
             has_risk_events: a.has_risk_events,
             has_background_risk_events: a.has_background_risk_events,
             metadata: a.metadata,
@@ -413,4 +451,66 @@ impl From<Applicant> for ApplicantDto {
             verification_method: a.verification_method.code(),
         }
     }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMainPhoto {
+    /// The new registration photo: base64, with or without a `data:` prefix.
+    face_image_base64: Option<String>,
+}
+
+/// Replace the registered face after the same checks as a registration (one face, quality,
+/// liveness, no other applicant's face).
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/UpdateMainPhoto", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)), request_body = UpdateMainPhoto,
+    responses(
+        (status = 200, description = "the profile now holds the new face"),
+        (status = 400, description = "150006: not registered; 120038: no or several faces; 120039: the photo failed the face checks; \
+            120042: image required", body = ErrorEnvelope),
+        (status = 404, description = "120024", body = ErrorEnvelope),
+        (status = 503, description = "every face worker is busy", body = ErrorEnvelope),
+    ))]
+async fn update_main_photo(
+    SecretAccount(account): SecretAccount,
+    State(state): State<AppState>,
+    ApplicantPath(id): ApplicantPath,
+    Json(body): Json<UpdateMainPhoto>,
+) -> Result<(), ApiError> {
+    let field = "faceImageBase64";
+    let text = body.face_image_base64.filter(|t| !t.trim().is_empty()).ok_or(ApiError::from(Refusal::FaceImageRequired))?;
+    let image = verification::decode_base64(text.trim()).map_err(|e| ApiError::for_image(field, e))?;
+    {
+        let mut conn = state.store.connection().await?;
+        baf_store::applicants::get(&mut conn, account, id).await?;
+        validation::admit_profile_update(baf_store::profiles::exists(&mut conn, account, id).await?)?;
+    }
+    let face = state.engine.analyze(image.into()).await.map_err(|e| ApiError::for_image(field, e))?.into_single()?;
+
+    let mut tx = state.store.begin().await?;
+    let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
+    let flow = validation::admit_profile_update(baf_store::profiles::exists(&mut tx, account, id).await?)?;
+    let settings = baf_store::accounts::settings(&mut tx, account).await?;
+    let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
+    baf_store::profiles::lock_account(&mut tx, account).await?;
+    state.profiles.catch_up(&mut tx, account).await?;
+    let hits = state.profiles.search(&mut tx, account, &face.embedding, thresholds.match_percent, MAX_SEARCH_RESULTS).await?;
+    let evidence = Evidence {
+        scores: FaceScores { quality: face.quality.score, quality_percent: face.quality.percent(), liveness: face.liveness.score, match_confidence: None },
+        duplicates: hits.into_iter().filter(|(other, _)| *other != id).collect(),
+        found_own_profile: false,
+        blacklisted: false,
+    };
+    let outcome = validation::decide(flow, &applicant, &settings, &evidence, chrono::Utc::now());
+    if !outcome.save_profile || !evidence.duplicates.is_empty() {
+        let mut reasons = outcome.record.face_fail_reasons.clone();
+        if !evidence.duplicates.is_empty() {
+            reasons.push("The face matches another applicant's profile".to_owned());
+        }
+        return Err(ApiError::new(BafCode::FaceEngine, format!("The new photo failed the face checks: {}", reasons.join("; "))));
+    }
+    let seq = baf_store::profiles::upsert(&mut tx, account, id, face.embedding.as_slice()).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    state.profiles.saved(account, id, &face.embedding, seq);
+    Ok(())
 }

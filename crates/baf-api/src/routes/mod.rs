@@ -1,2 +1,4 @@
 pub mod applicants;
+pub mod attempts;
 pub mod service;
+pub mod validation;

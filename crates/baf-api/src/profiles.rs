@@ -1,0 +1,156 @@
+//! The in-memory face index of this process, kept consistent with Postgres.
+//!
+//! Protocol: at start every profile is loaded and each account's highest `seq` remembered. After a
+//! profile write commits here, the gallery is updated at once. Writes by other processes arrive on
+//! the `face_profiles` channel: an account id means "fetch its profiles after my `seq`", an
+//! `account:applicant` pair means "drop this profile". A registration additionally catches up
+//! inside its account lock before it searches, so it never misses a profile committed elsewhere;
+//! and every search hit is confirmed in the database, so a deleted profile never matches, even
+//! before its notification arrives.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use baf_domain::{AccountId, ApplicantId};
+use baf_store::profiles::{self, StoredProfile};
+use baf_store::{PgConnection, Store};
+use sqlx::postgres::PgListener;
+use verification::{Embedding, Gallery, Match, Similarity};
+
+#[derive(Default)]
+pub struct ProfileIndex {
+    gallery: Gallery,
+    /// Per account, the highest profile `seq` this process has applied.
+    seen: Mutex<HashMap<AccountId, i64>>,
+}
+
+impl ProfileIndex {
+    /// Every stored profile; called once at start.
+    pub async fn load(store: &Store) -> Result<Self, baf_store::Error> {
+        let index = Self::default();
+        let mut conn = store.connection().await?;
+        let all = profiles::all(&mut conn).await?;
+        let mut by_account: HashMap<AccountId, Vec<StoredProfile>> = HashMap::new();
+        for profile in all {
+            by_account.entry(profile.account).or_default().push(profile);
+        }
+        for (account, stored) in by_account {
+            index.apply(account, stored);
+        }
+        Ok(index)
+    }
+
+    fn apply(&self, account: AccountId, stored: Vec<StoredProfile>) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let watermark = seen.entry(account).or_insert(0);
+        for profile in stored {
+            if let Some(embedding) = Embedding::from_raw(&profile.embedding) {
+                self.gallery.upsert(account.0, profile.applicant.0, &embedding);
+            }
+            *watermark = (*watermark).max(profile.seq);
+        }
+    }
+
+    fn watermark(&self, account: AccountId) -> i64 {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).get(&account).copied().unwrap_or(0)
+    }
+
+    /// Applies the account's profiles written since this process last looked.
+    pub async fn catch_up(&self, conn: &mut PgConnection, account: AccountId) -> Result<(), baf_store::Error> {
+        let newer = profiles::since(conn, account, self.watermark(account)).await?;
+        self.apply(account, newer);
+        Ok(())
+    }
+
+    /// After a profile write committed in this process.
+    pub fn saved(&self, account: AccountId, applicant: ApplicantId, embedding: &Embedding, seq: i64) {
+        self.gallery.upsert(account.0, applicant.0, embedding);
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let watermark = seen.entry(account).or_insert(0);
+        *watermark = (*watermark).max(seq);
+    }
+
+    pub fn removed(&self, account: AccountId, applicant: ApplicantId) {
+        self.gallery.remove(account.0, applicant.0);
+    }
+
+    /// Profiles at or above `min_confidence` percent, most similar first, each confirmed in the
+    /// database.
+    pub async fn search(
+        &self,
+        conn: &mut PgConnection,
+        account: AccountId,
+        probe: &Embedding,
+        min_confidence: u8,
+        limit: usize,
+    ) -> Result<Vec<(ApplicantId, f64)>, baf_store::Error> {
+        let hits: Vec<Match> = self.gallery.search(account.0, probe, Similarity::from_confidence(f64::from(min_confidence)), limit);
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<ApplicantId> = hits.iter().map(|m| ApplicantId(m.profile)).collect();
+        let present = profiles::still_present(conn, account, &ids).await?;
+        let stale: Vec<_> = ids.iter().filter(|id| !present.contains(id)).collect();
+        for id in stale {
+            self.removed(account, *id);
+        }
+        Ok(hits
+            .into_iter()
+            .filter(|m| present.contains(&ApplicantId(m.profile)))
+            .map(|m| (ApplicantId(m.profile), m.similarity.confidence()))
+            .collect())
+    }
+
+    /// Follows the other processes' profile writes until the process ends. After a lost
+    /// connection every known account is caught up, since notifications may have been missed.
+    pub fn follow(self: Arc<Self>, store: Store) {
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = self.listen(&store).await {
+                    tracing::warn!(%error, "profile notifications interrupted; reconnecting");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
+    async fn listen(&self, store: &Store) -> Result<(), baf_store::Error> {
+        let mut listener = PgListener::connect_with(store.pool()).await?;
+        listener.listen(profiles::CHANNEL).await?;
+        self.catch_up_all(store).await?;
+        loop {
+            match listener.try_recv().await? {
+                Some(notification) => self.on_notification(store, notification.payload()).await?,
+                None => self.catch_up_all(store).await?,
+            }
+        }
+    }
+
+    async fn on_notification(&self, store: &Store, payload: &str) -> Result<(), baf_store::Error> {
+        let mut ids = payload.split(':').map(uuid::Uuid::parse_str);
+        match (ids.next(), ids.next()) {
+            (Some(Ok(account)), None) => {
+                let mut conn = store.connection().await?;
+                self.catch_up(&mut conn, AccountId(account)).await
+            }
+            (Some(Ok(account)), Some(Ok(applicant))) => {
+                self.removed(AccountId(account), ApplicantId(applicant));
+                Ok(())
+            }
+            _ => {
+                tracing::warn!(payload, "ignoring a malformed profile notification");
+                Ok(())
+            }
+        }
+    }
+
+    async fn catch_up_all(&self, store: &Store) -> Result<(), baf_store::Error> {
+        let accounts: Vec<AccountId> = self.seen.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect();
+        let mut conn = store.connection().await?;
+        for account in accounts {
+            self.catch_up(&mut conn, account).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,387 @@
+//! `private/Applicants/{applicantId}/Attempts`: the attempts of an applicant, their images and
+//! videos (spec §4).
+
+use axum::Json as JsonResponse;
+use axum::extract::{FromRequestParts, State};
+use axum::http::{HeaderValue, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use baf_domain::validation::{AttemptRecord, InvalidDataError, RiskEvent, ValidationStatus};
+use baf_domain::{AccountId, ApplicantId, AttemptId};
+use baf_store::attempts::{self, Attempt, MediaKind};
+use baf_store::{Store, accounts, applicants};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::dto::baf_time;
+use crate::error::{ApiError, BafCode, ErrorEnvelope};
+use crate::extract::{SecretAccount, parse_uuid};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get))
+        .routes(routes!(images))
+        .routes(routes!(video))
+        .routes(routes!(liveness_action_video))
+}
+
+/// `{applicantId}/Attempts/{attemptId}` in the path.
+pub struct AttemptPath(pub ApplicantId, pub AttemptId);
+
+impl<S: Send + Sync> FromRequestParts<S> for AttemptPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid_field("attemptId", e.body_text()))?;
+        let applicant = parse_uuid("applicantId", params.get("applicantId").map_or("", String::as_str))?;
+        let raw = params.get("attemptId").map_or("", String::as_str);
+        let attempt = raw
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid_field("attemptId", format!("The value '{raw}' is not a valid attemptId.")))?;
+        Ok(Self(ApplicantId(applicant), AttemptId(attempt)))
+    }
+}
+
+/// BAF's names for the document types it knows; anything else is a generic document.
+fn document_type_name(document_type: i16) -> &'static str {
+    match document_type {
+        1 => "ID",
+        2 => "Passport",
+        3 => "DriverLicense",
+        4 => "ResidencePermit",
+        10 => "Selfie",
+        _ => "Document",
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptSummary {
+    attempt_id: i64,
+    #[serde(serialize_with = "baf_time")]
+    #[schema(value_type = String, example = "2023-09-20T07:51:46.544983")]
+    created: DateTime<Utc>,
+    document_type: &'static str,
+    document_type_int: i16,
+    has_risk_events: bool,
+    /// 0 Success, 1 Fail, 2 InvalidData, 3 Error.
+    status: i16,
+    #[schema(value_type = Object)]
+    validation_status: ValidationStatus,
+}
+
+impl From<&Attempt> for AttemptSummary {
+    fn from(a: &Attempt) -> Self {
+        Self {
+            attempt_id: a.id.0,
+            created: a.created,
+            document_type: document_type_name(a.document_type),
+            document_type_int: a.document_type,
+            has_risk_events: a.has_risk_events,
+            status: a.record.response_status.code(),
+            validation_status: a.record.validation_status.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptList {
+    attempts: Vec<AttemptSummary>,
+}
+
+async fn checked_applicant(store: &Store, account: AccountId, applicant: ApplicantId) -> Result<(), ApiError> {
+    let mut conn = store.connection().await?;
+    applicants::get(&mut conn, account, applicant).await?;
+    Ok(())
+}
+
+/// The applicant's attempts, newest first.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts", tag = "Attempts",
+    params(("applicantId" = Uuid, Path)),
+    responses((status = 200, body = AttemptList), (status = 404, description = "120024", body = ErrorEnvelope)))]
+async fn list(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    crate::extract::ApplicantPath(applicant): crate::extract::ApplicantPath,
+) -> Result<JsonResponse<AttemptList>, ApiError> {
+    checked_applicant(&store, account, applicant).await?;
+    let mut conn = store.connection().await?;
+    let all = attempts::list(&mut conn, account, applicant).await?;
+    Ok(JsonResponse(AttemptList { attempts: all.iter().map(AttemptSummary::from).collect() }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    verdict: bool,
+    details: Vec<VerdictDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictDetail {
+    name: &'static str,
+    verdict: bool,
+    /// 0..1
+    score: f64,
+    #[schema(value_type = Option<Object>)]
+    additional_info: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Validations {
+    liveness: Option<Verdict>,
+    quality: Option<Verdict>,
+    matching: Option<Verdict>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceVerificationResult {
+    /// Liveness, 0..100.
+    anti_spoofing: f64,
+    /// Quality, 0..100.
+    quality: f64,
+    /// Match confidence, 0..100.
+    confidence: f64,
+    liveness_reflection_confidence: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DvsResult {
+    request_id: Uuid,
+    document_type: i16,
+    capture_method: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    document: Option<serde_json::Value>,
+    face_verification_result: Option<FaceVerificationResult>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SimilarApplicants {
+    ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskEventDto {
+    #[serde(serialize_with = "baf_time")]
+    #[schema(value_type = String)]
+    created: DateTime<Utc>,
+    risk_number: i32,
+    risk_name: String,
+    is_active: bool,
+}
+
+impl From<&RiskEvent> for RiskEventDto {
+    fn from(e: &RiskEvent) -> Self {
+        Self { created: e.created, risk_number: e.risk_number, risk_name: e.risk_name.clone(), is_active: e.is_active }
+    }
+}
+
+/// The full record of one attempt.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptDetails {
+    document_fail_status_reasons: Vec<String>,
+    face_fail_status_reasons: Vec<String>,
+    #[schema(value_type = Vec<Object>)]
+    invalid_data_errors: Vec<InvalidDataError>,
+    dvs_result: DvsResult,
+    validations: Validations,
+    similar_applicants: SimilarApplicants,
+    mobile_phone_model: Option<String>,
+    #[serde(rename = "mobilePhoneOS")]
+    mobile_phone_os: Option<String>,
+    capture_method: Option<String>,
+    request_ip_address: Option<String>,
+    #[serde(serialize_with = "baf_time")]
+    #[schema(value_type = String)]
+    created: DateTime<Utc>,
+    document_type: &'static str,
+    document_type_int: i16,
+    has_risk_events: bool,
+    status: i16,
+    #[schema(value_type = Object)]
+    validation_status: ValidationStatus,
+    /// Images are served by `.../Images`, under the account's review permission.
+    #[schema(value_type = Option<Object>)]
+    content: Option<serde_json::Value>,
+    risk_events: Vec<RiskEventDto>,
+    applicant_id: Uuid,
+    attempt_id: i64,
+}
+
+fn validations(record: &AttemptRecord) -> Validations {
+    let Some(scores) = record.scores else {
+        return Validations { liveness: None, quality: None, matching: None };
+    };
+    let status = &record.validation_status;
+    let verdict = |name, ok: Option<bool>, score: f64, info: Option<serde_json::Value>| {
+        ok.map(|ok| Verdict { verdict: ok, details: vec![VerdictDetail { name, verdict: ok, score, additional_info: info }] })
+    };
+    let live = f64::from(scores.liveness);
+    let attack = serde_json::json!({
+        "attackType": if status.anti_spoofing_is_valid == Some(true) { "none" } else { "presentation" },
+        "attackTypeConfidence": if status.anti_spoofing_is_valid == Some(true) { live } else { 1.0 - live },
+    });
+    Validations {
+        liveness: verdict("FaceLiveness", status.anti_spoofing_is_valid, live, Some(attack)),
+        quality: verdict("FaceQuality", status.quality_is_valid, f64::from(scores.quality_percent) / 100.0, None),
+        matching: verdict("FaceMatching", status.face_is_valid, scores.match_confidence.unwrap_or(0.0) / 100.0, None),
+    }
+}
+
+impl From<&Attempt> for AttemptDetails {
+    fn from(a: &Attempt) -> Self {
+        let record = &a.record;
+        Self {
+            document_fail_status_reasons: Vec::new(),
+            face_fail_status_reasons: record.face_fail_reasons.clone(),
+            invalid_data_errors: record.invalid_data_errors.clone(),
+            dvs_result: DvsResult {
+                request_id: a.applicant.0,
+                document_type: a.document_type,
+                capture_method: None,
+                document: None,
+                face_verification_result: record.scores.map(|s| FaceVerificationResult {
+                    anti_spoofing: f64::from(s.liveness) * 100.0,
+                    quality: f64::from(s.quality_percent),
+                    confidence: s.match_confidence.unwrap_or(0.0),
+                    liveness_reflection_confidence: None,
+                }),
+            },
+            validations: validations(record),
+            similar_applicants: SimilarApplicants { ids: record.similar_applicants.iter().map(|id| id.0).collect() },
+            mobile_phone_model: None,
+            mobile_phone_os: None,
+            capture_method: None,
+            request_ip_address: None,
+            created: a.created,
+            document_type: document_type_name(a.document_type),
+            document_type_int: a.document_type,
+            has_risk_events: a.has_risk_events,
+            status: record.response_status.code(),
+            validation_status: record.validation_status.clone(),
+            content: None,
+            risk_events: record.risk_events.iter().map(RiskEventDto::from).collect(),
+            applicant_id: a.applicant.0,
+            attempt_id: a.id.0,
+        }
+    }
+}
+
+/// One attempt in full: verdicts, scores, risk events, similar applicants.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}", tag = "Attempts",
+    params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
+    responses((status = 200, body = AttemptDetails), (status = 404, description = "120024 or NotFound", body = ErrorEnvelope)))]
+async fn get(
+    SecretAccount(account): SecretAccount,
+    State(store): State<Store>,
+    AttemptPath(applicant, attempt): AttemptPath,
+) -> Result<JsonResponse<AttemptDetails>, ApiError> {
+    checked_applicant(&store, account, applicant).await?;
+    let mut conn = store.connection().await?;
+    Ok(JsonResponse(AttemptDetails::from(&attempts::get(&mut conn, account, applicant, attempt).await?)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptImages {
+    face_image_base64: Option<String>,
+    front_image_base64: Option<String>,
+    back_or_second_image_base64: Option<String>,
+    liveness_reflection_video_link: Option<String>,
+    liveness_active_video_link: Option<String>,
+    track_string: Option<String>,
+}
+
+/// The attempt's images (base64) and links to its videos.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Images", tag = "Attempts",
+    params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
+    responses(
+        (status = 200, body = AttemptImages),
+        (status = 404, description = "120024 or NotFound", body = ErrorEnvelope),
+        (status = 413, description = "120032: no permission to review images, or the review window has passed", body = ErrorEnvelope),
+    ))]
+async fn images(
+    SecretAccount(account): SecretAccount,
+    State(state): State<AppState>,
+    AttemptPath(applicant, attempt_id): AttemptPath,
+) -> Result<JsonResponse<AttemptImages>, ApiError> {
+    checked_applicant(&state.store, account, applicant).await?;
+    let mut conn = state.store.connection().await?;
+    let attempt = attempts::get(&mut conn, account, applicant, attempt_id).await?;
+    let review = accounts::settings(&mut conn, account).await?.image_review;
+    if !review.allowed {
+        return Err(ApiError::new(BafCode::ImageReviewDenied, "You do not have a permission to review images."));
+    }
+    if Utc::now() > attempt.created + chrono::Duration::hours(i64::from(review.hours)) {
+        return Err(ApiError::new(BafCode::ImageReviewDenied, "Allowed time to review these images is expired."));
+    }
+    let mut images = AttemptImages {
+        face_image_base64: None,
+        front_image_base64: None,
+        back_or_second_image_base64: None,
+        liveness_reflection_video_link: None,
+        liveness_active_video_link: None,
+        track_string: None,
+    };
+    let base = format!("{}/publicapi/api/v2/private/Applicants/{applicant}/Attempts/{attempt_id}", state.base_url());
+    for media in attempts::media(&mut conn, attempt_id).await? {
+        let encoded = || Some(base64::engine::general_purpose::STANDARD.encode(&media.bytes));
+        match media.kind {
+            MediaKind::Face => images.face_image_base64 = encoded(),
+            MediaKind::Front => images.front_image_base64 = encoded(),
+            MediaKind::Back => images.back_or_second_image_base64 = encoded(),
+            MediaKind::LivenessVideo => images.liveness_reflection_video_link = Some(format!("{base}/Video")),
+            MediaKind::LivenessActionVideo => images.liveness_active_video_link = Some(format!("{base}/LivenessActionVideo")),
+        }
+    }
+    Ok(JsonResponse(images))
+}
+
+async fn stored_video(state: &AppState, account: AccountId, path: AttemptPath, kind: MediaKind) -> Result<Response, ApiError> {
+    let AttemptPath(applicant, attempt_id) = path;
+    checked_applicant(&state.store, account, applicant).await?;
+    let mut conn = state.store.connection().await?;
+    attempts::get(&mut conn, account, applicant, attempt_id).await?;
+    let media = attempts::media_of_kind(&mut conn, attempt_id, kind)
+        .await?
+        .ok_or_else(|| ApiError::new(BafCode::NoVideo, "Validation response does not contain a video"))?;
+    let content_type = HeaderValue::from_str(&media.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok(([(header::CONTENT_TYPE, content_type)], media.bytes).into_response())
+}
+
+/// The attempt's liveness video, as stored.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Video", tag = "Attempts",
+    params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
+    responses((status = 200, description = "the video file"), (status = 400, description = "120033: no video", body = ErrorEnvelope)))]
+async fn video(SecretAccount(account): SecretAccount, State(state): State<AppState>, path: AttemptPath) -> Result<Response, ApiError> {
+    stored_video(&state, account, path, MediaKind::LivenessVideo).await
+}
+
+/// The attempt's motion-control video, as stored.
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/LivenessActionVideo", tag = "Attempts",
+    params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
+    responses((status = 200, description = "the video file"), (status = 400, description = "120033: no video", body = ErrorEnvelope)))]
+async fn liveness_action_video(
+    SecretAccount(account): SecretAccount,
+    State(state): State<AppState>,
+    path: AttemptPath,
+) -> Result<Response, ApiError> {
+    stored_video(&state, account, path, MediaKind::LivenessActionVideo).await
+}

@@ -1,0 +1,453 @@
+//! Deciding a verification attempt (`POST public/Validation`): whether it may run, which flow it
+//! is, and what its scores mean for the attempt and for the applicant. Plain functions over the
+//! evidence the face engine and the profile search produced.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::applicant::{Applicant, ApplicantStatus, Refusal, ResponseStatus};
+use crate::{AccountSettings, ApplicantId};
+
+/// `documentType` of a selfie-only request: registration, or authorization once registered.
+pub const SELFIE_DOCUMENT_TYPE: i16 = 10;
+
+/// Results of a 1:N search are capped, as the vendor's are.
+pub const MAX_SEARCH_RESULTS: usize = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Flow {
+    /// Selfie only: the face becomes the applicant's profile.
+    Registration,
+    /// Selfie and an identity document whose face must match it.
+    RegistrationWithDocument,
+    /// A registered applicant proves it is the same person: 1:N search must find its own profile.
+    Authorization,
+    /// The operator replaces a registered face (`UpdateMainPhoto`).
+    ProfileUpdate,
+}
+
+impl Flow {
+    pub const fn registers(self) -> bool {
+        matches!(self, Self::Registration | Self::RegistrationWithDocument)
+    }
+}
+
+/// The shape of a validation request, before any image is looked at.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestShape {
+    pub document_type: i16,
+    pub has_face_image: bool,
+    pub has_front_image: bool,
+}
+
+/// Whether the attempt may run and as which flow. Decided under the applicant's row lock.
+pub fn admit(applicant: &Applicant, has_profile: bool, settings: &AccountSettings, request: RequestShape) -> Result<Flow, Refusal> {
+    if !request.has_face_image || (request.document_type != SELFIE_DOCUMENT_TYPE && !request.has_front_image) {
+        return Err(Refusal::FaceImageRequired);
+    }
+    if applicant.status == ApplicantStatus::Canceled {
+        return Err(Refusal::Closed);
+    }
+    if request.document_type == SELFIE_DOCUMENT_TYPE && applicant.status == ApplicantStatus::Success {
+        return if has_profile { Ok(Flow::Authorization) } else { Err(Refusal::NoVerifiedFace) };
+    }
+    if applicant.status.is_completed() {
+        return Err(Refusal::AlreadyCompleted);
+    }
+    if applicant.attempts_used >= i32::from(settings.max_attempts) {
+        return Err(Refusal::AttemptsExhausted);
+    }
+    Ok(if request.document_type == SELFIE_DOCUMENT_TYPE { Flow::Registration } else { Flow::RegistrationWithDocument })
+}
+
+/// `UpdateMainPhoto` needs a registered face to replace.
+pub fn admit_profile_update(has_profile: bool) -> Result<Flow, Refusal> {
+    if has_profile { Ok(Flow::ProfileUpdate) } else { Err(Refusal::NotRegistered) }
+}
+
+/// What the engine measured on the selfie, on the vendor's 0..100 scales.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceScores {
+    /// The quality network's raw score (0..1; about 0.6 for good photos).
+    pub quality: f32,
+    pub quality_percent: f32,
+    /// Mean live probability of the liveness models (0..1).
+    pub liveness: f32,
+    /// Match confidence (percent) of the selfie against the document, or against the applicant's
+    /// own profile in an authorization.
+    pub match_confidence: Option<f64>,
+}
+
+/// Everything an attempt is decided on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    pub scores: FaceScores,
+    /// Other applicants whose profile matches the selfie at the registration threshold, most
+    /// similar first, with their confidence.
+    pub duplicates: Vec<(ApplicantId, f64)>,
+    /// Authorization: the applicant's own profile was among the search results.
+    pub found_own_profile: bool,
+    pub blacklisted: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationStatus {
+    pub expired: Option<bool>,
+    pub document_is_valid: Option<bool>,
+    pub face_is_valid: Option<bool>,
+    pub anti_spoofing_is_valid: Option<bool>,
+    pub quality_is_valid: Option<bool>,
+    pub liveness_reflection_is_valid: Option<bool>,
+    pub profile_already_exists: Option<bool>,
+    pub has_been_black_listed: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskEvent {
+    pub created: DateTime<Utc>,
+    pub risk_number: i32,
+    pub risk_name: String,
+    pub is_active: bool,
+}
+
+pub const DUPLICATE_FACE_RISK: (i32, &str) = (1, "DuplicateFace");
+pub const BLACKLIST_RISK: (i32, &str) = (2, "BlackListed");
+
+/// An input problem found in the images (BAF's `invalidDataErrors`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvalidDataError {
+    pub code: String,
+    pub message: String,
+    pub description: Option<String>,
+}
+
+/// What an attempt did, as stored and as `GET .../Attempts/{attemptId}` reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    pub flow: Flow,
+    pub response_status: ResponseStatus,
+    pub validation_status: ValidationStatus,
+    pub scores: Option<FaceScores>,
+    /// The thresholds the scores were held against.
+    pub thresholds: Thresholds,
+    pub face_fail_reasons: Vec<String>,
+    pub invalid_data_errors: Vec<InvalidDataError>,
+    pub similar_applicants: Vec<ApplicantId>,
+    pub risk_events: Vec<RiskEvent>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Thresholds {
+    pub quality_percent: u8,
+    pub liveness_percent: u8,
+    pub match_percent: u8,
+}
+
+impl Thresholds {
+    /// Registration holds matches to the applicant's `faceValidationPercent`; authorization to the
+    /// account's face-match threshold (90% by default, the vendor's documented default).
+    pub fn for_flow(flow: Flow, applicant: &Applicant, settings: &AccountSettings) -> Self {
+        let match_percent = match flow {
+            Flow::Authorization => settings.face_match_threshold,
+            Flow::Registration | Flow::RegistrationWithDocument | Flow::ProfileUpdate => {
+                applicant.settings.face_validation_percent
+            }
+        };
+        Self {
+            quality_percent: applicant.settings.quality_score,
+            liveness_percent: applicant.settings.anti_spoofing_percent,
+            match_percent,
+        }
+    }
+}
+
+/// The decided attempt and what it does to the applicant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub record: AttemptRecord,
+    pub applicant_status: ApplicantStatus,
+    pub attempts_used: i32,
+    /// Registration succeeded: the selfie becomes the applicant's profile.
+    pub save_profile: bool,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.record.response_status == ResponseStatus::Success
+    }
+}
+
+/// Decides an attempt whose selfie held exactly one face.
+pub fn decide(
+    flow: Flow,
+    applicant: &Applicant,
+    settings: &AccountSettings,
+    evidence: &Evidence,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let thresholds = Thresholds::for_flow(flow, applicant, settings);
+    let scores = evidence.scores;
+    let quality_ok = scores.quality_percent >= f32::from(thresholds.quality_percent);
+    let live_ok = scores.liveness * 100.0 >= f32::from(thresholds.liveness_percent);
+    let duplicate = flow.registers() && !evidence.duplicates.is_empty();
+    let face_ok = match flow {
+        Flow::Registration => !duplicate,
+        Flow::RegistrationWithDocument => {
+            !duplicate && scores.match_confidence.is_some_and(|c| c >= f64::from(thresholds.match_percent))
+        }
+        Flow::Authorization => evidence.found_own_profile,
+        Flow::ProfileUpdate => true,
+    };
+    let mut reasons = Vec::new();
+    let mut risk_events = Vec::new();
+    if !quality_ok {
+        reasons.push(format!("Face quality {:.0}% is below {}%", scores.quality_percent, thresholds.quality_percent));
+    }
+    if !live_ok {
+        reasons.push(format!("Liveness {:.0}% is below {}%", scores.liveness * 100.0, thresholds.liveness_percent));
+    }
+    if duplicate {
+        reasons.push("The face matches another applicant's profile".to_owned());
+        risk_events.push(risk(DUPLICATE_FACE_RISK, now));
+    }
+    if evidence.blacklisted {
+        reasons.push("The person is on the blacklist".to_owned());
+        risk_events.push(risk(BLACKLIST_RISK, now));
+    }
+    match flow {
+        Flow::RegistrationWithDocument if !duplicate && !face_ok => {
+            reasons.push(format!("The selfie does not match the document's face at {}%", thresholds.match_percent));
+        }
+        Flow::Authorization if !face_ok => {
+            reasons.push(format!("The face does not match the applicant's profile at {}%", thresholds.match_percent));
+        }
+        _ => {}
+    }
+    let success = quality_ok && live_ok && face_ok && !evidence.blacklisted;
+    let registers = flow.registers();
+    let attempts_used = applicant.attempts_used + i32::from(registers);
+    let applicant_status = if !registers {
+        applicant.status
+    } else if success {
+        ApplicantStatus::Success
+    } else if evidence.blacklisted
+        || attempts_used >= i32::from(settings.max_attempts)
+        || (duplicate && settings.block_duplicates)
+    {
+        ApplicantStatus::Failed
+    } else {
+        ApplicantStatus::FailedAttempt
+    };
+    let validation_status = ValidationStatus {
+        face_is_valid: Some(face_ok),
+        anti_spoofing_is_valid: Some(live_ok),
+        quality_is_valid: Some(quality_ok),
+        profile_already_exists: registers.then_some(duplicate),
+        has_been_black_listed: Some(evidence.blacklisted),
+        ..ValidationStatus::default()
+    };
+    Outcome {
+        record: AttemptRecord {
+            flow,
+            response_status: if success { ResponseStatus::Success } else { ResponseStatus::Fail },
+            validation_status,
+            scores: Some(scores),
+            thresholds,
+            face_fail_reasons: reasons,
+            invalid_data_errors: Vec::new(),
+            similar_applicants: evidence.duplicates.iter().map(|(id, _)| *id).collect(),
+            risk_events,
+        },
+        applicant_status,
+        attempts_used,
+        save_profile: success && (registers || flow == Flow::ProfileUpdate),
+    }
+}
+
+/// An attempt whose images could not be used (no face, several faces): recorded as InvalidData.
+/// It changes neither the applicant's status nor its used attempts: nothing was checked, and the
+/// person only needs to take the picture again.
+pub fn invalid_data(flow: Flow, applicant: &Applicant, settings: &AccountSettings, error: InvalidDataError) -> Outcome {
+    Outcome {
+        record: AttemptRecord {
+            flow,
+            response_status: ResponseStatus::InvalidData,
+            validation_status: ValidationStatus::default(),
+            scores: None,
+            thresholds: Thresholds::for_flow(flow, applicant, settings),
+            face_fail_reasons: vec![error.message.clone()],
+            invalid_data_errors: vec![error],
+            similar_applicants: Vec::new(),
+            risk_events: Vec::new(),
+        },
+        applicant_status: applicant.status,
+        attempts_used: applicant.attempts_used,
+        save_profile: false,
+    }
+}
+
+fn risk((number, name): (i32, &str), now: DateTime<Utc>) -> RiskEvent {
+    RiskEvent { created: now, risk_number: number, risk_name: name.to_owned(), is_active: true }
+}
+
+/// Attempts left after this state, as the response reports them.
+pub fn attempts_left(settings: &AccountSettings, attempts_used: i32) -> i32 {
+    (i32::from(settings.max_attempts) - attempts_used).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::applicant::Metadata;
+    use crate::{AccountId, ValidationRequestSettings, VerificationMethod};
+    use ApplicantStatus::*;
+
+    fn applicant(status: ApplicantStatus, attempts_used: i32) -> Applicant {
+        Applicant {
+            id: ApplicantId::new_random(),
+            account_id: AccountId::new_random(),
+            first_name: None,
+            last_name: None,
+            phone: None,
+            email: None,
+            reference_id: None,
+            metadata: Metadata::new(),
+            callback_url: None,
+            send_sms: false,
+            verification_method: VerificationMethod::Manual,
+            status,
+            attempts_count: attempts_used,
+            attempts_used,
+            last_attempt_id: None,
+            success_attempt_id: None,
+            opened_link_times: 0,
+            document_expired: None,
+            has_risk_events: false,
+            has_background_risk_events: false,
+            settings: ValidationRequestSettings::default(),
+            short_code: "c".into(),
+            created: Utc::now(),
+            last_attempt: None,
+        }
+    }
+
+    const SELFIE: RequestShape = RequestShape { document_type: 10, has_face_image: true, has_front_image: false };
+
+    fn settings(max_attempts: u8) -> AccountSettings {
+        AccountSettings { max_attempts, ..AccountSettings::default() }
+    }
+
+    #[test]
+    fn admission_follows_the_vendors_preconditions() {
+        let s = settings(3);
+        let passport = RequestShape { document_type: 2, has_face_image: true, has_front_image: true };
+        for (status, used, profile, request, expected) in [
+            (Pending, 0, false, SELFIE, Ok(Flow::Registration)),
+            (FailedAttempt, 2, false, SELFIE, Ok(Flow::Registration)),
+            (FailedAttempt, 3, false, SELFIE, Err(Refusal::AttemptsExhausted)),
+            (Pending, 0, false, passport, Ok(Flow::RegistrationWithDocument)),
+            (Success, 1, true, SELFIE, Ok(Flow::Authorization)),
+            (Success, 1, false, SELFIE, Err(Refusal::NoVerifiedFace)),
+            (Success, 1, true, passport, Err(Refusal::AlreadyCompleted)),
+            (Failed, 3, false, SELFIE, Err(Refusal::AlreadyCompleted)),
+            (Canceled, 0, false, SELFIE, Err(Refusal::Closed)),
+            (Pending, 0, false, RequestShape { has_face_image: false, ..SELFIE }, Err(Refusal::FaceImageRequired)),
+            (Pending, 0, false, RequestShape { has_front_image: false, ..passport }, Err(Refusal::FaceImageRequired)),
+        ] {
+            assert_eq!(admit(&applicant(status, used), profile, &s, request), expected, "{status:?} used {used}");
+        }
+        assert_eq!(admit_profile_update(false), Err(Refusal::NotRegistered));
+    }
+
+    fn evidence(quality_percent: f32, liveness: f32) -> Evidence {
+        Evidence {
+            scores: FaceScores { quality: quality_percent * 0.006, quality_percent, liveness, match_confidence: None },
+            duplicates: Vec::new(),
+            found_own_profile: false,
+            blacklisted: false,
+        }
+    }
+
+    #[test]
+    fn a_good_registration_succeeds_and_saves_the_profile() {
+        let outcome = decide(Flow::Registration, &applicant(Pending, 0), &settings(3), &evidence(95.0, 0.98), Utc::now());
+        assert!(outcome.succeeded() && outcome.save_profile);
+        assert_eq!((outcome.applicant_status, outcome.attempts_used), (Success, 1));
+        assert_eq!(outcome.record.validation_status.profile_already_exists, Some(false));
+    }
+
+    #[test]
+    fn a_failed_registration_costs_an_attempt_and_the_last_one_fails_the_applicant() {
+        let spoof = evidence(95.0, 0.1);
+        let first = decide(Flow::Registration, &applicant(Pending, 0), &settings(2), &spoof, Utc::now());
+        assert_eq!((first.applicant_status, first.attempts_used, first.save_profile), (FailedAttempt, 1, false));
+        assert_eq!(first.record.validation_status.anti_spoofing_is_valid, Some(false));
+        let last = decide(Flow::Registration, &applicant(FailedAttempt, 1), &settings(2), &spoof, Utc::now());
+        assert_eq!((last.applicant_status, last.attempts_used), (Failed, 2));
+        let blurry = decide(Flow::Registration, &applicant(Pending, 0), &settings(2), &evidence(40.0, 0.9), Utc::now());
+        assert_eq!(blurry.record.validation_status.quality_is_valid, Some(false));
+    }
+
+    #[test]
+    fn a_duplicate_face_fails_with_an_active_risk_event() {
+        let other = ApplicantId::new_random();
+        let duplicate = Evidence { duplicates: vec![(other, 99.0)], ..evidence(95.0, 0.98) };
+        let outcome = decide(Flow::Registration, &applicant(Pending, 0), &settings(3), &duplicate, Utc::now());
+        assert!(!outcome.succeeded());
+        assert_eq!(outcome.applicant_status, FailedAttempt);
+        assert_eq!(outcome.record.validation_status.profile_already_exists, Some(true));
+        assert_eq!(outcome.record.similar_applicants, vec![other]);
+        let event = &outcome.record.risk_events[0];
+        assert_eq!((event.risk_name.as_str(), event.is_active), ("DuplicateFace", true));
+        let blocking = AccountSettings { block_duplicates: true, ..settings(3) };
+        assert_eq!(decide(Flow::Registration, &applicant(Pending, 0), &blocking, &duplicate, Utc::now()).applicant_status, Failed);
+    }
+
+    #[test]
+    fn document_registration_needs_the_selfie_to_match_the_document() {
+        let mut e = evidence(95.0, 0.98);
+        for (confidence, ok) in [(Some(69.9), false), (Some(70.0), true), (None, false)] {
+            e.scores.match_confidence = confidence;
+            let outcome = decide(Flow::RegistrationWithDocument, &applicant(Pending, 0), &settings(3), &e, Utc::now());
+            assert_eq!(outcome.succeeded(), ok, "{confidence:?}");
+        }
+    }
+
+    #[test]
+    fn authorization_needs_the_own_profile_and_never_changes_the_applicant() {
+        let registered = applicant(Success, 1);
+        let found = Evidence { found_own_profile: true, ..evidence(95.0, 0.98) };
+        let ok = decide(Flow::Authorization, &registered, &settings(3), &found, Utc::now());
+        assert!(ok.succeeded() && !ok.save_profile);
+        assert_eq!((ok.applicant_status, ok.attempts_used), (Success, 1));
+        assert_eq!(ok.record.thresholds.match_percent, 90);
+        let stranger = decide(Flow::Authorization, &registered, &settings(3), &evidence(95.0, 0.98), Utc::now());
+        assert!(!stranger.succeeded());
+        assert_eq!((stranger.applicant_status, stranger.record.validation_status.face_is_valid), (Success, Some(false)));
+    }
+
+    #[test]
+    fn a_blacklisted_person_fails_at_once() {
+        let e = Evidence { blacklisted: true, ..evidence(95.0, 0.98) };
+        let outcome = decide(Flow::Registration, &applicant(Pending, 0), &settings(5), &e, Utc::now());
+        assert_eq!((outcome.applicant_status, outcome.record.validation_status.has_been_black_listed), (Failed, Some(true)));
+    }
+
+    #[test]
+    fn invalid_data_changes_nothing_but_is_recorded() {
+        let a = applicant(FailedAttempt, 1);
+        let error = InvalidDataError { code: "120038".into(), message: "No faces found".into(), description: None };
+        let outcome = invalid_data(Flow::Registration, &a, &settings(3), error);
+        assert_eq!((outcome.applicant_status, outcome.attempts_used), (FailedAttempt, 1));
+        assert_eq!(outcome.record.response_status, ResponseStatus::InvalidData);
+        assert_eq!(attempts_left(&settings(3), 1), 2);
+        assert_eq!(attempts_left(&settings(1), 3), 0);
+    }
+}

@@ -1,0 +1,110 @@
+//! Face profiles: one registered embedding per applicant. Postgres holds them; each server process
+//! keeps an in-memory gallery that it fills at start and keeps current through `seq` catch-up and
+//! the `face_profiles` notification channel.
+
+use baf_domain::{AccountId, ApplicantId};
+use sqlx::PgConnection;
+
+use crate::Error;
+
+/// The notification channel: the payload is `<account id>` after a profile was written, or
+/// `<account id>:<applicant id>` after one was deleted.
+pub const CHANNEL: &str = "face_profiles";
+
+#[derive(Clone, Debug)]
+pub struct StoredProfile {
+    pub account: AccountId,
+    pub applicant: ApplicantId,
+    pub embedding: Vec<f32>,
+    pub seq: i64,
+}
+
+/// Serialises profile writes of one account across every server process until the transaction
+/// ends, so the duplicate search and the profile insert of one registration cannot interleave with
+/// another's: this closes the duplicate window the vendor's service admits.
+pub async fn lock_account(conn: &mut PgConnection, account: AccountId) -> Result<(), Error> {
+    sqlx::query!("select pg_advisory_xact_lock(hashtextextended('face_profile:' || $1::text, 0))", account.0.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(())
+}
+
+/// Saves (or replaces) the applicant's profile and tells the other processes after commit.
+pub async fn upsert(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId, embedding: &[f32]) -> Result<i64, Error> {
+    let seq = sqlx::query_scalar!(
+        "insert into face_profile (applicant_id, account_id, embedding) values ($1, $2, $3)
+         on conflict (applicant_id) do update set embedding = excluded.embedding, seq = nextval('face_profile_seq'), updated = now()
+         returning seq",
+        applicant.0,
+        account.0,
+        embedding,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    notify(conn, &account.to_string()).await?;
+    Ok(seq)
+}
+
+/// Announces a deleted profile (the row itself goes with its applicant).
+pub async fn notify_deleted(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<(), Error> {
+    notify(conn, &format!("{account}:{applicant}")).await
+}
+
+/// `pg_notify` is transactional: listeners hear it only if and when the transaction commits.
+async fn notify(conn: &mut PgConnection, payload: &str) -> Result<(), Error> {
+    sqlx::query!("select pg_notify($1, $2)", CHANNEL, payload).fetch_one(conn).await?;
+    Ok(())
+}
+
+pub async fn exists(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<bool, Error> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from face_profile where account_id = $1 and applicant_id = $2) as "exists!""#,
+        account.0,
+        applicant.0
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The account's profiles written after `seq`, oldest first.
+pub async fn since(conn: &mut PgConnection, account: AccountId, seq: i64) -> Result<Vec<StoredProfile>, Error> {
+    let rows = sqlx::query!(
+        "select applicant_id, embedding, seq from face_profile where account_id = $1 and seq > $2 order by seq",
+        account.0,
+        seq
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| StoredProfile { account, applicant: ApplicantId(row.applicant_id), embedding: row.embedding, seq: row.seq })
+        .collect())
+}
+
+/// Every profile of every account, for filling the galleries at start.
+pub async fn all(conn: &mut PgConnection) -> Result<Vec<StoredProfile>, Error> {
+    let rows = sqlx::query!("select account_id, applicant_id, embedding, seq from face_profile order by seq").fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| StoredProfile {
+            account: AccountId(row.account_id),
+            applicant: ApplicantId(row.applicant_id),
+            embedding: row.embedding,
+            seq: row.seq,
+        })
+        .collect())
+}
+
+/// Which of these applicants still have a profile: search hits are confirmed against the database,
+/// so a profile deleted by another process a moment ago never matches.
+pub async fn still_present(conn: &mut PgConnection, account: AccountId, applicants: &[ApplicantId]) -> Result<Vec<ApplicantId>, Error> {
+    let ids: Vec<uuid::Uuid> = applicants.iter().map(|a| a.0).collect();
+    let rows = sqlx::query_scalar!(
+        "select applicant_id from face_profile where account_id = $1 and applicant_id = any($2)",
+        account.0,
+        &ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(ApplicantId).collect())
+}
