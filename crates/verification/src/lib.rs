@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Everything runs on the engine's own threads; nothing here blocks an async caller except
-//! [`Gallery::search`], a synchronous scan of about 20 ms per million profiles on one core.
+//! [`Gallery::search`], a synchronous scan of about 15 ms per million profiles on one core.
 
 mod align;
 mod detect;

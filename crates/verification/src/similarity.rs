@@ -28,6 +28,24 @@ impl Embedding {
         &self.0[..]
     }
 
+    /// 512 bytes, little-endian f32s: the form to store (Postgres `bytea`) and read back with
+    /// `from_le_bytes`.
+    pub fn to_le_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// Reads `to_le_bytes` output (normalising again); `None` unless it is 512 bytes of a valid vector.
+    pub fn from_le_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != EMBEDDING_DIM * 4 {
+            return None;
+        }
+        let raw: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        Self::from_raw(&raw)
+    }
+
     pub fn similarity(&self, other: &Embedding) -> Similarity {
         Similarity(dot(self.as_slice(), other.as_slice()))
     }
@@ -96,6 +114,14 @@ mod tests {
         let mut nan = [1.0; EMBEDDING_DIM];
         nan[5] = f32::NAN;
         assert!(Embedding::from_raw(&nan).is_none());
+    }
+
+    #[test]
+    fn embeddings_round_trip_through_bytes() {
+        let raw: Vec<f32> = (0..EMBEDDING_DIM).map(|i| (i as f32 * 0.7).cos()).collect();
+        let e = Embedding::from_raw(&raw).unwrap();
+        assert_eq!(Embedding::from_le_bytes(&e.to_le_bytes()), Some(e));
+        assert_eq!(Embedding::from_le_bytes(&[0u8; 12]), None);
     }
 
     #[test]
