@@ -607,6 +607,46 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_writers_and_readers_leave_a_consistent_index() {
+        let (account, gallery) = (Uuid::from_u128(1), Arc::new(Gallery::new()));
+        let probe = embedding(&[0.25]);
+        std::thread::scope(|s| {
+            for w in 0..2u128 {
+                let gallery = gallery.clone();
+                s.spawn(move || {
+                    for i in 0..500u128 {
+                        let key = Uuid::from_u128(w * 1000 + i);
+                        gallery.upsert(account, key, &embedding(&[i as f32 * 0.01, w as f32]));
+                        if i % 3 == 0 {
+                            assert!(gallery.remove(account, key));
+                        }
+                    }
+                });
+            }
+            for _ in 0..2 {
+                let (gallery, probe) = (gallery.clone(), probe.clone());
+                s.spawn(move || {
+                    for _ in 0..200 {
+                        let hits = gallery.search(account, &probe, Similarity(-1.0), 10);
+                        assert!(
+                            hits.windows(2)
+                                .all(|w| w[0].similarity.0 >= w[1].similarity.0)
+                        );
+                    }
+                });
+            }
+        });
+        // 2 writers × (500 added − 167 removed).
+        assert_eq!(gallery.len(account), 2 * 333);
+        assert_eq!(
+            gallery
+                .search(account, &probe, Similarity(-1.0), 1000)
+                .len(),
+            666
+        );
+    }
+
+    #[test]
     fn accounts_do_not_see_each_other() {
         let gallery = Gallery::new();
         let e = embedding(&[0.3]);
