@@ -35,6 +35,9 @@ pub enum BafCode {
     NoVerifiedFace,
     NotRegistered,
     AttemptNotFound,
+    BlacklistFieldsEmpty,
+    BlacklistDuplicate,
+    PersonNotFound,
     /// Every face worker is busy: 503 with `Retry-After`.
     Busy,
     /// Malformed JSON, wrong types, out-of-range parameters.
@@ -63,7 +66,10 @@ impl BafCode {
             | Self::DocumentTypeNotSupported
             | Self::FaceImageRequired
             | Self::NoVerifiedFace
-            | Self::NotRegistered => StatusCode::BAD_REQUEST,
+            | Self::NotRegistered
+            | Self::BlacklistFieldsEmpty
+            | Self::BlacklistDuplicate => StatusCode::BAD_REQUEST,
+            Self::PersonNotFound => StatusCode::NOT_FOUND,
             Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::UnknownSortField
             | Self::SmsFailed
@@ -101,7 +107,9 @@ impl BafCode {
             Self::FaceImageRequired => "120042",
             Self::NoVerifiedFace => "120043",
             Self::NotRegistered => "150006",
-            Self::AttemptNotFound => "NotFound",
+            Self::AttemptNotFound | Self::PersonNotFound => "NotFound",
+            Self::BlacklistFieldsEmpty => "120034",
+            Self::BlacklistDuplicate => "120035",
             Self::Busy => "ServiceUnavailable",
             Self::Validation => "ValidationError",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
@@ -215,6 +223,8 @@ impl From<baf_store::Error> for ApiError {
                 Self::new(BafCode::AmbiguousReference, format!("Too many request by reference id: {count}"))
             }
             E::AttemptNotFound(id) => Self::new(BafCode::AttemptNotFound, format!("Response not found: attempt {id}")),
+            E::PersonNotFound(id) => Self::new(BafCode::PersonNotFound, format!("BlacklistPerson with id {id} not found")),
+            E::BlacklistDuplicate => Self::new(BafCode::BlacklistDuplicate, "BlacklistPerson already exists"),
             E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => Self::internal(error),
         }
     }
@@ -233,6 +243,7 @@ impl From<Refusal> for ApiError {
             Refusal::FaceImageRequired => BafCode::FaceImageRequired,
             Refusal::NoVerifiedFace => BafCode::NoVerifiedFace,
             Refusal::NotRegistered => BafCode::NotRegistered,
+            Refusal::DobEmpty | Refusal::NamesEmpty(_) => BafCode::BlacklistFieldsEmpty,
         };
         Self::new(code, refusal.to_string())
     }

@@ -113,6 +113,7 @@ impl Links {
         (name = "Applicants", description = "Applicants and their status"),
         (name = "Validation", description = "Registration and authorization by face"),
         (name = "Attempts", description = "Verification attempts, their images and videos"),
+        (name = "Blacklist", description = "People refused by names and date of birth, or by face"),
     )
 )]
 struct ApiDoc;
@@ -139,6 +140,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(routes::applicants::router())
         .merge(routes::attempts::router())
         .merge(routes::validation::router())
+        .merge(routes::blacklist::router())
 }
 
 /// The OpenAPI document generated from the routes (committed as `openapi/openapi.json`).

@@ -133,6 +133,10 @@ pub enum Refusal {
     NoVerifiedFace,
     #[error("Applicant has not yet registered")]
     NotRegistered,
+    #[error("The Dob is empty")]
+    DobEmpty,
+    #[error("Values {0} are empty")]
+    NamesEmpty(String),
 }
 
 /// `POST .../Open`: a completed applicant becomes Pending again. Reopening a Failed one also

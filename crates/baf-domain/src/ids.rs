@@ -41,6 +41,11 @@ uuid_id!(
     ApplicantId
 );
 
+uuid_id!(
+    /// A person on an account's blacklist.
+    PersonId
+);
+
 /// A verification attempt. BAF numbers attempts with integers (`validationResponseId`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -3,11 +3,12 @@
 //! Every decision here is a plain function with table-driven tests.
 
 pub mod applicant;
+pub mod blacklist;
 pub mod ids;
 pub mod listing;
 pub mod settings;
 pub mod validation;
 
 pub use applicant::{Applicant, ApplicantStatus, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal, ResponseStatus, VerificationMethod};
-pub use ids::{AccountId, ApplicantId, AttemptId};
+pub use ids::{AccountId, ApplicantId, AttemptId, PersonId};
 pub use settings::{AccountSettings, ImageReview, SettingsError, ValidationRequestSettings};

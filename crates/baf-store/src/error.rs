@@ -1,4 +1,4 @@
-use baf_domain::{AccountId, ApplicantId, AttemptId};
+use baf_domain::{AccountId, ApplicantId, AttemptId, PersonId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -10,6 +10,10 @@ pub enum Error {
     AmbiguousReference { count: i64 },
     #[error("Response not found: attempt {0}")]
     AttemptNotFound(AttemptId),
+    #[error("BlacklistPerson with id {0} not found")]
+    PersonNotFound(PersonId),
+    #[error("BlacklistPerson already exists")]
+    BlacklistDuplicate,
     #[error("account {0} not found")]
     AccountNotFound(AccountId),
     /// A stored value the domain cannot represent (a status code from the future, broken JSON).

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod applicants;
 pub mod attempts;
+pub mod blacklist;
 mod error;
 pub mod profiles;
 

@@ -3,6 +3,7 @@
 mod accounts;
 mod applicants;
 mod attempts;
+mod blacklist;
 mod isolation;
 mod listing;
 mod openapi;

@@ -1,4 +1,5 @@
 pub mod applicants;
 pub mod attempts;
+pub mod blacklist;
 pub mod service;
 pub mod validation;

@@ -250,7 +250,11 @@ async fn decide_and_record(
         }
         (Ok(main), document_face) => {
             let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
-            let evidence = gather_evidence(state, &mut tx, account, &applicant.id, flow, thresholds, &main, document_face.flatten()).await?;
+            let mut evidence =
+                gather_evidence(state, &mut tx, account, &applicant.id, flow, thresholds, &main, document_face.flatten()).await?;
+            if flow.registers() {
+                evidence.blacklisted = blacklisted_face(&mut tx, account, &main.embedding, settings.face_match_threshold).await?;
+            }
             (validation::decide(flow, &applicant, &settings, &evidence, now), Some(main.embedding))
         }
     };
@@ -322,6 +326,19 @@ async fn gather_evidence(
         Flow::ProfileUpdate => {}
     }
     Ok(evidence)
+}
+
+/// Whether the face matches a blacklisted face at the account's face-match threshold.
+async fn blacklisted_face(
+    tx: &mut baf_store::PgConnection,
+    account: AccountId,
+    face: &verification::Embedding,
+    threshold: u8,
+) -> Result<bool, ApiError> {
+    let banned = baf_store::blacklist::faces(tx, account).await?;
+    Ok(banned.iter().filter_map(|(_, raw)| verification::Embedding::from_raw(raw)).any(|banned| {
+        face.similarity(&banned).confidence() >= f64::from(threshold)
+    }))
 }
 
 fn response(
