@@ -14,7 +14,7 @@ SECONDS_EACH="${2:-10}"
 THREADS=2
 PORT=18090
 ADMIN_URL="${ADMIN_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
-DB_URL="${ADMIN_URL%/*}/baf_bench"
+DB_URL="${ADMIN_URL%/*}/baf_bench${DB_PARAMS:+?${DB_PARAMS}}"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 scripts/ensure-postgres.sh >/dev/null
@@ -25,7 +25,7 @@ BIN=target/release/baf-server
 ACCOUNT="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench 2>/dev/null)"
 KEY="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secretKey"])' "${ACCOUNT}")"
 
-DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_DB_CONNECTIONS="${CONNECTIONS}" RUST_LOG=warn "${BIN}" &
+DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_DB_CONNECTIONS="${DB_CONNECTIONS:-${CONNECTIONS}}" RUST_LOG=warn "${BIN}" &
 SERVER=$!
 trap 'kill ${SERVER} 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fsS "127.0.0.1:${PORT}/readyz" >/dev/null 2>&1 && break; sleep 0.2; done

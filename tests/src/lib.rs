@@ -119,6 +119,7 @@ impl TestApp {
             face_workers: None,
             face_threads: 1,
             face_queue: None,
+            http_threads: None,
         };
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_store = store.clone();

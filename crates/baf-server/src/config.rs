@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::accounts::AccountCommand;
+use crate::face::FaceCommand;
 
 /// Self-hosted, BAF-compatible face verification server.
 #[derive(Debug, Parser)]
@@ -32,6 +33,9 @@ pub enum Command {
     Account(AccountCommand),
     /// Print the OpenAPI document generated from the code.
     Openapi,
+    /// Run the face pipeline on image files and print JSON (faces, quality, liveness, similarity).
+    #[command(subcommand)]
+    Face(FaceCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -54,6 +58,10 @@ pub struct ServeConfig {
     /// Largest request body in bytes (base64 images: about 4/3 of the image size).
     #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
     pub body_limit_bytes: usize,
+    /// Threads serving HTTP and the database (default: one per core). Face inference has its
+    /// own threads (BAF_FACE_WORKERS).
+    #[arg(long, env = "BAF_HTTP_THREADS", global = true)]
+    pub http_threads: Option<usize>,
     /// Folder holding the ONNX models of models/manifest.toml (checked by sha256 at start).
     #[arg(long, env = "BAF_MODELS_DIR", default_value = "models", global = true)]
     pub models_dir: PathBuf,

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod face;
 
 use std::future::Future;
 
@@ -24,6 +25,9 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(std::time::Duration::from_secs(5))
+        // a ping before every checkout doubles the round trips of a simple read; a broken
+        // connection fails its query instead, and the pool replaces it
+        .test_before_acquire(false)
         .connect(database_url)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(database_url)))?;
@@ -64,18 +68,22 @@ pub async fn run(
         .context("serving HTTP")
 }
 
-/// Starts the face engine: checks every model file and opens the sessions of each worker.
-pub fn start_engine(config: &ServeConfig) -> anyhow::Result<Engine> {
+/// The face engine's settings from the server's.
+pub fn engine_config(config: &ServeConfig) -> EngineConfig {
     let defaults = EngineConfig::default();
     let workers = config.face_workers.unwrap_or(defaults.workers).max(1);
-    let engine_config = EngineConfig {
+    EngineConfig {
         models_dir: config.models_dir.clone(),
         workers,
         intra_threads: config.face_threads.max(1),
         queue_len: config.face_queue.unwrap_or(4 * workers),
         ..defaults
-    };
-    Engine::start(&engine_config).context("starting the face engine")
+    }
+}
+
+/// Starts the face engine: checks every model file and opens the sessions of each worker.
+pub fn start_engine(config: &ServeConfig) -> anyhow::Result<Engine> {
+    Engine::start(&engine_config(config)).context("starting the face engine")
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -5,10 +5,17 @@ use baf_server::{Cli, Command};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(cli.serve.log);
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = cli.serve.http_threads {
+        runtime.worker_threads(threads.max(1));
+    }
+    runtime.enable_all().build()?.block_on(command(cli))
+}
+
+async fn command(cli: Cli) -> anyhow::Result<()> {
     let config = cli.serve;
     match cli.command.unwrap_or(Command::Serve { demo: false }) {
         Command::Serve { demo } => {
@@ -44,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{output}");
             Ok(())
         }
+        Command::Face(command) => baf_server::face::run(command, &baf_server::engine_config(&config)),
         Command::Openapi => {
             println!("{}", baf_api::openapi().to_pretty_json()?);
             Ok(())
