@@ -90,9 +90,14 @@ impl TestApp {
 
     /// A server with its own engine (several servers may share one database, like processes).
     pub async fn spawn_with(pool: PgPool, engine: Engine) -> Self {
+        Self::spawn_configured(pool, engine, |_| {}).await
+    }
+
+    /// A server whose settings `configure` changes (notifier, webhooks, link lifetime).
+    pub async fn spawn_configured(pool: PgPool, engine: Engine, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let store = Store::new(pool);
         let account = baf_server::accounts::create(&store, "test", None).await.expect("create account");
-        Self::serve(store, account, engine).await
+        Self::serve(store, account, engine, configure).await
     }
 
     /// A second server process on the same database, acting for the same account.
@@ -102,13 +107,13 @@ impl TestApp {
             secret_key: self.account.secret_key.clone(),
             public_key: self.account.public_key.clone(),
         };
-        Self::serve(self.store.clone(), account, ENGINE.clone()).await
+        Self::serve(self.store.clone(), account, ENGINE.clone(), |_| {}).await
     }
 
-    async fn serve(store: Store, account: CreatedAccount, engine: Engine) -> Self {
+    async fn serve(store: Store, account: CreatedAccount, engine: Engine, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let config = ServeConfig {
+        let mut config = ServeConfig {
             listen: address,
             database_url: String::new(),
             public_url: format!("http://{address}"),
@@ -120,7 +125,14 @@ impl TestApp {
             face_threads: 1,
             face_queue: None,
             http_threads: None,
+            link_ttl_minutes: 30,
+            notifier: baf_server::config::NotifierKind::Log,
+            notifier_url: None,
+            notifier_secret: String::new(),
+            status_webhook_url: None,
+            status_webhook_secret: String::new(),
         };
+        configure(&mut config);
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_store = store.clone();
         tokio::spawn(async move {
@@ -231,4 +243,59 @@ impl TestApp {
 /// The minimal body of a new applicant.
 pub fn john() -> Value {
     json!({"firstName": "John", "lastName": "Dow", "phone": "+49 30 1234567", "email": "john@example.com"})
+}
+
+/// A local HTTP receiver for webhooks: records every request, and answers 500 to the first
+/// `failures` of them.
+pub struct Receiver {
+    pub url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<(reqwest::header::HeaderMap, Vec<u8>)>>>,
+}
+
+impl Receiver {
+    pub async fn start(failures: usize) -> Self {
+        use std::sync::{Arc, Mutex};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let received: Arc<Mutex<Vec<(reqwest::header::HeaderMap, Vec<u8>)>>> = Arc::default();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let sink = Arc::clone(&received);
+        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let sink = Arc::clone(&sink);
+            let calls = Arc::clone(&calls);
+            async move {
+                let mut copied = reqwest::header::HeaderMap::new();
+                for (name, value) in &headers {
+                    if let (Ok(name), Ok(value)) = (
+                        reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+                        reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
+                    ) {
+                        copied.insert(name, value);
+                    }
+                }
+                sink.lock().unwrap().push((copied, body.to_vec()));
+                if calls.fetch_add(1, Ordering::SeqCst) < failures { axum::http::StatusCode::INTERNAL_SERVER_ERROR } else { axum::http::StatusCode::OK }
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("receiver runs") });
+        Self { url, received }
+    }
+
+    /// Every request so far: its headers and its body as JSON.
+    pub fn requests(&self) -> Vec<(reqwest::header::HeaderMap, Vec<u8>)> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (bounded) until at least `count` requests arrived.
+    pub async fn wait_for(&self, count: usize) -> Vec<(reqwest::header::HeaderMap, Vec<u8>)> {
+        for _ in 0..200 {
+            let requests = self.requests();
+            if requests.len() >= count {
+                return requests;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} webhook requests, got {}", self.requests().len());
+    }
 }

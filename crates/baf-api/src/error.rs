@@ -236,7 +236,7 @@ impl From<Refusal> for ApiError {
             Refusal::AlreadyOpen => BafCode::AlreadyOpen,
             Refusal::NotCompleted => BafCode::NotCompleted,
             Refusal::PhoneRequiredForSms => BafCode::PhoneRequiredForSms,
-            Refusal::NoPhoneForSms => BafCode::SmsFailed,
+            Refusal::NoPhoneForSms | Refusal::SmsDisabled => BafCode::SmsFailed,
             Refusal::AlreadyCompleted => BafCode::AlreadyCompleted,
             Refusal::AttemptsExhausted => BafCode::AttemptsExhausted,
             Refusal::Closed => BafCode::Closed,
@@ -280,6 +280,13 @@ impl ApiError {
             }
             other => Self::from(other),
         }
+    }
+}
+
+impl From<crate::notify::NotifyError> for ApiError {
+    fn from(error: crate::notify::NotifyError) -> Self {
+        tracing::warn!(%error, "verification link not sent");
+        Self::new(BafCode::SmsFailed, "Sms sending error. Please check your phone number")
     }
 }
 

@@ -123,15 +123,7 @@ impl FromRequestParts<AppState> for Account {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = || ApiError::new(BafCode::Unauthorized, "A valid API key is required: Authorization: Bearer <key>.");
-        let key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().strip_prefix("Bearer ").or_else(|| v.trim().strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|key| !key.is_empty())
-            .ok_or_else(unauthorized)?;
+        let key = bearer(parts).ok_or_else(unauthorized)?;
         let hash = hash_key(key);
         if let Some(found) = state.keys.get(&hash) {
             return Ok(found);
@@ -142,6 +134,44 @@ impl FromRequestParts<AppState> for Account {
         let account = Account { id, kind };
         state.keys.insert(hash, account);
         Ok(account)
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::new(BafCode::Unauthorized, "A valid API key is required: Authorization: Bearer <key>.")
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("Bearer ").or_else(|| v.trim().strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+}
+
+/// Who may call `POST public/Validation`: an account key, or the verification page's capability,
+/// which is limited to one applicant (`only`).
+#[derive(Clone, Copy, Debug)]
+pub struct ValidationCaller {
+    pub account: AccountId,
+    pub only: Option<ApplicantId>,
+}
+
+impl FromRequestParts<AppState> for ValidationCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = bearer(parts).filter(|t| t.starts_with(crate::capability::PREFIX)) {
+            let capability = state
+                .signer
+                .verify(token, chrono::Utc::now())
+                .ok_or_else(|| ApiError::new(BafCode::Unauthorized, "The verification page has expired: open the link again."))?;
+            return Ok(Self { account: capability.account, only: Some(capability.applicant) });
+        }
+        let account = Account::from_request_parts(parts, state).await?;
+        Ok(Self { account: account.id, only: None })
     }
 }
 

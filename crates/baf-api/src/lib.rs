@@ -2,15 +2,17 @@
 //! Handlers are thin: extract, call `baf-store`/`baf-domain`, map to a DTO. Errors leave through
 //! [`error::ApiError`], the only place that knows statuses and BAF codes.
 
+pub mod capability;
 pub mod context;
 pub mod dto;
 pub mod error;
 pub mod extract;
 mod media;
-mod notify;
+pub mod notify;
 pub mod profiles;
 mod routes;
 mod text;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -34,7 +36,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, BafCode};
 pub use extract::{KeyCache, hash_key};
+pub use capability::LinkSigner;
 pub use notify::Notifier;
+pub use webhooks::StatusWebhook;
 pub use profiles::ProfileIndex;
 
 /// What the API needs to know about its deployment.
@@ -44,6 +48,12 @@ pub struct ApiConfig {
     pub public_url: String,
     /// Largest request body accepted, in bytes (base64 images make bodies large).
     pub body_limit: usize,
+    /// How long the verification page's capability stays valid.
+    pub link_ttl: chrono::Duration,
+    /// Where `sendSms` and `ReNotify` deliver the link.
+    pub notifier: Notifier,
+    /// Where status changes are POSTed, when configured.
+    pub status_webhook: Option<StatusWebhook>,
 }
 
 #[derive(Clone)]
@@ -52,13 +62,17 @@ pub struct AppState {
     pub engine: verification::Engine,
     pub profiles: Arc<ProfileIndex>,
     pub keys: KeyCache,
-    pub notifier: Notifier,
+    pub signer: Arc<LinkSigner>,
     pub config: Arc<ApiConfig>,
 }
 
 impl AppState {
-    pub fn new(store: Store, engine: verification::Engine, profiles: Arc<ProfileIndex>, config: ApiConfig) -> Self {
-        Self { store, engine, profiles, keys: KeyCache::default(), notifier: Notifier, config: Arc::new(config) }
+    pub fn new(store: Store, engine: verification::Engine, profiles: Arc<ProfileIndex>, signer: LinkSigner, config: ApiConfig) -> Self {
+        Self { store, engine, profiles, keys: KeyCache::default(), signer: Arc::new(signer), config: Arc::new(config) }
+    }
+
+    fn status_webhook(&self) -> Option<&StatusWebhook> {
+        self.config.status_webhook.as_ref()
     }
 
     fn base_url(&self) -> &str {
@@ -157,6 +171,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::service::healthz))
         .route("/readyz", get(routes::service::readyz))
         .route("/{code}", get(routes::service::short_link))
+        .route("/embedded", get(routes::embedded::page))
+        .route("/embedded/app.js", get(routes::embedded::script))
+        .route("/embedded/app.css", get(routes::embedded::style))
         .merge(SwaggerUi::new("/swagger").url("/openapi.json", doc))
         .fallback(routes::service::not_found)
         .method_not_allowed_fallback(routes::service::method_not_allowed)

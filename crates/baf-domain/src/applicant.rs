@@ -133,6 +133,8 @@ pub enum Refusal {
     NoVerifiedFace,
     #[error("Applicant has not yet registered")]
     NotRegistered,
+    #[error("SMS sending disabled for applicant")]
+    SmsDisabled,
     #[error("The Dob is empty")]
     DobEmpty,
     #[error("Values {0} are empty")]
@@ -205,6 +207,14 @@ pub fn check_sms_on_create(send_sms: bool, phone: Option<&str>) -> Result<(), Re
     }
 }
 
+/// `ReNotify` resends the link by SMS: the applicant must have SMS on and a usable phone.
+pub fn check_renotify(send_sms: bool, phone: Option<&str>) -> Result<(), Refusal> {
+    if !send_sms {
+        return Err(Refusal::SmsDisabled);
+    }
+    check_sms_on_create(send_sms, phone)
+}
+
 /// An update may not take the phone away from an applicant that is to receive SMS.
 pub fn check_sms_on_update(send_sms: bool, phone_after: Option<&str>) -> Result<(), Refusal> {
     if send_sms && phone_after.is_none() { Err(Refusal::PhoneRequiredForSms) } else { Ok(()) }
@@ -265,6 +275,13 @@ mod tests {
         ] {
             assert_eq!(is_usable_phone(phone), ok, "{phone}");
         }
+    }
+
+    #[test]
+    fn renotify_needs_sms_enabled_and_a_phone() {
+        assert_eq!(check_renotify(false, Some("+49 30 1234567")), Err(Refusal::SmsDisabled));
+        assert_eq!(check_renotify(true, None), Err(Refusal::NoPhoneForSms));
+        assert_eq!(check_renotify(true, Some("+49 30 1234567")), Ok(()));
     }
 
     #[test]

@@ -33,9 +33,24 @@ pub enum Command {
     Account(AccountCommand),
     /// Print the OpenAPI document generated from the code.
     Openapi,
+    /// The status-webhook delivery log.
+    #[command(subcommand)]
+    Webhooks(WebhookCommand),
     /// Run the face pipeline on image files and print JSON (faces, quality, liveness, similarity).
     #[command(subcommand)]
     Face(FaceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Print deliveries as JSON, newest first.
+    List {
+        /// Only deliveries in this state: pending, delivered or failed.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -58,6 +73,24 @@ pub struct ServeConfig {
     /// Largest request body in bytes (base64 images: about 4/3 of the image size).
     #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
     pub body_limit_bytes: usize,
+    /// Minutes the verification page's capability stays valid after the link is opened.
+    #[arg(long, env = "BAF_LINK_TTL_MINUTES", default_value_t = 30, global = true)]
+    pub link_ttl_minutes: u32,
+    /// Where `sendSms` and `ReNotify` send the verification link: `log` or `webhook`.
+    #[arg(long, env = "BAF_NOTIFIER", default_value = "log", global = true)]
+    pub notifier: NotifierKind,
+    /// The SMS gateway webhook that receives `{applicantId, phone, link, message}` (notifier `webhook`).
+    #[arg(long, env = "BAF_NOTIFIER_URL", global = true)]
+    pub notifier_url: Option<String>,
+    /// Key of the `X-Baf-Signature` HMAC-SHA256 on notifier webhooks.
+    #[arg(long, env = "BAF_NOTIFIER_SECRET", default_value = "", hide_default_value = true, global = true)]
+    pub notifier_secret: String,
+    /// POST every applicant status change here (off when unset).
+    #[arg(long, env = "BAF_STATUS_WEBHOOK_URL", global = true)]
+    pub status_webhook_url: Option<String>,
+    /// Key of the `X-Baf-Signature` HMAC-SHA256 on status webhooks.
+    #[arg(long, env = "BAF_STATUS_WEBHOOK_SECRET", default_value = "", hide_default_value = true, global = true)]
+    pub status_webhook_secret: String,
     /// Threads serving HTTP and the database (default: one per core). Face inference has its
     /// own threads (BAF_FACE_WORKERS).
     #[arg(long, env = "BAF_HTTP_THREADS", global = true)]
@@ -75,6 +108,12 @@ pub struct ServeConfig {
     /// (default: 4 per worker).
     #[arg(long, env = "BAF_FACE_QUEUE", global = true)]
     pub face_queue: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NotifierKind {
+    Log,
+    Webhook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -13,7 +13,8 @@ use axum::body::Body;
 use axum::http::Request;
 use std::sync::Arc;
 
-use baf_api::{ApiConfig, AppState, ProfileIndex};
+use baf_api::{ApiConfig, AppState, LinkSigner, Notifier, ProfileIndex, StatusWebhook};
+use config::NotifierKind;
 use verification::{Engine, EngineConfig};
 use baf_store::Store;
 use sqlx::postgres::PgPoolOptions;
@@ -54,18 +55,50 @@ pub async fn run(
     store.migrate().await.context("applying database migrations")?;
     let profiles = Arc::new(ProfileIndex::load(&store).await.context("loading face profiles")?);
     Arc::clone(&profiles).follow(store.clone());
-    let state = AppState::new(
-        store,
-        engine,
-        profiles,
-        ApiConfig { public_url: config.public_url.clone(), body_limit: config.body_limit_bytes },
-    );
+    let link_key = {
+        let mut conn = store.connection().await?;
+        baf_store::secrets::get_or_create(&mut conn, baf_api::capability::KEY_NAME, || {
+            (0..32).map(|_| rand_byte()).collect()
+        })
+        .await?
+    };
+    let api_config = api_config(config)?;
+    if let Some(hook) = &api_config.status_webhook {
+        baf_api::webhooks::deliver_forever(store.clone(), hook.clone());
+    }
+    let state = AppState::new(store, engine, profiles, LinkSigner::new(link_key), api_config);
     let service = baf_api::service(state);
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
     axum::serve(listener, ServiceExt::<Request<Body>>::into_make_service(service))
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")
+}
+
+/// A random byte from the operating system's generator (through uuid's v4, already a dependency).
+fn rand_byte() -> u8 {
+    uuid::Uuid::new_v4().as_bytes()[0]
+}
+
+fn api_config(config: &ServeConfig) -> anyhow::Result<ApiConfig> {
+    let notifier = match config.notifier {
+        NotifierKind::Log => Notifier::Log,
+        NotifierKind::Webhook => Notifier::Webhook {
+            client: reqwest::Client::new(),
+            url: config.notifier_url.clone().context("BAF_NOTIFIER=webhook needs BAF_NOTIFIER_URL")?,
+            secret: config.notifier_secret.clone(),
+        },
+    };
+    Ok(ApiConfig {
+        public_url: config.public_url.clone(),
+        body_limit: config.body_limit_bytes,
+        link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
+        notifier,
+        status_webhook: config
+            .status_webhook_url
+            .clone()
+            .map(|url| StatusWebhook { url, secret: config.status_webhook_secret.clone() }),
+    })
 }
 
 /// The face engine's settings from the server's.

@@ -1,6 +1,6 @@
 use anyhow::Context;
 use baf_server::accounts::{self, AccountCommand};
-use baf_server::config::LogFormat;
+use baf_server::config::{LogFormat, WebhookCommand};
 use baf_server::{Cli, Command};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -49,6 +49,22 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             println!("{output}");
+            Ok(())
+        }
+        Command::Webhooks(WebhookCommand::List { state, limit }) => {
+            let store = baf_server::connect(&config.database_url, 1).await?;
+            store.migrate().await?;
+            let mut conn = store.connection().await?;
+            for delivery in baf_store::webhooks::list(&mut conn, state.as_deref(), limit).await? {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "deliveryId": delivery.id, "accountId": delivery.account, "applicantId": delivery.applicant,
+                        "state": delivery.state, "attempts": delivery.attempts, "lastError": delivery.last_error,
+                        "created": delivery.created, "delivered": delivery.delivered, "payload": delivery.payload,
+                    })
+                );
+            }
             Ok(())
         }
         Command::Face(command) => baf_server::face::run(command, &baf_server::engine_config(&config)),

@@ -340,3 +340,17 @@ pub async fn record_attempt(conn: &mut PgConnection, account: AccountId, id: App
     .await?;
     Ok(())
 }
+
+/// Opening the verification page: counts the opening and returns the applicant. The applicant id
+/// in the link is the only key the page has, so this looks across accounts.
+pub async fn open_link(conn: &mut PgConnection, id: ApplicantId) -> Result<Applicant, Error> {
+    sqlx::query_as!(
+        ApplicantRow,
+        "update applicant set opened_link_times = opened_link_times + 1 where applicant_id = $1 returning *",
+        id.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::ApplicantNotFound(id))?
+    .try_into()
+}

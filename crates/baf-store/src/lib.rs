@@ -8,6 +8,8 @@ pub mod attempts;
 pub mod blacklist;
 mod error;
 pub mod profiles;
+pub mod secrets;
+pub mod webhooks;
 
 pub use error::Error;
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};

@@ -4,6 +4,7 @@ mod accounts;
 mod applicants;
 mod attempts;
 mod blacklist;
+mod embedded;
 mod isolation;
 mod listing;
 mod openapi;

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(complete))
         .routes(routes!(open))
         .routes(routes!(update_main_photo))
+        .routes(routes!(re_notify))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -113,12 +114,14 @@ async fn create(
 ) -> Result<JsonResponse<CreatedApplicant>, ApiError> {
     let new = body.into_domain()?;
     let id = ApplicantId::new_random();
-    let mut conn = state.store.connection().await?;
-    let applicant = baf_store::applicants::insert(&mut conn, account, id, &Links::new_short_code(), &new).await?;
+    let mut tx = state.store.begin().await?;
+    let applicant = baf_store::applicants::insert(&mut tx, account, id, &Links::new_short_code(), &new).await?;
     let links = state.links(&applicant);
+    // sent before commit: an applicant whose SMS failed is answered 120027 and not kept
     if applicant.send_sms {
-        state.notifier.send_link(&applicant, &links.validation);
+        state.config.notifier.send_link(&applicant, &links.short).await?;
     }
+    tx.commit().await.map_err(ApiError::internal)?;
     Ok(JsonResponse(CreatedApplicant {
         applicant_id: applicant.id.0,
         validation_link: links.validation,
@@ -314,13 +317,14 @@ pub struct CompleteResponse {
     responses((status = 200, body = CompleteResponse), (status = 404, description = "120024", body = ErrorEnvelope)))]
 async fn complete(
     account: Account,
-    State(store): State<Store>,
+    State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
 ) -> Result<JsonResponse<CompleteResponse>, ApiError> {
-    let mut tx = store.begin().await?;
+    let mut tx = state.store.begin().await?;
     let applicant = baf_store::applicants::lock(&mut tx, account.id, id).await?;
     let status = applicant::force_close(applicant.status);
     baf_store::applicants::save_status(&mut tx, account.id, id, status, applicant.attempts_used).await?;
+    crate::webhooks::status_changed(&mut tx, state.config.status_webhook.as_ref(), &applicant, status, None).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(JsonResponse(CompleteResponse { callback_url: applicant.callback_url }))
 }
@@ -335,13 +339,14 @@ async fn complete(
     ))]
 async fn open(
     SecretAccount(account): SecretAccount,
-    State(store): State<Store>,
+    State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
 ) -> Result<(), ApiError> {
-    let mut tx = store.begin().await?;
+    let mut tx = state.store.begin().await?;
     let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
     let (status, attempts_used) = applicant::reopen(applicant.status, applicant.attempts_used)?;
     baf_store::applicants::save_status(&mut tx, account, id, status, attempts_used).await?;
+    crate::webhooks::status_changed(&mut tx, state.config.status_webhook.as_ref(), &applicant, status, None).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(())
 }
@@ -512,5 +517,27 @@ async fn update_main_photo(
     let seq = baf_store::profiles::upsert(&mut tx, account, id, face.embedding.as_slice()).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.profiles.saved(account, id, &face.embedding, seq);
+    Ok(())
+}
+
+/// Resend the verification link to the applicant's phone through the configured notifier.
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/ReNotify", tag = "Applicants",
+    params(("applicantId" = Uuid, Path)),
+    responses(
+        (status = 200, description = "sent"),
+        (status = 400, description = "120027: SMS disabled for the applicant, no usable phone, or the gateway failed", body = ErrorEnvelope),
+        (status = 404, description = "120024", body = ErrorEnvelope),
+    ))]
+async fn re_notify(
+    SecretAccount(account): SecretAccount,
+    State(state): State<AppState>,
+    ApplicantPath(id): ApplicantPath,
+) -> Result<(), ApiError> {
+    let mut conn = state.store.connection().await?;
+    let applicant = baf_store::applicants::get(&mut conn, account, id).await?;
+    drop(conn);
+    applicant::check_renotify(applicant.send_sms, applicant.phone.as_deref())?;
+    let links = state.links(&applicant);
+    state.config.notifier.send_link(&applicant, &links.short).await?;
     Ok(())
 }

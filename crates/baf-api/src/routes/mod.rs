@@ -1,5 +1,6 @@
 pub mod applicants;
 pub mod attempts;
 pub mod blacklist;
+pub mod embedded;
 pub mod service;
 pub mod validation;

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use verification::{FaceAnalysis, MainFace};
 
 use crate::error::{ApiError, BafCode, ErrorEnvelope};
-use crate::extract::{Account, Json};
+use crate::extract::{Json, ValidationCaller};
 use crate::media;
 use crate::AppState;
 
@@ -181,17 +181,21 @@ fn document_tests(settings: &baf_domain::ValidationRequestSettings) -> Vec<Docum
         (status = 503, description = "every face worker is busy; see Retry-After", body = ErrorEnvelope),
     ))]
 async fn validate(
-    account: Account,
+    caller: ValidationCaller,
     State(state): State<AppState>,
     Json(body): Json<ValidationRequest>,
 ) -> Result<JsonResponse<ValidationResponse>, ApiError> {
     let submission = body.into_submission()?;
+    if caller.only.is_some_and(|only| only != submission.applicant) {
+        return Err(ApiError::new(BafCode::Forbidden, "This verification page may only verify its own applicant."));
+    }
+    let account = caller;
     // Refuse early what would be refused anyway, before spending inference on it.
     {
         let mut conn = state.store.connection().await?;
-        let applicant = applicants::get(&mut conn, account.id, submission.applicant).await?;
-        let settings = accounts::settings(&mut conn, account.id).await?;
-        let has_profile = profiles::exists(&mut conn, account.id, submission.applicant).await?;
+        let applicant = applicants::get(&mut conn, account.account, submission.applicant).await?;
+        let settings = accounts::settings(&mut conn, account.account).await?;
+        let has_profile = profiles::exists(&mut conn, account.account, submission.applicant).await?;
         validation::admit(&applicant, has_profile, &settings, submission.shape())?;
     }
     let face = submission.face.clone().ok_or(ApiError::new(BafCode::FaceImageRequired, "Face image is required"))?;
@@ -202,11 +206,11 @@ async fn validate(
         }
         _ => None,
     };
-    let decided = decide_and_record(&state, account.id, &submission, selfie, document).await?;
+    let decided = decide_and_record(&state, account.account, &submission, selfie, document).await?;
     match decided {
         Decided::Attempt { response, saved } => {
             if let Some((embedding, seq)) = saved {
-                state.profiles.saved(account.id, submission.applicant, &embedding, seq);
+                state.profiles.saved(account.account, submission.applicant, &embedding, seq);
             }
             Ok(JsonResponse(response))
         }
@@ -278,6 +282,7 @@ async fn decide_and_record(
         },
     )
     .await?;
+    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, outcome.applicant_status, Some(attempt)).await?;
     let saved = match (&embedding, outcome.save_profile) {
         (Some(embedding), true) => Some((embedding.clone(), profiles::upsert(&mut tx, account, applicant.id, embedding.as_slice()).await?)),
         _ => None,
