@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/ensure-postgres.sh
 scripts/fetch-onnxruntime.sh
 scripts/setup-models.sh
+scripts/ensure-chromium.sh
 
 # #[sqlx::test] creates one database per test through this server.
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"

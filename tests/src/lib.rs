@@ -1,6 +1,8 @@
 //! The test harness: [`TestApp::spawn`] starts the real server on `127.0.0.1:0` over the fresh
 //! database `#[sqlx::test]` hands each test, with one account, and offers one method per BAF call.
 
+pub mod browser;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;

@@ -69,6 +69,7 @@
       showAttempts(config.registered ? undefined : body.attemptsLeft);
       if (body.status === 0) {
         close("");
+        showAttempts(undefined);
         show(config.registered ? "Success: you are verified." : "Success: your identity is verified.", "success");
         const target = body.callBackUrl || config.callbackUrl;
         if (target) setTimeout(() => { window.location.assign(target); }, 1500);

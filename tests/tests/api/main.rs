@@ -4,6 +4,7 @@ mod accounts;
 mod applicants;
 mod attempts;
 mod blacklist;
+mod browser;
 mod embedded;
 mod isolation;
 mod listing;
