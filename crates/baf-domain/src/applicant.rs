@@ -393,37 +393,43 @@ impl ApplicantUpdate {
     }
 }
 
+/// A plain applicant for the domain's tests.
+#[cfg(test)]
+pub(crate) fn sample(status: ApplicantStatus, attempts_used: i32) -> Applicant {
+    Applicant {
+        id: ApplicantId::new_random(),
+        account_id: AccountId::new_random(),
+        first_name: Some("John".into()),
+        last_name: Some("Dow".into()),
+        phone: None,
+        email: None,
+        reference_id: None,
+        metadata: Metadata::from([("tenant".into(), "a".into())]),
+        callback_url: None,
+        send_sms: false,
+        verification_method: VerificationMethod::Manual,
+        status,
+        attempts_count: attempts_used,
+        attempts_used,
+        last_attempt_id: None,
+        success_attempt_id: None,
+        opened_link_times: 0,
+        document_expired: None,
+        has_risk_events: false,
+        has_background_risk_events: false,
+        settings: ValidationRequestSettings::default(),
+        short_code: "abc".into(),
+        created: Utc::now(),
+        last_attempt: None,
+    }
+}
+
 #[cfg(test)]
 mod update_tests {
     use super::*;
 
     fn applicant(send_sms: bool) -> Applicant {
-        Applicant {
-            id: ApplicantId::new_random(),
-            account_id: AccountId::new_random(),
-            first_name: Some("John".into()),
-            last_name: Some("Dow".into()),
-            phone: Some("+49 30 1234567".into()),
-            email: None,
-            reference_id: None,
-            metadata: Metadata::from([("tenant".into(), "a".into())]),
-            callback_url: None,
-            send_sms,
-            verification_method: VerificationMethod::Sms,
-            status: ApplicantStatus::Pending,
-            attempts_count: 0,
-            attempts_used: 0,
-            last_attempt_id: None,
-            success_attempt_id: None,
-            opened_link_times: 0,
-            document_expired: None,
-            has_risk_events: false,
-            has_background_risk_events: false,
-            settings: ValidationRequestSettings::default(),
-            short_code: "abc".into(),
-            created: Utc::now(),
-            last_attempt: None,
-        }
+        Applicant { send_sms, phone: Some("+49 30 1234567".into()), ..sample(ApplicantStatus::Pending, 0) }
     }
 
     #[test]

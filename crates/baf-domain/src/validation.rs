@@ -305,37 +305,10 @@ pub fn attempts_left(settings: &AccountSettings, attempts_used: i32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::applicant::Metadata;
-    use crate::{AccountId, ValidationRequestSettings, VerificationMethod};
     use ApplicantStatus::*;
 
     fn applicant(status: ApplicantStatus, attempts_used: i32) -> Applicant {
-        Applicant {
-            id: ApplicantId::new_random(),
-            account_id: AccountId::new_random(),
-            first_name: None,
-            last_name: None,
-            phone: None,
-            email: None,
-            reference_id: None,
-            metadata: Metadata::new(),
-            callback_url: None,
-            send_sms: false,
-            verification_method: VerificationMethod::Manual,
-            status,
-            attempts_count: attempts_used,
-            attempts_used,
-            last_attempt_id: None,
-            success_attempt_id: None,
-            opened_link_times: 0,
-            document_expired: None,
-            has_risk_events: false,
-            has_background_risk_events: false,
-            settings: ValidationRequestSettings::default(),
-            short_code: "c".into(),
-            created: Utc::now(),
-            last_attempt: None,
-        }
+        crate::applicant::sample(status, attempts_used)
     }
 
     const SELFIE: RequestShape = RequestShape { document_type: 10, has_face_image: true, has_front_image: false };
