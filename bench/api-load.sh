@@ -20,7 +20,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 scripts/ensure-postgres.sh >/dev/null
 SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1
 
-psql "${ADMIN_URL}" -qc "drop database if exists baf_bench" -c "create database baf_bench"
+psql "${ADMIN_URL}" -qc "drop database if exists baf_bench with (force)" -c "create database baf_bench"
 BIN=target/release/baf-server
 ACCOUNT="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench 2>/dev/null)"
 KEY="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secretKey"])' "${ACCOUNT}")"

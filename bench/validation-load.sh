@@ -29,7 +29,7 @@ cleanup() { [[ -n "${SERVER}" ]] && kill "${SERVER}" 2>/dev/null; rm -rf "${WORK
 trap cleanup EXIT
 
 start_server() { # queue length
-    psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_validation" -c "create database baf_bench_validation" 2>/dev/null
+    psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_validation with (force)" -c "create database baf_bench_validation"
     ACCOUNT="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench --max-attempts 5 2>/dev/null)"
     KEY="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secretKey"])' "${ACCOUNT}")"
     DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_MODELS_DIR=models BAF_FACE_QUEUE="$1" RUST_LOG=warn "${BIN}" &
@@ -100,6 +100,7 @@ start_server 2
 new_applicants $((SECONDS_EACH * 60))
 write_lua register
 run "overload (non-2xx are 503 + Retry-After)" 32 &
+LOAD=$!
 sleep 2
 python3 - "${IMAGE}" "${KEY}" "${PORT}" "$(head -1 "${WORK}/ids")" <<'PY'
 import base64, json, sys, time, urllib.request, urllib.error
@@ -124,6 +125,6 @@ for _ in range(20):
 for status, times in sorted(codes.items()):
     print(f"probe: {len(times)} x {status}, fastest {min(times):.1f} ms")
 PY
-wait
+wait "${LOAD}"
 stop_server
-psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_validation"
+psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_validation with (force)"
