@@ -52,7 +52,8 @@ pub struct TestApp {
     pub store: Store,
     pub account: CreatedAccount,
     client: reqwest::Client,
-    _shutdown: oneshot::Sender<()>,
+    shutdown: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
 }
 
 /// A response with its body read as JSON (`Value::Null` when empty or not JSON).
@@ -137,14 +138,20 @@ impl TestApp {
         configure(&mut config);
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_store = store.clone();
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let signal = async move {
                 let _ = signal.await;
             };
             baf_server::run(&config, server_store, engine, listener, signal).await.expect("server runs");
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, store, account, client, _shutdown: shutdown }
+        Self { address, store, account, client, shutdown, server }
+    }
+
+    /// Asks the server to stop, as SIGTERM does, and waits until it has.
+    pub async fn shut_down(self) {
+        let _ = self.shutdown.send(());
+        self.server.await.expect("the server stops cleanly");
     }
 
     pub fn url(&self, path: &str) -> String {

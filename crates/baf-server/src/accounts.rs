@@ -55,6 +55,9 @@ pub struct SettingsChange {
     pub anti_spoofing_percent: Option<u8>,
     #[arg(long)]
     pub verify_face: Option<bool>,
+    /// Whether a duplicate face fails the applicant at once (2 Failed) instead of costing an attempt.
+    #[arg(long)]
+    pub block_duplicates: Option<bool>,
 }
 
 impl SettingsChange {
@@ -74,6 +77,9 @@ impl SettingsChange {
         set(&mut v.anti_spoofing_percent, self.anti_spoofing_percent);
         if let Some(verify_face) = self.verify_face {
             v.verify_face = verify_face;
+        }
+        if let Some(block) = self.block_duplicates {
+            settings.block_duplicates = block;
         }
         if let Some(allowed) = self.image_review {
             settings.image_review.allowed = allowed;

@@ -159,3 +159,21 @@ async fn health_and_readiness_live_outside_the_api(pool: PgPool) {
     let not_ready = app.raw(Method::GET, "/readyz", None, None).await;
     assert_eq!(not_ready.status, 503);
 }
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn shutting_down_finishes_the_requests_in_flight(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    let body = json!({"model": {"faceImageBase64": baf_tests::base64(&baf_tests::face("selfie/obama/fr_obama3.jpg")), "documentType": 10}, "applicantId": id});
+    let (url, key, address) = (app.url(&format!("{API}/public/Validation")), app.account.secret_key.clone(), app.address);
+    let in_flight = tokio::spawn(async move { reqwest::Client::new().post(url).bearer_auth(key).json(&body).send().await });
+    // the selfie takes tens of milliseconds on the face engine: stop while it is being analysed
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let store = app.store.clone();
+    app.shut_down().await;
+    let reply = in_flight.await.unwrap().expect("the request in flight was answered");
+    assert_eq!(reply.status(), 200);
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "no new connections after shutdown");
+    let status: i16 = sqlx::query_scalar("select status from applicant where applicant_id = $1").bind(id).fetch_one(store.pool()).await.unwrap();
+    assert_eq!(status, 1, "what the client was told succeeded is stored");
+}
