@@ -287,10 +287,11 @@ async fn update_main_photo_replaces_the_registered_face(pool: PgPool) {
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn a_full_queue_is_answered_503_with_retry_after(pool: PgPool) {
     let app = TestApp::spawn_with(pool, baf_tests::engine(1, 1)).await;
-    let ids = join_all((0..8).map(|_| app.create_applicant(json!({})))).await;
-    let replies = join_all(ids.iter().map(|id| app.register(*id, OBAMA_AGAIN))).await;
+    let ids = join_all((0..12).map(|_| app.create_applicant(json!({})))).await;
+    // a large photo keeps the one worker busy long enough for the others to arrive
+    let replies = join_all(ids.iter().map(|id| app.register(*id, "selfie/obama/fr_obama3.jpg"))).await;
     let busy: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();
-    assert!(!busy.is_empty(), "8 parallel images on one worker with a queue of one");
+    assert!(!busy.is_empty(), "12 parallel images on one worker with a queue of one");
     for reply in &busy {
         reply.assert_error(503, "ServiceUnavailable");
         assert!(reply.headers.contains_key("retry-after"));
