@@ -116,6 +116,7 @@ impl ProfileIndex {
     }
 
     async fn listen(&self, store: &Store) -> Result<(), baf_store::Error> {
+        // holds one connection of the pool for good (the server sizes its pool for that)
         let mut listener = PgListener::connect_with(store.pool()).await?;
         listener.listen(profiles::CHANNEL).await?;
         self.catch_up_all(store).await?;

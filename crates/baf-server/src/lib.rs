@@ -24,7 +24,8 @@ pub use config::{Cli, Command, ServeConfig};
 
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Store> {
     let pool = PgPoolOptions::new()
-        .max_connections(max_connections)
+        // one connection is held by the face-profile listener; requests need at least one more
+        .max_connections(max_connections.max(2))
         .acquire_timeout(std::time::Duration::from_secs(5))
         // a ping before every checkout doubles the round trips of a simple read; a broken
         // connection fails its query instead, and the pool replaces it
