@@ -83,6 +83,16 @@ async fn bad_bodies_are_400_with_the_failing_property_and_store_nothing(pool: Pg
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn text_the_database_cannot_store_is_refused_in_every_parameter(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.list("TextFilter=a%00b").await.assert_error(400, "ValidationError");
+    app.call(Method::GET, &format!("{API}/private/Applicants/ByReferenceId/a%00b"), None).await.assert_error(400, "ValidationError");
+    let blacklist = app.call(Method::GET, &format!("{API}/private/Blacklist?TextFilter=%00"), None).await;
+    assert_eq!(blacklist.status, 400, "{}", blacklist.text);
+    app.raw(Method::GET, "/ab%00cd", None, None).await.assert_error(404, "NotFound");
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn malformed_ids_are_400_naming_the_parameter(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     for path in ["/private/Applicants/not-a-uuid", "/public/Applicants/123/Completed", "/private/Applicants/%00/Open"] {

@@ -160,6 +160,7 @@ async fn list(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<JsonResponse<ApplicantPage>, ApiError> {
     let query = listing::parse(&pairs, baf_store::applicants::SORT_FIELDS)?;
+    text::check("TextFilter", query.text_filter.as_deref())?;
     let mut conn = store.connection().await?;
     let (applicants, total) = baf_store::applicants::list(&mut conn, account, &query).await?;
     Ok(JsonResponse(ApplicantPage {
@@ -198,6 +199,7 @@ async fn by_reference(
     State(store): State<Store>,
     Path(reference): Path<String>,
 ) -> Result<JsonResponse<ApplicantDto>, ApiError> {
+    text::check("referenceId", Some(&reference))?;
     let mut conn = store.connection().await?;
     let applicant = baf_store::applicants::by_reference(&mut conn, account, &reference).await?;
     Ok(JsonResponse(ApplicantDto::with_success_attempt(&mut conn, applicant).await?))

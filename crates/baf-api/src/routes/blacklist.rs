@@ -181,6 +181,7 @@ async fn list(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<JsonResponse<Wrapped<PersonPage>>, ApiError> {
     let query = listing::parse(&pairs, SORT_FIELDS)?;
+    text::check("TextFilter", query.text_filter.as_deref())?;
     let mut conn = store.connection().await?;
     let (people, total) = blacklist::list(&mut conn, account, &query).await?;
     Ok(ok(PersonPage {

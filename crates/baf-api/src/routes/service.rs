@@ -20,6 +20,10 @@ pub async fn readyz(State(store): State<Store>) -> Result<&'static str, (StatusC
 
 /// `<public url>/<code>` redirects to the applicant's full validation link.
 pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>) -> Result<Redirect, ApiError> {
+    // codes are base62; anything else (a NUL byte included) cannot be one
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(ApiError::new(BafCode::RouteNotFound, "No such link."));
+    }
     let mut conn = state.store.connection().await?;
     match baf_store::applicants::by_short_code(&mut conn, &code).await? {
         Some(id) => Ok(Redirect::to(&state.validation_link(id))),
