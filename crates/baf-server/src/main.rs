@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use anyhow::Context;
 use baf_server::accounts::{self, AccountCommand};
 use baf_server::config::{LogFormat, WebhookCommand};
@@ -31,10 +33,17 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
                 println!("demo account (keys are new at every start):\n{}", serde_json::to_string_pretty(&account)?);
             }
             let engine = baf_server::start_engine(&config)?;
+            let workers = engine.threads();
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
-            baf_server::run(&config, store, engine, listener, baf_server::shutdown_signal()).await
+            let served = baf_server::run(&config, store, engine, listener, baf_server::shutdown_signal()).await;
+            // every Engine clone went with the router: wait (bounded) for the job each worker has in hand
+            let joined = tokio::time::timeout(Duration::from_secs(10), tokio::task::spawn_blocking(|| workers.join())).await;
+            if joined.is_err() {
+                tracing::warn!("face workers still busy after 10 s; exiting anyway");
+            }
+            served
         }
         Command::Migrate => {
             let store = baf_server::connect(&config.database_url, 1).await?;

@@ -78,6 +78,20 @@ struct Job {
 pub struct Engine {
     jobs: mpsc::Sender<Job>,
     retry_after: Duration,
+    threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
+}
+
+/// Handle on the engine's worker threads that does not keep them alive.
+pub struct WorkerThreads(Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>);
+
+impl WorkerThreads {
+    /// Blocks until every worker has stopped; call after the last `Engine` clone is gone.
+    pub fn join(self) {
+        let threads = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Engine {
@@ -88,9 +102,10 @@ impl Engine {
         let (jobs, queue) = mpsc::channel::<Job>(config.queue_len.max(1));
         let queue = Arc::new(Mutex::new(queue));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let mut threads = Vec::new();
         for n in 0..config.workers.max(1) {
             let (config, queue, ready) = (config.clone(), queue.clone(), ready_tx.clone());
-            std::thread::Builder::new()
+            let thread = std::thread::Builder::new()
                 .name(format!("face-worker-{n}"))
                 .spawn(move || match Pipeline::open(&config) {
                     Ok(pipeline) => {
@@ -104,6 +119,7 @@ impl Engine {
                     }
                 })
                 .expect("spawning a worker thread");
+            threads.push(thread);
         }
         drop(ready_tx);
         for result in ready_rx {
@@ -112,7 +128,15 @@ impl Engine {
         Ok(Self {
             jobs,
             retry_after: config.retry_after,
+            threads: Arc::new(Mutex::new(threads)),
         })
+    }
+
+    /// The worker threads, to wait for at shutdown: they end once every `Engine` clone is dropped
+    /// and the job in hand is done. Exiting the process under a running model makes ONNX Runtime
+    /// tear down its statics beneath it (and log errors), so the server joins them first.
+    pub fn threads(&self) -> WorkerThreads {
+        WorkerThreads(Arc::clone(&self.threads))
     }
 
     /// Analyses an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF) on a worker. `Busy` when the queue is

@@ -35,7 +35,7 @@ mod quality;
 mod similarity;
 
 pub use detect::{Detections, DetectorParams};
-pub use engine::{DEFAULT_ORT_DYLIB, Engine, EngineConfig};
+pub use engine::{DEFAULT_ORT_DYLIB, Engine, EngineConfig, WorkerThreads};
 pub use error::{Error, ModelFileProblem};
 pub use face::{BBox, Face, Liveness, Point, Quality};
 pub use gallery::{DEFAULT_TOP_K, Gallery, Match};
