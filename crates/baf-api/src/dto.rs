@@ -1,7 +1,26 @@
 //! Wire shapes shared by several resources.
 
+use baf_domain::listing::ListQuery;
 use chrono::{DateTime, Utc};
-use serde::Serializer;
+use serde::{Serialize, Serializer};
+use utoipa::ToSchema;
+
+/// One page of a list, as every BAF list route answers it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    page: i64,
+    page_size: i64,
+    total: i64,
+    total_pages: i64,
+    items: Vec<T>,
+}
+
+impl<T> Page<T> {
+    pub fn new(query: &ListQuery, total: i64, items: Vec<T>) -> Self {
+        Self { page: query.page, page_size: query.page_size, total, total_pages: query.total_pages(total), items }
+    }
+}
 
 /// Writes timestamps the vendor's way: naive UTC with microseconds and no zone suffix
 /// (`2023-11-17T04:40:31.509932`); existing clients parse exactly that layout.

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use baf_domain::validation::MAX_SEARCH_RESULTS;
 use baf_domain::{AccountId, ApplicantId};
 use baf_store::profiles::{self, StoredProfile};
 use baf_store::{PgConnection, Store};
@@ -42,14 +43,18 @@ impl ProfileIndex {
     }
 
     fn apply(&self, account: AccountId, stored: Vec<StoredProfile>) {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let watermark = seen.entry(account).or_insert(0);
         for profile in stored {
             if let Some(embedding) = Embedding::from_raw(&profile.embedding) {
                 self.gallery.upsert(account.0, profile.applicant.0, &embedding);
             }
-            *watermark = (*watermark).max(profile.seq);
+            self.advance(account, profile.seq);
         }
+    }
+
+    fn advance(&self, account: AccountId, seq: i64) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let watermark = seen.entry(account).or_insert(0);
+        *watermark = (*watermark).max(seq);
     }
 
     fn watermark(&self, account: AccountId) -> i64 {
@@ -66,9 +71,7 @@ impl ProfileIndex {
     /// After a profile write committed in this process.
     pub fn saved(&self, account: AccountId, applicant: ApplicantId, embedding: &Embedding, seq: i64) {
         self.gallery.upsert(account.0, applicant.0, embedding);
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        let watermark = seen.entry(account).or_insert(0);
-        *watermark = (*watermark).max(seq);
+        self.advance(account, seq);
     }
 
     pub fn removed(&self, account: AccountId, applicant: ApplicantId) {
@@ -100,6 +103,23 @@ impl ProfileIndex {
             .filter(|m| present.contains(&ApplicantId(m.profile)))
             .map(|m| (ApplicantId(m.profile), m.similarity.confidence()))
             .collect())
+    }
+
+    /// Other applicants' profiles matching `face`, for a registration or a profile update: takes
+    /// the account's profile lock (held until the transaction ends), catches up with every profile
+    /// committed before it, then searches. This is what closes the duplicate window.
+    pub async fn other_profiles_matching(
+        &self,
+        tx: &mut PgConnection,
+        account: AccountId,
+        applicant: ApplicantId,
+        face: &Embedding,
+        min_confidence: u8,
+    ) -> Result<Vec<(ApplicantId, f64)>, baf_store::Error> {
+        profiles::lock_account(tx, account).await?;
+        self.catch_up(tx, account).await?;
+        let hits = self.search(tx, account, face, min_confidence, MAX_SEARCH_RESULTS).await?;
+        Ok(hits.into_iter().filter(|(id, _)| *id != applicant).collect())
     }
 
     /// Follows the other processes' profile writes until the process ends. After a lost

@@ -2,8 +2,16 @@
 //! grow a row without bound.
 
 use baf_domain::Metadata;
+use baf_domain::listing::{self, ListQuery};
 
 use crate::error::ApiError;
+
+/// The list parameters of a request, with its text filter held to the same limits.
+pub fn list_query(pairs: &[(String, String)], sort_fields: &[&'static str]) -> Result<ListQuery, ApiError> {
+    let query = listing::parse(pairs, sort_fields)?;
+    check("TextFilter", query.text_filter.as_deref())?;
+    Ok(query)
+}
 
 const MAX_FIELD_CHARS: usize = 2048;
 const MAX_METADATA_ENTRIES: usize = 100;

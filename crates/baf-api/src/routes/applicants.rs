@@ -3,8 +3,8 @@
 use axum::Json as JsonResponse;
 use axum::extract::{Path, State};
 use baf_domain::applicant::{self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal};
-use baf_domain::validation::{self, Evidence, FaceScores, MAX_SEARCH_RESULTS, Thresholds};
-use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod, listing};
+use baf_domain::validation::{self, Evidence, FaceScores, Thresholds};
+use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod};
 use baf_store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::dto::{baf_time, present};
+use crate::dto::{Page, baf_time, present};
 use crate::routes::attempts::AttemptSummary;
 use crate::error::{ApiError, BafCode, ErrorEnvelope};
 use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
@@ -129,16 +129,6 @@ async fn create(
     }))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ApplicantPage {
-    page: i64,
-    page_size: i64,
-    total: i64,
-    total_pages: i64,
-    items: Vec<ApplicantDto>,
-}
-
 /// List the account's applicants, newest first unless sorted.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants", tag = "Applicants",
     params(
@@ -151,25 +141,18 @@ pub struct ApplicantPage {
         ("TextFilter" = Option<String>, Query, description = "case-insensitive match on names, phone, email, referenceId"),
     ),
     responses(
-        (status = 200, body = ApplicantPage),
+        (status = 200, body = Page<ApplicantDto>),
         (status = 400, description = "120026: unknown sort field; ValidationError: paging or dates out of range", body = ErrorEnvelope),
     ))]
 async fn list(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
     QueryPairs(pairs): QueryPairs,
-) -> Result<JsonResponse<ApplicantPage>, ApiError> {
-    let query = listing::parse(&pairs, baf_store::applicants::SORT_FIELDS)?;
-    text::check("TextFilter", query.text_filter.as_deref())?;
+) -> Result<JsonResponse<Page<ApplicantDto>>, ApiError> {
+    let query = text::list_query(&pairs, baf_store::applicants::SORT_FIELDS)?;
     let mut conn = store.connection().await?;
     let (applicants, total) = baf_store::applicants::list(&mut conn, account, &query).await?;
-    Ok(JsonResponse(ApplicantPage {
-        page: query.page,
-        page_size: query.page_size,
-        total,
-        total_pages: query.total_pages(total),
-        items: applicants.into_iter().map(ApplicantDto::from).collect(),
-    }))
+    Ok(JsonResponse(Page::new(&query, total, applicants.into_iter().map(ApplicantDto::from).collect())))
 }
 
 /// Get an applicant by id.
@@ -326,7 +309,7 @@ async fn complete(
     let applicant = baf_store::applicants::lock(&mut tx, account.id, id).await?;
     let status = applicant::force_close(applicant.status);
     baf_store::applicants::save_status(&mut tx, account.id, id, status, applicant.attempts_used).await?;
-    crate::webhooks::status_changed(&mut tx, state.config.status_webhook.as_ref(), &applicant, status, None).await?;
+    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(JsonResponse(CompleteResponse { callback_url: applicant.callback_url }))
 }
@@ -348,7 +331,7 @@ async fn open(
     let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
     let (status, attempts_used) = applicant::reopen(applicant.status, applicant.attempts_used)?;
     baf_store::applicants::save_status(&mut tx, account, id, status, attempts_used).await?;
-    crate::webhooks::status_changed(&mut tx, state.config.status_webhook.as_ref(), &applicant, status, None).await?;
+    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(())
 }
@@ -499,12 +482,10 @@ async fn update_main_photo(
     let flow = validation::admit_profile_update(baf_store::profiles::exists(&mut tx, account, id).await?)?;
     let settings = baf_store::accounts::settings(&mut tx, account).await?;
     let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
-    baf_store::profiles::lock_account(&mut tx, account).await?;
-    state.profiles.catch_up(&mut tx, account).await?;
-    let hits = state.profiles.search(&mut tx, account, &face.embedding, thresholds.match_percent, MAX_SEARCH_RESULTS).await?;
+    let duplicates = state.profiles.other_profiles_matching(&mut tx, account, id, &face.embedding, thresholds.match_percent).await?;
     let evidence = Evidence {
         scores: FaceScores { quality: face.quality.score, quality_percent: face.quality.percent(), liveness: face.liveness.score, match_confidence: None },
-        duplicates: hits.into_iter().filter(|(other, _)| *other != id).collect(),
+        duplicates,
         found_own_profile: false,
         blacklisted: false,
     };

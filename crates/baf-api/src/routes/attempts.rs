@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use baf_domain::validation::{AttemptRecord, InvalidDataError, RiskEvent, ValidationStatus};
 use baf_domain::{AccountId, ApplicantId, AttemptId};
 use baf_store::attempts::{self, Attempt, MediaKind};
-use baf_store::{Store, accounts, applicants};
+use baf_store::{PgConnection, Store, accounts, applicants};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -99,9 +99,9 @@ pub struct AttemptList {
     attempts: Vec<AttemptSummary>,
 }
 
-async fn checked_applicant(store: &Store, account: AccountId, applicant: ApplicantId) -> Result<(), ApiError> {
-    let mut conn = store.connection().await?;
-    applicants::get(&mut conn, account, applicant).await?;
+/// 120024 for an applicant this account does not have, before anything about its attempts.
+async fn checked_applicant(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<(), ApiError> {
+    applicants::get(conn, account, applicant).await?;
     Ok(())
 }
 
@@ -114,8 +114,8 @@ async fn list(
     State(store): State<Store>,
     crate::extract::ApplicantPath(applicant): crate::extract::ApplicantPath,
 ) -> Result<JsonResponse<AttemptList>, ApiError> {
-    checked_applicant(&store, account, applicant).await?;
     let mut conn = store.connection().await?;
+    checked_applicant(&mut conn, account, applicant).await?;
     let all = attempts::list(&mut conn, account, applicant).await?;
     Ok(JsonResponse(AttemptList { attempts: all.iter().map(AttemptSummary::from).collect() }))
 }
@@ -293,8 +293,8 @@ async fn get(
     State(store): State<Store>,
     AttemptPath(applicant, attempt): AttemptPath,
 ) -> Result<JsonResponse<AttemptDetails>, ApiError> {
-    checked_applicant(&store, account, applicant).await?;
     let mut conn = store.connection().await?;
+    checked_applicant(&mut conn, account, applicant).await?;
     Ok(JsonResponse(AttemptDetails::from(&attempts::get(&mut conn, account, applicant, attempt).await?)))
 }
 
@@ -322,8 +322,8 @@ async fn images(
     State(state): State<AppState>,
     AttemptPath(applicant, attempt_id): AttemptPath,
 ) -> Result<JsonResponse<AttemptImages>, ApiError> {
-    checked_applicant(&state.store, account, applicant).await?;
     let mut conn = state.store.connection().await?;
+    checked_applicant(&mut conn, account, applicant).await?;
     let attempt = attempts::get(&mut conn, account, applicant, attempt_id).await?;
     let review = accounts::settings(&mut conn, account).await?.image_review;
     if !review.allowed {
@@ -356,8 +356,8 @@ async fn images(
 
 async fn stored_video(state: &AppState, account: AccountId, path: AttemptPath, kind: MediaKind) -> Result<Response, ApiError> {
     let AttemptPath(applicant, attempt_id) = path;
-    checked_applicant(&state.store, account, applicant).await?;
     let mut conn = state.store.connection().await?;
+    checked_applicant(&mut conn, account, applicant).await?;
     attempts::get(&mut conn, account, applicant, attempt_id).await?;
     let media = attempts::media_of_kind(&mut conn, attempt_id, kind)
         .await?

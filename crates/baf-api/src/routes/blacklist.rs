@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use baf_domain::blacklist::{BlacklistPerson, PersonData, SORT_FIELDS};
-use baf_domain::{ApplicantId, PersonId, listing};
+use baf_domain::{ApplicantId, PersonId};
 use baf_store::{Store, applicants, blacklist};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::dto::baf_time_opt;
+use crate::dto::{Page, baf_time_opt};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{Json, QueryPairs, SecretAccount, parse_uuid};
 use crate::text;
@@ -155,16 +155,6 @@ async fn create(
     Ok(ok(id.0))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PersonPage {
-    page: i64,
-    page_size: i64,
-    total: i64,
-    total_pages: i64,
-    items: Vec<PersonDto>,
-}
-
 /// The blacklist, newest first unless sorted.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Blacklist", tag = "Blacklist",
     params(
@@ -174,23 +164,16 @@ pub struct PersonPage {
         ("Order" = Option<String>, Query, description = "`descending`; ascending otherwise"),
         ("TextFilter" = Option<String>, Query, description = "case-insensitive match on the names"),
     ),
-    responses((status = 200, body = Wrapped<PersonPage>), (status = 400, description = "120026: unknown sort field", body = Wrapped<PersonPage>)))]
+    responses((status = 200, body = Wrapped<Page<PersonDto>>), (status = 400, description = "120026: unknown sort field", body = Wrapped<Page<PersonDto>>)))]
 async fn list(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
     QueryPairs(pairs): QueryPairs,
-) -> Result<JsonResponse<Wrapped<PersonPage>>, ApiError> {
-    let query = listing::parse(&pairs, SORT_FIELDS)?;
-    text::check("TextFilter", query.text_filter.as_deref())?;
+) -> Result<JsonResponse<Wrapped<Page<PersonDto>>>, ApiError> {
+    let query = text::list_query(&pairs, SORT_FIELDS)?;
     let mut conn = store.connection().await?;
     let (people, total) = blacklist::list(&mut conn, account, &query).await?;
-    Ok(ok(PersonPage {
-        page: query.page,
-        page_size: query.page_size,
-        total,
-        total_pages: query.total_pages(total),
-        items: people.into_iter().map(PersonDto::from).collect(),
-    }))
+    Ok(ok(Page::new(&query, total, people.into_iter().map(PersonDto::from).collect())))
 }
 
 /// One blacklisted person.

@@ -315,11 +315,8 @@ async fn gather_evidence(
     let mut evidence = Evidence { scores, duplicates: Vec::new(), found_own_profile: false, blacklisted: false };
     match flow {
         Flow::Registration | Flow::RegistrationWithDocument => {
-            // Serialise the account's registrations, then see every profile committed before us.
-            profiles::lock_account(tx, account).await?;
-            state.profiles.catch_up(tx, account).await?;
-            let hits = state.profiles.search(tx, account, &selfie.embedding, thresholds.match_percent, MAX_SEARCH_RESULTS).await?;
-            evidence.duplicates = hits.into_iter().filter(|(id, _)| id != applicant).collect();
+            evidence.duplicates =
+                state.profiles.other_profiles_matching(tx, account, *applicant, &selfie.embedding, thresholds.match_percent).await?;
         }
         Flow::Authorization => {
             let hits = state.profiles.search(tx, account, &selfie.embedding, thresholds.match_percent, MAX_SEARCH_RESULTS).await?;
