@@ -74,18 +74,12 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
-        let pairs = url_pairs(query);
-        Ok(Self(pairs))
+        Ok(Self(url_pairs(&parts.uri)))
     }
 }
 
-fn url_pairs(query: &str) -> Vec<(String, String)> {
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
-        &format!("/?{query}").parse().unwrap_or_else(|_| "/".parse().expect("root uri")),
-    )
-    .map(|q| q.0)
-    .unwrap_or_default()
+fn url_pairs(uri: &axum::http::Uri) -> Vec<(String, String)> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default()
 }
 
 /// Reads a path parameter as a uuid, naming the parameter when it is not one.
@@ -234,6 +228,6 @@ mod tests {
 
     #[test]
     fn query_pairs_are_decoded() {
-        assert_eq!(url_pairs("Page=2&TextFilter=a%20b"), vec![("Page".into(), "2".into()), ("TextFilter".into(), "a b".into())]);
+        assert_eq!(url_pairs(&"/x?Page=2&TextFilter=a%20b".parse().unwrap()), vec![("Page".into(), "2".into()), ("TextFilter".into(), "a b".into())]);
     }
 }

@@ -59,7 +59,7 @@ pub async fn run(
     let link_key = {
         let mut conn = store.connection().await?;
         baf_store::secrets::get_or_create(&mut conn, baf_api::capability::KEY_NAME, || {
-            (0..32).map(|_| rand_byte()).collect()
+            rand::random::<[u8; 32]>().to_vec()
         })
         .await?
     };
@@ -74,11 +74,6 @@ pub async fn run(
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")
-}
-
-/// A random byte from the operating system's generator (through uuid's v4, already a dependency).
-fn rand_byte() -> u8 {
-    uuid::Uuid::new_v4().as_bytes()[0]
 }
 
 fn api_config(config: &ServeConfig) -> anyhow::Result<ApiConfig> {

@@ -189,13 +189,12 @@ async fn validate(
     if caller.only.is_some_and(|only| only != submission.applicant) {
         return Err(ApiError::new(BafCode::Forbidden, "This verification page may only verify its own applicant."));
     }
-    let account = caller;
     // Refuse early what would be refused anyway, before spending inference on it.
     {
         let mut conn = state.store.connection().await?;
-        let applicant = applicants::get(&mut conn, account.account, submission.applicant).await?;
-        let settings = accounts::settings(&mut conn, account.account).await?;
-        let has_profile = profiles::exists(&mut conn, account.account, submission.applicant).await?;
+        let applicant = applicants::get(&mut conn, caller.account, submission.applicant).await?;
+        let settings = accounts::settings(&mut conn, caller.account).await?;
+        let has_profile = profiles::exists(&mut conn, caller.account, submission.applicant).await?;
         validation::admit(&applicant, has_profile, &settings, submission.shape())?;
     }
     let face = submission.face.clone().ok_or(ApiError::new(BafCode::FaceImageRequired, "Face image is required"))?;
@@ -206,11 +205,11 @@ async fn validate(
         }
         _ => None,
     };
-    let decided = decide_and_record(&state, account.account, &submission, selfie, document).await?;
+    let decided = decide_and_record(&state, caller.account, &submission, selfie, document).await?;
     match decided {
         Decided::Attempt { response, saved } => {
             if let Some((embedding, seq)) = saved {
-                state.profiles.saved(account.account, submission.applicant, &embedding, seq);
+                state.profiles.saved(caller.account, submission.applicant, &embedding, seq);
             }
             Ok(JsonResponse(response))
         }
