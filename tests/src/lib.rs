@@ -98,7 +98,7 @@ impl TestApp {
 
     /// A server whose settings `configure` changes (notifier, webhooks, link lifetime).
     pub async fn spawn_configured(pool: PgPool, engine: Engine, configure: impl FnOnce(&mut ServeConfig)) -> Self {
-        let store = Store::new(pool);
+        let store = Store::new(pool, 4);
         let account = baf_server::accounts::create(&store, "test", None).await.expect("create account");
         Self::serve(store, account, engine, configure).await
     }

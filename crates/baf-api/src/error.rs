@@ -225,6 +225,10 @@ impl From<baf_store::Error> for ApiError {
             E::AttemptNotFound(id) => Self::new(BafCode::AttemptNotFound, format!("Response not found: attempt {id}")),
             E::PersonNotFound(id) => Self::new(BafCode::PersonNotFound, format!("BlacklistPerson with id {id} not found")),
             E::BlacklistDuplicate => Self::new(BafCode::BlacklistDuplicate, "BlacklistPerson already exists"),
+            E::Database(sqlx::Error::PoolTimedOut) => Self {
+                retry_after: Some(std::time::Duration::from_secs(1)),
+                ..Self::new(BafCode::Busy, "Every database connection is busy; retry shortly.")
+            },
             E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => Self::internal(error),
         }
     }
@@ -324,5 +328,12 @@ mod tests {
         ] {
             assert_eq!((code.status().as_u16(), code.code()), (status, wire));
         }
+    }
+
+    #[test]
+    fn an_exhausted_connection_pool_asks_the_client_to_retry() {
+        let response = ApiError::from(baf_store::Error::Database(sqlx::Error::PoolTimedOut)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 }

@@ -67,7 +67,7 @@ pub struct ServeConfig {
     /// Log format: `text` or `json`.
     #[arg(long, env = "BAF_LOG", default_value = "text", global = true)]
     pub log: LogFormat,
-    /// Database connections in the pool.
+    /// Database connections in each pool (transactions; single statements).
     #[arg(long, env = "BAF_DB_CONNECTIONS", default_value_t = 16, global = true)]
     pub db_connections: u32,
     /// Largest request body in bytes (base64 images: about 4/3 of the image size).

@@ -33,7 +33,7 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
         .connect(database_url)
         .await
         .with_context(|| format!("cannot connect to the database at {}", redact(database_url)))?;
-    Ok(Store::new(pool))
+    Ok(Store::new(pool, max_connections as usize))
 }
 
 /// The URL without its password, for messages.

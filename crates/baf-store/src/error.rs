@@ -22,5 +22,12 @@ pub enum Error {
     #[error("database migration failed")]
     Migration(#[source] sqlx::migrate::MigrateError),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        crate::connections::note_failure(&error);
+        Self::Database(error)
+    }
 }

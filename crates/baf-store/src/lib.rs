@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod applicants;
 pub mod attempts;
 pub mod blacklist;
+pub mod connections;
 mod error;
 pub mod profiles;
 pub mod secrets;
@@ -20,11 +21,15 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
+    connections: connections::Connections,
 }
 
 impl Store {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    /// `pool` serves transactions, listeners and migrations; single statements take a connection
+    /// from a second pool of up to `max_connections` that skips sqlx's round trip on release.
+    pub fn new(pool: PgPool, max_connections: usize) -> Self {
+        let connections = connections::Connections::new(pool.connect_options().as_ref().clone(), max_connections);
+        Self { pool, connections }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -35,8 +40,8 @@ impl Store {
         Ok(self.pool.begin().await?)
     }
 
-    pub async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Postgres>, Error> {
-        Ok(self.pool.acquire().await?)
+    pub async fn connection(&self) -> Result<connections::Connection, Error> {
+        self.connections.get().await
     }
 
     pub async fn migrate(&self) -> Result<(), Error> {

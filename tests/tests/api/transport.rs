@@ -171,6 +171,30 @@ async fn health_and_readiness_live_outside_the_api(pool: PgPool) {
     assert_eq!(not_ready.status, 503);
 }
 
+/// Connections for single statements are not checked with a round trip after every use, so one
+/// that Postgres has closed may fail one request; it must not stay in use and fail more.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn connections_closed_by_postgres_fail_at_most_one_request(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    let warm_up = futures::future::join_all((0..8).map(|_| app.get_applicant(id))).await;
+    assert!(warm_up.iter().all(|reply| reply.status == 200));
+    let terminated: i64 = sqlx::query_scalar(
+        "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity \
+         where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend') t",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert!(terminated >= 2, "the server's connections were terminated ({terminated})");
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(app.get_applicant(id).await.status.as_u16());
+    }
+    let failures = statuses.iter().filter(|status| **status != 200).count();
+    assert!(failures <= 1 && statuses[1..].iter().all(|status| *status == 200), "{statuses:?}");
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn shutting_down_finishes_the_requests_in_flight(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
