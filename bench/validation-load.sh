@@ -2,19 +2,22 @@
 # Load test of POST public/Validation on the real models with a 1280x960 JPEG selfie
 # (../shared/reference/bench-selfie-1280x960.jpg): registrations (each request a fresh applicant)
 # and authorizations (one registered applicant), at concurrency 1, 2 and 8, then an overload run
-# with a short queue to show the 503 + Retry-After answer. Traffic goes to 127.0.0.1 only and
+# with a short queue to show the 503 + Retry-After answer; last, registrations at concurrency 8
+# alternate with the verification crate's two-worker engine benchmark for a few rounds, since the
+# target is a ratio of the two and this machine's speed drifts. Traffic goes to 127.0.0.1 only and
 # every run is bounded in time.
 #
-#   bench/validation-load.sh [seconds=10]
+#   bench/validation-load.sh [seconds=10] [rounds=3]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 SECONDS_EACH="${1:-10}"
+ROUNDS="${2:-3}"
 PORT=18091
 IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
 ADMIN_URL="${ADMIN_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 DB_URL="${ADMIN_URL%/*}/baf_bench_validation"
-BIN=target/release/baf-server
+BIN="${BIN:-target/release/baf-server}"  # or another build, to compare
 WORK="$(mktemp -d)"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
@@ -22,6 +25,7 @@ scripts/ensure-postgres.sh >/dev/null
 scripts/fetch-onnxruntime.sh >/dev/null
 scripts/setup-models.sh >/dev/null
 SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1
+SQLX_OFFLINE=true cargo bench --locked -p verification --bench pipeline --no-run 2>&1 | tail -1
 export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
 
 SERVER=""
@@ -130,5 +134,20 @@ for status, times in sorted(codes.items()):
     print(f"probe: {len(times)} x {status}, fastest {min(times):.1f} ms")
 PY
 wait "${LOAD}"
+stop_server
+
+echo "== registration at concurrency 8 against the engine alone (two workers), alternating, ${ROUNDS} rounds"
+start_server 8
+RATIOS=()
+for round in $(seq 1 "${ROUNDS}"); do
+    ENGINE="$(SQLX_OFFLINE=true cargo bench --locked -q -p verification --bench pipeline -- engine/two_workers 2>/dev/null | awk '/thrpt:/ && !seen {print $4; seen = 1}')"
+    new_applicants $((SECONDS_EACH * 60))
+    write_lua register
+    API="$(wrk -t1 -c8 -d"${SECONDS_EACH}s" --timeout 10s -s "${WORK}/bench.lua" "http://127.0.0.1:${PORT}" | awk '/Requests\/sec/ {print $2}')"
+    RATIO="$(python3 -c "print(f'{100 * ${API} / ${ENGINE}:.1f}')")"
+    RATIOS+=("${RATIO}")
+    echo "round ${round}: engine ${ENGINE} selfies/s, API ${API} req/s, API/engine ${RATIO}%"
+done
+echo "== API/engine median over ${ROUNDS} rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')%"
 stop_server
 psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_validation with (force)"

@@ -2,8 +2,9 @@
 //!
 //! Protocol: at start every profile is loaded and each account's highest `seq` remembered. After a
 //! profile write commits here, the gallery is updated at once. Writes by other processes arrive on
-//! the `face_profiles` channel: an account id means "fetch its profiles after my `seq`", an
-//! `account:applicant` pair means "drop this profile". A registration additionally catches up
+//! the `face_profiles` channel: a written profile's account and `seq` mean "fetch the account's
+//! profiles after my `seq`" (unless this process wrote it), an `account:applicant` pair means
+//! "drop this profile". A registration additionally catches up
 //! inside its account lock before it searches, so it never misses a profile committed elsewhere;
 //! and every search hit is confirmed in the database, so a deleted profile never matches, even
 //! before its notification arrives.
@@ -149,17 +150,21 @@ impl ProfileIndex {
     }
 
     async fn on_notification(&self, store: &Store, payload: &str) -> Result<(), baf_store::Error> {
-        let mut ids = payload.split(':').map(uuid::Uuid::parse_str);
-        match (ids.next(), ids.next()) {
-            (Some(Ok(account)), None) => {
-                let mut conn = store.connection().await?;
-                self.catch_up(&mut conn, AccountId(account)).await
-            }
-            (Some(Ok(account)), Some(Ok(applicant))) => {
-                self.removed(AccountId(account), ApplicantId(applicant));
+        match profiles::Notice::parse(payload) {
+            // Profile writes of one account commit in `seq` order (they hold the account's lock),
+            // so a `seq` at or below the watermark is in the gallery already: this process's own.
+            Some(profiles::Notice::Written { account, seq }) => {
+                if seq.is_none_or(|seq| seq > self.watermark(account)) {
+                    let mut conn = store.connection().await?;
+                    self.catch_up(&mut conn, account).await?;
+                }
                 Ok(())
             }
-            _ => {
+            Some(profiles::Notice::Deleted { account, applicant }) => {
+                self.removed(account, applicant);
+                Ok(())
+            }
+            None => {
                 tracing::warn!(payload, "ignoring a malformed profile notification");
                 Ok(())
             }

@@ -1,6 +1,6 @@
 //! Accounts and their API keys.
 
-use baf_domain::{AccountId, AccountSettings};
+use baf_domain::{AccountId, AccountSettings, ApplicantId};
 use sqlx::PgConnection;
 
 use crate::Error;
@@ -72,6 +72,21 @@ pub async fn settings(conn: &mut PgConnection, account: AccountId) -> Result<Acc
         .await?
         .ok_or(Error::AccountNotFound(account))?;
     parse_settings(row.settings)
+}
+
+/// The account's settings and whether the applicant has a registered face: what admitting an
+/// attempt needs besides the applicant, in one round trip.
+pub async fn settings_and_profile(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<(AccountSettings, bool), Error> {
+    let row = sqlx::query!(
+        r#"select settings, exists(select 1 from face_profile where account_id = $1 and applicant_id = $2) as "has_profile!"
+           from account where account_id = $1"#,
+        account.0,
+        applicant.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::AccountNotFound(account))?;
+    Ok((parse_settings(row.settings)?, row.has_profile))
 }
 
 /// Locks the account's row, so concurrent settings changes apply one after the other.

@@ -54,39 +54,40 @@ pub struct Media {
     pub bytes: Vec<u8>,
 }
 
+/// Records an attempt with its images and videos, in one statement.
 pub async fn insert(
     conn: &mut PgConnection,
     account: AccountId,
     applicant: ApplicantId,
     document_type: i16,
     record: &AttemptRecord,
+    media: &[Media],
 ) -> Result<(AttemptId, DateTime<Utc>), Error> {
+    let kinds: Vec<&str> = media.iter().map(|m| m.kind.as_str()).collect();
+    let content_types: Vec<&str> = media.iter().map(|m| m.content_type.as_str()).collect();
+    let bytes: Vec<&[u8]> = media.iter().map(|m| m.bytes.as_slice()).collect();
     let row = sqlx::query!(
-        "insert into attempt (account_id, applicant_id, document_type, response_status, has_risk_events, record)
-         values ($1, $2, $3, $4, $5, $6) returning attempt_id, created",
+        r#"with attempt as (
+               insert into attempt (account_id, applicant_id, document_type, response_status, has_risk_events, record)
+               values ($1, $2, $3, $4, $5, $6) returning attempt_id, created),
+           media as (
+               insert into attempt_media (attempt_id, kind, content_type, bytes)
+               select attempt_id, m.kind, m.content_type, m.bytes
+               from attempt, unnest($7::text[], $8::text[], $9::bytea[]) as m(kind, content_type, bytes))
+           select attempt_id as "attempt_id!", created as "created!" from attempt"#,
         account.0,
         applicant.0,
         document_type,
         record.response_status.code(),
         !record.risk_events.is_empty(),
         serde_json::to_value(record).expect("attempt records serialize"),
+        &kinds as &[&str],
+        &content_types as &[&str],
+        &bytes as &[&[u8]],
     )
     .fetch_one(conn)
     .await?;
     Ok((AttemptId(row.attempt_id), row.created))
-}
-
-pub async fn insert_media(conn: &mut PgConnection, attempt: AttemptId, media: &Media) -> Result<(), Error> {
-    sqlx::query!(
-        "insert into attempt_media (attempt_id, kind, content_type, bytes) values ($1, $2, $3, $4)",
-        attempt.0,
-        media.kind.as_str(),
-        media.content_type,
-        media.bytes,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 struct AttemptRow {

@@ -7,9 +7,31 @@ use sqlx::PgConnection;
 
 use crate::Error;
 
-/// The notification channel: the payload is `<account id>` after a profile was written, or
-/// `<account id>:<applicant id>` after one was deleted.
+/// The notification channel; payloads are read and written by [`Notice`].
 pub const CHANNEL: &str = "face_profiles";
+
+/// What a notification on [`CHANNEL`] says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A profile of the account was written with this `seq` (payload `<account>@<seq>`; a bare
+    /// `<account>` from an older server means an unknown `seq`, read as "fetch").
+    Written { account: AccountId, seq: Option<i64> },
+    /// The applicant's profile was deleted (payload `<account>:<applicant>`).
+    Deleted { account: AccountId, applicant: ApplicantId },
+}
+
+impl Notice {
+    pub fn parse(payload: &str) -> Option<Self> {
+        let uuid = |text: &str| uuid::Uuid::parse_str(text).ok();
+        if let Some((account, applicant)) = payload.split_once(':') {
+            return Some(Self::Deleted { account: AccountId(uuid(account)?), applicant: ApplicantId(uuid(applicant)?) });
+        }
+        match payload.split_once('@') {
+            Some((account, seq)) => Some(Self::Written { account: AccountId(uuid(account)?), seq: Some(seq.parse().ok()?) }),
+            None => Some(Self::Written { account: AccountId(uuid(payload)?), seq: None }),
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct StoredProfile {
@@ -29,19 +51,22 @@ pub async fn lock_account(conn: &mut PgConnection, account: AccountId) -> Result
     Ok(())
 }
 
-/// Saves (or replaces) the applicant's profile and tells the other processes after commit.
+/// Saves (or replaces) the applicant's profile and tells the other processes after commit
+/// (`pg_notify` is transactional), in one round trip.
 pub async fn upsert(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId, embedding: &[f32]) -> Result<i64, Error> {
     let seq = sqlx::query_scalar!(
-        "insert into face_profile (applicant_id, account_id, embedding) values ($1, $2, $3)
-         on conflict (applicant_id) do update set embedding = excluded.embedding, seq = nextval('face_profile_seq'), updated = now()
-         returning seq",
+        r#"with saved as (
+               insert into face_profile (applicant_id, account_id, embedding) values ($1, $2, $3)
+               on conflict (applicant_id) do update set embedding = excluded.embedding, seq = nextval('face_profile_seq'), updated = now()
+               returning seq)
+           select seq as "seq!" from saved, pg_notify($4, $2::text || '@' || saved.seq)"#,
         applicant.0,
         account.0,
         embedding,
+        CHANNEL,
     )
-    .fetch_one(&mut *conn)
+    .fetch_one(conn)
     .await?;
-    notify(conn, &account.to_string()).await?;
     Ok(seq)
 }
 
@@ -54,6 +79,22 @@ pub async fn notify_deleted(conn: &mut PgConnection, account: AccountId, applica
 async fn notify(conn: &mut PgConnection, payload: &str) -> Result<(), Error> {
     sqlx::query!("select pg_notify($1, $2)", CHANNEL, payload).fetch_one(conn).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_read_back_what_is_written() {
+        let account = AccountId(uuid::Uuid::new_v4());
+        let applicant = ApplicantId(uuid::Uuid::new_v4());
+        assert_eq!(Notice::parse(&format!("{account}@42")), Some(Notice::Written { account, seq: Some(42) }));
+        assert_eq!(Notice::parse(&account.to_string()), Some(Notice::Written { account, seq: None }));
+        assert_eq!(Notice::parse(&format!("{account}:{applicant}")), Some(Notice::Deleted { account, applicant }));
+        assert_eq!(Notice::parse("nonsense"), None);
+        assert_eq!(Notice::parse(&format!("{account}@x")), None);
+    }
 }
 
 pub async fn exists(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<bool, Error> {

@@ -479,8 +479,8 @@ async fn update_main_photo(
 
     let mut tx = state.store.begin().await?;
     let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
-    let flow = validation::admit_profile_update(baf_store::profiles::exists(&mut tx, account, id).await?)?;
-    let settings = baf_store::accounts::settings(&mut tx, account).await?;
+    let (settings, has_profile) = baf_store::accounts::settings_and_profile(&mut tx, account, id).await?;
+    let flow = validation::admit_profile_update(has_profile)?;
     let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
     let duplicates = state.profiles.other_profiles_matching(&mut tx, account, id, &face.embedding, thresholds.match_percent).await?;
     let evidence = Evidence {

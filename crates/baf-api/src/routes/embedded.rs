@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use baf_domain::validation;
 use baf_domain::{ApplicantId, ApplicantStatus};
-use baf_store::{accounts, applicants, profiles};
+use baf_store::{accounts, applicants};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -40,8 +40,7 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>)
         Err(baf_store::Error::ApplicantNotFound(_)) => return Ok(not_found()),
         Err(other) => return Err(other.into()),
     };
-    let settings = accounts::settings(&mut tx, applicant.account_id).await?;
-    let registered = profiles::exists(&mut tx, applicant.account_id, id).await?;
+    let (settings, registered) = accounts::settings_and_profile(&mut tx, applicant.account_id, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
 
     let expires = Utc::now() + state.config.link_ttl;

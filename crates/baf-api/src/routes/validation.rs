@@ -193,8 +193,7 @@ async fn validate(
     {
         let mut conn = state.store.connection().await?;
         let applicant = applicants::get(&mut conn, caller.account, submission.applicant).await?;
-        let settings = accounts::settings(&mut conn, caller.account).await?;
-        let has_profile = profiles::exists(&mut conn, caller.account, submission.applicant).await?;
+        let (settings, has_profile) = accounts::settings_and_profile(&mut conn, caller.account, submission.applicant).await?;
         validation::admit(&applicant, has_profile, &settings, submission.shape())?;
     }
     let face = submission.face.clone().ok_or(ApiError::new(BafCode::FaceImageRequired, "Face image is required"))?;
@@ -233,8 +232,7 @@ async fn decide_and_record(
     let mut tx = state.store.begin().await?;
     // lock first: attempt limits and status changes are decided under this lock
     let applicant = applicants::lock(&mut tx, account, submission.applicant).await?;
-    let settings = accounts::settings(&mut tx, account).await?;
-    let has_profile = profiles::exists(&mut tx, account, submission.applicant).await?;
+    let (settings, has_profile) = accounts::settings_and_profile(&mut tx, account, submission.applicant).await?;
     let flow = validation::admit(&applicant, has_profile, &settings, submission.shape())?;
     let now = Utc::now();
 
@@ -262,10 +260,8 @@ async fn decide_and_record(
         }
     };
 
-    let (attempt, created) = attempts::insert(&mut tx, account, applicant.id, submission.document_type, &outcome.record).await?;
-    for media in submission.media() {
-        attempts::insert_media(&mut tx, attempt, &media).await?;
-    }
+    let (attempt, created) =
+        attempts::insert(&mut tx, account, applicant.id, submission.document_type, &outcome.record, &submission.media()).await?;
     applicants::record_attempt(
         &mut tx,
         account,
