@@ -62,7 +62,7 @@ for round in $(seq 1 "${ROUNDS}"); do
     RATIOS+=("${RATIO}")
     echo "round ${round}: GET private/Applicants/{id} ${GET} req/s (p99 ${GET_P99}), pgbench -S ${TPS} tps, GET/pgbench ${RATIO}%"
 done
-echo "== GET/pgbench median over ${ROUNDS} rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')%  (${CONNECTIONS} connections, ${SECONDS_EACH}s each)"
+echo "== GET/pgbench median over ${ROUNDS} rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')%  (${CONNECTIONS} connections, ${SECONDS_EACH}s each)"
 echo "== POST private/Applicants: ${CONNECTIONS} connections, ${SECONDS_EACH}s"
 wrk -t"${THREADS}" -c"${CONNECTIONS}" -d"${SECONDS_EACH}s" --latency -s "${LUA}" "${BASE}" | summary
 kill "${SERVER}"; wait "${SERVER}" 2>/dev/null || true

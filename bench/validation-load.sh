@@ -148,6 +148,6 @@ for round in $(seq 1 "${ROUNDS}"); do
     RATIOS+=("${RATIO}")
     echo "round ${round}: engine ${ENGINE} selfies/s, API ${API} req/s, API/engine ${RATIO}%"
 done
-echo "== API/engine median over ${ROUNDS} rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')%"
+echo "== API/engine median over ${ROUNDS} rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')%"
 stop_server
 psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_validation with (force)"
