@@ -68,31 +68,24 @@ impl managed::Manager for Connector {
 }
 
 pub type Connection = managed::Object<Connector>;
+pub(crate) type Pool = managed::Pool<Connector>;
 
-#[derive(Clone, Debug)]
-pub(crate) struct Connections {
-    pool: managed::Pool<Connector>,
+pub(crate) fn pool(options: PgConnectOptions, max_connections: usize) -> Pool {
+    managed::Pool::builder(Connector { options })
+        .max_size(max_connections.max(1))
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .expect("a pool with a runtime and timeouts builds")
 }
 
-impl Connections {
-    pub(crate) fn new(options: PgConnectOptions, max_connections: usize) -> Self {
-        let pool = managed::Pool::builder(Connector { options })
-            .max_size(max_connections.max(1))
-            .wait_timeout(Some(Duration::from_secs(5)))
-            .create_timeout(Some(Duration::from_secs(5)))
-            .runtime(deadpool::Runtime::Tokio1)
-            .build()
-            .expect("a pool with a runtime and timeouts builds");
-        Self { pool }
-    }
-
-    pub(crate) async fn get(&self) -> Result<Connection, Error> {
-        self.pool.get().await.map_err(|error| match error {
-            managed::PoolError::Backend(error) => Error::Database(error),
-            managed::PoolError::Timeout(_) => Error::Database(sqlx::Error::PoolTimedOut),
-            other => Error::Database(sqlx::Error::Configuration(other.to_string().into())),
-        })
-    }
+pub(crate) async fn get(pool: &Pool) -> Result<Connection, Error> {
+    pool.get().await.map_err(|error| match error {
+        managed::PoolError::Backend(error) => Error::Database(error),
+        managed::PoolError::Timeout(_) => Error::Database(sqlx::Error::PoolTimedOut),
+        other => Error::Database(sqlx::Error::Configuration(other.to_string().into())),
+    })
 }
 
 impl std::ops::Deref for Checked {

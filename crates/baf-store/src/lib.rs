@@ -21,15 +21,15 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations"
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
-    connections: connections::Connections,
+    statements: connections::Pool,
 }
 
 impl Store {
     /// `pool` serves transactions, listeners and migrations; single statements take a connection
     /// from a second pool of up to `max_connections` that skips sqlx's round trip on release.
     pub fn new(pool: PgPool, max_connections: usize) -> Self {
-        let connections = connections::Connections::new(pool.connect_options().as_ref().clone(), max_connections);
-        Self { pool, connections }
+        let statements = connections::pool(pool.connect_options().as_ref().clone(), max_connections);
+        Self { pool, statements }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -41,7 +41,7 @@ impl Store {
     }
 
     pub async fn connection(&self) -> Result<connections::Connection, Error> {
-        self.connections.get().await
+        connections::get(&self.statements).await
     }
 
     pub async fn migrate(&self) -> Result<(), Error> {

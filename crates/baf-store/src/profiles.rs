@@ -7,7 +7,8 @@ use sqlx::PgConnection;
 
 use crate::Error;
 
-/// The notification channel; payloads are read and written by [`Notice`].
+/// The notification channel; [`upsert`] and [`notify_deleted`] write the payloads that
+/// [`Notice::parse`] reads.
 pub const CHANNEL: &str = "face_profiles";
 
 /// What a notification on [`CHANNEL`] says.
@@ -81,22 +82,6 @@ async fn notify(conn: &mut PgConnection, payload: &str) -> Result<(), Error> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn notices_read_back_what_is_written() {
-        let account = AccountId(uuid::Uuid::new_v4());
-        let applicant = ApplicantId(uuid::Uuid::new_v4());
-        assert_eq!(Notice::parse(&format!("{account}@42")), Some(Notice::Written { account, seq: Some(42) }));
-        assert_eq!(Notice::parse(&account.to_string()), Some(Notice::Written { account, seq: None }));
-        assert_eq!(Notice::parse(&format!("{account}:{applicant}")), Some(Notice::Deleted { account, applicant }));
-        assert_eq!(Notice::parse("nonsense"), None);
-        assert_eq!(Notice::parse(&format!("{account}@x")), None);
-    }
-}
-
 pub async fn exists(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<bool, Error> {
     Ok(sqlx::query_scalar!(
         r#"select exists(select 1 from face_profile where account_id = $1 and applicant_id = $2) as "exists!""#,
@@ -148,4 +133,20 @@ pub async fn still_present(conn: &mut PgConnection, account: AccountId, applican
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(ApplicantId).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_read_back_what_is_written() {
+        let account = AccountId(uuid::Uuid::new_v4());
+        let applicant = ApplicantId(uuid::Uuid::new_v4());
+        assert_eq!(Notice::parse(&format!("{account}@42")), Some(Notice::Written { account, seq: Some(42) }));
+        assert_eq!(Notice::parse(&account.to_string()), Some(Notice::Written { account, seq: None }));
+        assert_eq!(Notice::parse(&format!("{account}:{applicant}")), Some(Notice::Deleted { account, applicant }));
+        assert_eq!(Notice::parse("nonsense"), None);
+        assert_eq!(Notice::parse(&format!("{account}@x")), None);
+    }
 }

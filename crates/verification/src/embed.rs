@@ -168,6 +168,13 @@ mod tests {
     }
 
     /// Landmarks of a face `k` times the template size, placed at (ox, oy).
+    /// The chip as it would come from shrinking the whole image, not just the face's region.
+    fn warp_whole_preshrunk(image: &RgbImage, info: &ChipAlignment) -> RgbImage {
+        let (f, (width, height)) = info.preshrink.unwrap();
+        let whole = area_downscale(image, f, Rect { x: 0, y: 0, width, height });
+        warp_affine(&whole, &info.matrix, SIZE, SIZE)
+    }
+
     fn scaled_template(k: f64, ox: f64, oy: f64) -> [Point; 5] {
         TEMPLATE.map(|p| Point {
             x: p.x * k + ox,
@@ -183,17 +190,7 @@ mod tests {
         let (f, (sw, sh)) = info.preshrink.unwrap();
         assert!((f - 0.5).abs() < 1e-9);
         assert_eq!((sw, sh), (750, 550));
-        let whole = area_downscale(
-            &image,
-            f,
-            Rect {
-                x: 0,
-                y: 0,
-                width: sw,
-                height: sh,
-            },
-        );
-        assert_eq!(chip, warp_affine(&whole, &info.matrix, SIZE, SIZE));
+        assert_eq!(chip, warp_whole_preshrunk(&image, &info));
     }
 
     #[test]
@@ -201,18 +198,7 @@ mod tests {
         let image = photo(900, 700);
         let landmarks = scaled_template(4.0, -250.0, -200.0);
         let (chip, info) = align(&image, &landmarks);
-        let (f, (sw, sh)) = info.preshrink.unwrap();
-        let whole = area_downscale(
-            &image,
-            f,
-            Rect {
-                x: 0,
-                y: 0,
-                width: sw,
-                height: sh,
-            },
-        );
-        assert_eq!(chip, warp_affine(&whole, &info.matrix, SIZE, SIZE));
+        assert_eq!(chip, warp_whole_preshrunk(&image, &info));
         assert_eq!(chip.get_pixel(0, 0).0, [0, 0, 0]);
     }
 
