@@ -16,11 +16,13 @@ RUN scripts/fetch-onnxruntime.sh
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 baf
+    && useradd --system --uid 10001 baf \
+    && install -d -o baf -g baf /var/lib/baf/media
 COPY --from=build /src/target/release/baf-server /usr/local/bin/baf-server
 COPY --from=onnxruntime /src/vendor/onnxruntime/libonnxruntime.so.1.31.1 /opt/onnxruntime/
 ENV ORT_DYLIB_PATH=/opt/onnxruntime/libonnxruntime.so.1.31.1 \
     BAF_MODELS_DIR=/models \
+    BAF_MEDIA_DIR=/var/lib/baf/media \
     BAF_LISTEN=0.0.0.0:8080
 USER baf
 EXPOSE 8080

@@ -5,7 +5,7 @@ pub mod browser;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use baf_server::ServeConfig;
 use baf_server::accounts::CreatedAccount;
@@ -51,6 +51,8 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub store: Store,
     pub account: CreatedAccount,
+    /// The media folder, shared with [`TestApp::second_process`] as one volume would be.
+    pub media: Arc<tempfile::TempDir>,
     client: reqwest::Client,
     shutdown: oneshot::Sender<()>,
     server: tokio::task::JoinHandle<()>,
@@ -100,7 +102,8 @@ impl TestApp {
     pub async fn spawn_configured(pool: PgPool, engine: Engine, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let store = Store::new(pool, 4);
         let account = baf_server::accounts::create(&store, "test", None).await.expect("create account");
-        Self::serve(store, account, engine, configure).await
+        let media = Arc::new(tempfile::tempdir().expect("a media folder"));
+        Self::serve(store, account, media, engine, configure).await
     }
 
     /// A second server process on the same database, acting for the same account.
@@ -110,10 +113,16 @@ impl TestApp {
             secret_key: self.account.secret_key.clone(),
             public_key: self.account.public_key.clone(),
         };
-        Self::serve(self.store.clone(), account, ENGINE.clone(), |_| {}).await
+        Self::serve(self.store.clone(), account, Arc::clone(&self.media), ENGINE.clone(), |_| {}).await
     }
 
-    async fn serve(store: Store, account: CreatedAccount, engine: Engine, configure: impl FnOnce(&mut ServeConfig)) -> Self {
+    async fn serve(
+        store: Store,
+        account: CreatedAccount,
+        media: Arc<tempfile::TempDir>,
+        engine: Engine,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let mut config = ServeConfig {
@@ -124,6 +133,7 @@ impl TestApp {
             db_connections: 8,
             body_limit_bytes: 8 * 1024 * 1024,
             models_dir: PathBuf::new(),
+            media_dir: media.path().to_path_buf(),
             face_workers: None,
             face_threads: 1,
             face_queue: None,
@@ -145,7 +155,7 @@ impl TestApp {
             baf_server::run(&config, server_store, engine, listener, signal).await.expect("server runs");
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, store, account, client, shutdown, server }
+        Self { address, store, account, media, client, shutdown, server }
     }
 
     /// Asks the server to stop, as SIGTERM does, and waits until it has.

@@ -234,6 +234,12 @@ impl From<baf_store::Error> for ApiError {
     }
 }
 
+impl From<baf_blobs::Error> for ApiError {
+    fn from(error: baf_blobs::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
         let code = match refusal {

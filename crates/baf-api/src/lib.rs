@@ -22,6 +22,7 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::Request;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use baf_blobs::BlobStore;
 use baf_domain::ApplicantId;
 use baf_domain::applicant::Applicant;
 use baf_store::Store;
@@ -59,6 +60,8 @@ pub struct ApiConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Where the bytes of attempts' images and videos live.
+    pub blobs: Arc<dyn BlobStore>,
     pub engine: verification::Engine,
     pub profiles: Arc<ProfileIndex>,
     pub keys: KeyCache,
@@ -67,8 +70,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, engine: verification::Engine, profiles: Arc<ProfileIndex>, signer: LinkSigner, config: ApiConfig) -> Self {
-        Self { store, engine, profiles, keys: KeyCache::default(), signer: Arc::new(signer), config: Arc::new(config) }
+    pub fn new(
+        store: Store,
+        blobs: Arc<dyn BlobStore>,
+        engine: verification::Engine,
+        profiles: Arc<ProfileIndex>,
+        signer: LinkSigner,
+        config: ApiConfig,
+    ) -> Self {
+        Self { store, blobs, engine, profiles, keys: KeyCache::default(), signer: Arc::new(signer), config: Arc::new(config) }
     }
 
     fn status_webhook(&self) -> Option<&StatusWebhook> {

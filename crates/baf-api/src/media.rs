@@ -1,6 +1,86 @@
-//! Content types of stored images and videos, read from their first bytes.
+//! Attempts' images and videos: stored in the blob store before the attempt's row names them,
+//! read back for the review routes, and their content types read from their first bytes.
+//! Blob-store calls block, so they run on tokio's blocking threads.
 
-use baf_store::attempts::MediaKind;
+use std::sync::Arc;
+
+use baf_blobs::{BlobKey, BlobStore};
+use baf_domain::{AccountId, ApplicantId};
+use baf_store::attempts::{Media, MediaKind, MediaLocation, NewMedia};
+use bytes::Bytes;
+
+use crate::ApiError;
+
+/// Stores the files durably and returns what the attempt's row records of them. On failure
+/// nothing stays stored.
+pub async fn store(blobs: &Arc<dyn BlobStore>, account: AccountId, applicant: ApplicantId, files: Vec<(MediaKind, Bytes)>) -> Result<Vec<NewMedia>, ApiError> {
+    let blobs = Arc::clone(blobs);
+    blocking(move || {
+        let mut stored: Vec<(BlobKey, NewMedia)> = Vec::with_capacity(files.len());
+        for (kind, bytes) in files {
+            let key = BlobKey::new_for(account.0, applicant.0);
+            if let Err(error) = blobs.put(&key, &bytes) {
+                delete_quietly(blobs.as_ref(), stored.iter().map(|(key, _)| key));
+                return Err(error.into());
+            }
+            let media = NewMedia { kind, content_type: content_type(kind, &bytes).to_owned(), blob_key: key.to_string() };
+            stored.push((key, media));
+        }
+        Ok(stored.into_iter().map(|(_, media)| media).collect())
+    })
+    .await
+}
+
+/// Removes files whose attempt was never recorded, before the client hears of it; a failure
+/// leaves them under the applicant's folder (deleted with the applicant) and is logged.
+pub async fn discard(blobs: &Arc<dyn BlobStore>, media: Vec<NewMedia>) {
+    let blobs = Arc::clone(blobs);
+    let discarded = tokio::task::spawn_blocking(move || {
+        let keys: Vec<BlobKey> = media.iter().filter_map(|m| BlobKey::parse(&m.blob_key).ok()).collect();
+        delete_quietly(blobs.as_ref(), keys.iter());
+    });
+    if let Err(error) = discarded.await {
+        tracing::warn!(error = %error, "unrecorded files were not deleted");
+    }
+}
+
+/// After the applicant's rows are deleted: its files go too, before the client hears of it. A
+/// failure is logged, not answered: the deletion has happened, and the files are unreachable
+/// through the API either way.
+pub async fn delete_applicant(blobs: &Arc<dyn BlobStore>, account: AccountId, applicant: ApplicantId) {
+    let blobs = Arc::clone(blobs);
+    let deleted = tokio::task::spawn_blocking(move || blobs.delete_applicant(account.0, applicant.0)).await;
+    if let Err(error) = deleted.map_err(anyhow::Error::from).and_then(|deleted| Ok(deleted?)) {
+        tracing::error!(%applicant, error = format!("{error:#}"), "the deleted applicant's files were not deleted");
+    }
+}
+
+/// A stored file's bytes.
+pub async fn load(blobs: &Arc<dyn BlobStore>, media: Media) -> Result<Vec<u8>, ApiError> {
+    match media.location {
+        MediaLocation::Row(bytes) => Ok(bytes),
+        MediaLocation::Blob(key) => {
+            let key = BlobKey::parse(&key)?;
+            let blobs = Arc::clone(blobs);
+            blocking(move || {
+                blobs.get(&key)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("blob {key} named by an attempt is missing")))
+            })
+            .await
+        }
+    }
+}
+
+fn delete_quietly<'a>(blobs: &dyn BlobStore, keys: impl Iterator<Item = &'a BlobKey>) {
+    for key in keys {
+        if let Err(error) = blobs.delete(key) {
+            tracing::warn!(%key, error = %error, "an unrecorded file was not deleted");
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)?
+}
 
 pub fn content_type(kind: MediaKind, bytes: &[u8]) -> &'static str {
     match kind {

@@ -98,6 +98,10 @@ pub struct ServeConfig {
     /// Folder holding the ONNX models of models/manifest.toml (checked by sha256 at start).
     #[arg(long, env = "BAF_MODELS_DIR", default_value = "models", global = true)]
     pub models_dir: PathBuf,
+    /// Folder of the attempts' images and videos (created when missing). Every server process on
+    /// one database must see the same folder (one volume).
+    #[arg(long, env = "BAF_MEDIA_DIR", default_value = "media", global = true)]
+    pub media_dir: PathBuf,
     /// Face worker threads, each with its own model sessions (default: one per core).
     #[arg(long, env = "BAF_FACE_WORKERS", global = true)]
     pub face_workers: Option<usize>,

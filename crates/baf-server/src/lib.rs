@@ -14,6 +14,7 @@ use axum::http::Request;
 use std::sync::Arc;
 
 use baf_api::{ApiConfig, AppState, LinkSigner, Notifier, ProfileIndex, StatusWebhook};
+use baf_blobs::LocalFolder;
 use config::NotifierKind;
 use verification::{Engine, EngineConfig};
 use baf_store::Store;
@@ -67,7 +68,9 @@ pub async fn run(
     if let Some(hook) = &api_config.status_webhook {
         baf_api::webhooks::deliver_forever(store.clone(), hook.clone());
     }
-    let state = AppState::new(store, engine, profiles, LinkSigner::new(link_key), api_config);
+    let blobs = LocalFolder::open(&config.media_dir)
+        .with_context(|| format!("opening the media folder {}", config.media_dir.display()))?;
+    let state = AppState::new(store, Arc::new(blobs), engine, profiles, LinkSigner::new(link_key), api_config);
     let service = baf_api::service(state);
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
     axum::serve(listener, ServiceExt::<Request<Body>>::into_make_service(service))

@@ -46,34 +46,62 @@ impl MediaKind {
     }
 }
 
-/// A stored file: the bytes as received and their content type.
+/// A file of an attempt: its content type and where its bytes are.
 #[derive(Clone, Debug)]
 pub struct Media {
     pub kind: MediaKind,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub location: MediaLocation,
 }
 
-/// Records an attempt with its images and videos, in one statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaLocation {
+    /// In the blob store, under this key (`baf_blobs::BlobKey` as text).
+    Blob(String),
+    /// In the row itself: files stored before the blob store existed.
+    Row(Vec<u8>),
+}
+
+impl Media {
+    fn from_row(kind: &str, content_type: String, bytes: Option<Vec<u8>>, blob_key: Option<String>) -> Result<Self, Error> {
+        let kind = MediaKind::parse(kind).ok_or_else(|| Error::Corrupt { what: "media kind", detail: kind.to_owned() })?;
+        let location = match (blob_key, bytes) {
+            (Some(key), _) => MediaLocation::Blob(key),
+            (None, Some(bytes)) => MediaLocation::Row(bytes),
+            (None, None) => return Err(Error::Corrupt { what: "media", detail: "neither bytes nor a blob key".into() }),
+        };
+        Ok(Self { kind, content_type, location })
+    }
+}
+
+/// A file of a new attempt, already in the blob store.
+#[derive(Clone, Debug)]
+pub struct NewMedia {
+    pub kind: MediaKind,
+    pub content_type: String,
+    pub blob_key: String,
+}
+
+/// Records an attempt with its images and videos (stored beforehand), in one statement.
 pub async fn insert(
     conn: &mut PgConnection,
     account: AccountId,
     applicant: ApplicantId,
     document_type: i16,
     record: &AttemptRecord,
-    media: &[Media],
+    media: &[NewMedia],
 ) -> Result<(AttemptId, DateTime<Utc>), Error> {
     let kinds: Vec<&str> = media.iter().map(|m| m.kind.as_str()).collect();
     let content_types: Vec<&str> = media.iter().map(|m| m.content_type.as_str()).collect();
-    let bytes: Vec<&[u8]> = media.iter().map(|m| m.bytes.as_slice()).collect();
+    let blob_keys: Vec<&str> = media.iter().map(|m| m.blob_key.as_str()).collect();
     let row = sqlx::query!(
         r#"with attempt as (
                insert into attempt (account_id, applicant_id, document_type, response_status, has_risk_events, record)
                values ($1, $2, $3, $4, $5, $6) returning attempt_id, created),
            media as (
-               insert into attempt_media (attempt_id, kind, content_type, bytes)
-               select attempt_id, m.kind, m.content_type, m.bytes
-               from attempt, unnest($7::text[], $8::text[], $9::bytea[]) as m(kind, content_type, bytes))
+               insert into attempt_media (attempt_id, kind, content_type, blob_key)
+               select attempt_id, m.kind, m.content_type, m.blob_key
+               from attempt, unnest($7::text[], $8::text[], $9::text[]) as m(kind, content_type, blob_key))
            select attempt_id as "attempt_id!", created as "created!" from attempt"#,
         account.0,
         applicant.0,
@@ -83,7 +111,7 @@ pub async fn insert(
         serde_json::to_value(record).expect("attempt records serialize"),
         &kinds as &[&str],
         &content_types as &[&str],
-        &bytes as &[&[u8]],
+        &blob_keys as &[&str],
     )
     .fetch_one(conn)
     .await?;
@@ -146,25 +174,20 @@ pub async fn get(conn: &mut PgConnection, account: AccountId, applicant: Applica
 
 /// Every stored file of an attempt (already scoped: call after [`get`]).
 pub async fn media(conn: &mut PgConnection, attempt: AttemptId) -> Result<Vec<Media>, Error> {
-    let rows = sqlx::query!("select kind, content_type, bytes from attempt_media where attempt_id = $1", attempt.0)
+    let rows = sqlx::query!("select kind, content_type, bytes, blob_key from attempt_media where attempt_id = $1", attempt.0)
         .fetch_all(conn)
         .await?;
-    rows.into_iter()
-        .map(|row| {
-            let kind = MediaKind::parse(&row.kind).ok_or_else(|| Error::Corrupt { what: "media kind", detail: row.kind.clone() })?;
-            Ok(Media { kind, content_type: row.content_type, bytes: row.bytes })
-        })
-        .collect()
+    rows.into_iter().map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key)).collect()
 }
 
 /// One stored file of an attempt, if it has it.
 pub async fn media_of_kind(conn: &mut PgConnection, attempt: AttemptId, kind: MediaKind) -> Result<Option<Media>, Error> {
     let row = sqlx::query!(
-        "select content_type, bytes from attempt_media where attempt_id = $1 and kind = $2",
+        "select kind, content_type, bytes, blob_key from attempt_media where attempt_id = $1 and kind = $2",
         attempt.0,
         kind.as_str()
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|row| Media { kind, content_type: row.content_type, bytes: row.bytes }))
+    row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key)).transpose()
 }

@@ -142,6 +142,12 @@ impl Engine {
     /// Analyses an encoded image (JPEG, PNG, WebP, BMP, GIF, TIFF) on a worker. `Busy` when the queue is
     /// full; input errors (`NotAnImage`, `ImageTooLarge`, …) as `decode_image` gives them.
     pub async fn analyze(&self, image: Bytes) -> Result<FaceAnalysis, Error> {
+        self.submit(image)?.await
+    }
+
+    /// Queues an image as [`Engine::analyze`] does, answering `Busy` before anything else happens,
+    /// so a caller can do other work while a worker analyses it; the future gives the analysis.
+    pub fn submit(&self, image: Bytes) -> Result<impl Future<Output = Result<FaceAnalysis, Error>> + use<>, Error> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             image,
@@ -155,7 +161,7 @@ impl Engine {
             mpsc::error::TrySendError::Closed(_) => Error::Stopped,
         })?;
         // A dropped reply means the worker panicked on this job.
-        answer.await.map_err(|_| Error::Stopped)?
+        Ok(async move { answer.await.map_err(|_| Error::Stopped)? })
     }
 }
 

@@ -30,6 +30,56 @@ async fn images_and_videos_come_back_as_stored(pool: PgPool) {
     app.call(Method::GET, &format!("{base}/LivenessActionVideo"), None).await.assert_error(400, "120033");
     app.call(Method::GET, &format!("{API}/private/Applicants/{id}/Attempts/999999"), None).await.assert_error(404, "NotFound");
     app.call(Method::GET, &format!("{API}/private/Applicants/{id}/Attempts/abc"), None).await.assert_error(400, "ValidationError");
+    // the bytes live in the media folder, one file each; the rows only name them
+    let in_rows: i64 = sqlx::query_scalar("select count(*) from attempt_media where attempt_id = $1 and bytes is null and blob_key is not null")
+        .bind(attempt)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!((in_rows, applicant_files(&app, id).len()), (2, 2));
+}
+
+/// The files in the applicant's media folder.
+fn applicant_files(app: &TestApp, id: uuid::Uuid) -> Vec<std::path::PathBuf> {
+    let folder = app.media.path().join(app.account.account_id.to_string()).join(id.to_string());
+    match std::fs::read_dir(folder) {
+        Ok(entries) => entries.map(|entry| entry.unwrap().path()).collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn images_stored_in_their_row_before_the_media_folder_existed_are_still_served(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    let attempt = app.register(id, SELFIE).await.body["attemptId"].as_i64().unwrap();
+    let older = face("selfie/obama/fr_obama.jpg");
+    sqlx::query("update attempt_media set bytes = $2, blob_key = null where attempt_id = $1 and kind = 'face'")
+        .bind(attempt)
+        .bind(&older)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let images = app.call(Method::GET, &format!("{API}/private/Applicants/{id}/Attempts/{attempt}/Images"), None).await;
+    images.assert_ok();
+    assert_eq!(images.body["faceImageBase64"], base64(&older));
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_validation_whose_files_cannot_be_stored_fails_and_records_nothing(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    // the media folder is gone and a plain file stands in its place: no folder can be made in it
+    std::fs::remove_dir_all(app.media.path()).unwrap();
+    std::fs::write(app.media.path(), b"").unwrap();
+    app.register(id, SELFIE).await.assert_error(500, "120029");
+    let applicant = app.get_applicant(id).await;
+    assert_eq!((applicant.body["status"].as_i64(), applicant.body["lastAttemptId"].as_i64()), (Some(0), None), "{}", applicant.text);
+    let attempts: i64 = sqlx::query_scalar("select count(*) from attempt").fetch_one(app.store.pool()).await.unwrap();
+    assert_eq!(attempts, 0);
+    std::fs::remove_file(app.media.path()).unwrap();
+    std::fs::create_dir(app.media.path()).unwrap();
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]

@@ -99,6 +99,9 @@ async fn bad_images_are_400_and_record_nothing(pool: PgPool) {
     let prefixed = format!("data:image/jpeg;base64,{}", base64(&face(OBAMA)));
     let a = app.get_applicant(id).await.body;
     assert_eq!(a["attemptsCount"], 0);
+    // the files of refused images were stored while the engine looked at them, and removed since
+    let folder = app.media.path().join(app.account.account_id.to_string()).join(id.to_string());
+    assert_eq!(std::fs::read_dir(&folder).map(|files| files.count()).unwrap_or(0), 0, "{}", folder.display());
     let reply = app.call(Method::POST, &path, Some(json!({"model": {"faceImageBase64": prefixed, "documentType": 10}, "applicantId": id}))).await;
     reply.assert_ok();
 }
@@ -243,6 +246,8 @@ async fn a_deleted_applicants_face_stops_matching_at_once_in_every_process(pool:
         .await
         .unwrap();
     assert_eq!(images, 0);
+    let folder = app.media.path().join(app.account.account_id.to_string()).join(first.to_string());
+    assert!(!folder.exists(), "the deleted applicant's files are still in {}", folder.display());
     let again = app.create_applicant(json!({})).await;
     let reply = app.register(again, OBAMA_AGAIN).await;
     assert_eq!((reply.body["status"].as_i64(), reply.body["validationStatus"]["profileAlreadyExists"].as_bool()), (Some(0), Some(false)));

@@ -268,11 +268,12 @@ async fn delete(
     ApplicantPath(id): ApplicantPath,
 ) -> Result<(), ApiError> {
     let mut tx = state.store.begin().await?;
-    // attempts, media and the profile go with the row (on delete cascade)
+    // attempts, their media rows and the profile go with the row (on delete cascade)
     baf_store::applicants::delete(&mut tx, account, id).await?;
     baf_store::profiles::notify_deleted(&mut tx, account, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.profiles.removed(account, id);
+    crate::media::delete_applicant(&state.blobs, account, id).await;
     Ok(())
 }
 

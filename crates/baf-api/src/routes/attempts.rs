@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::AppState;
+use crate::{AppState, media};
 use crate::dto::baf_time;
 use crate::error::{ApiError, BafCode, ErrorEnvelope};
 use crate::extract::{SecretAccount, parse_uuid};
@@ -341,12 +341,15 @@ async fn images(
         track_string: None,
     };
     let base = format!("{}/publicapi/api/v2/private/Applicants/{applicant}/Attempts/{attempt_id}", state.base_url());
-    for media in attempts::media(&mut conn, attempt_id).await? {
-        let encoded = || Some(base64::engine::general_purpose::STANDARD.encode(&media.bytes));
-        match media.kind {
-            MediaKind::Face => images.face_image_base64 = encoded(),
-            MediaKind::Front => images.front_image_base64 = encoded(),
-            MediaKind::Back => images.back_or_second_image_base64 = encoded(),
+    let stored = attempts::media(&mut conn, attempt_id).await?;
+    drop(conn);
+    for media in stored {
+        let kind = media.kind;
+        let encoded = || async { Ok::<_, ApiError>(Some(base64::engine::general_purpose::STANDARD.encode(media::load(&state.blobs, media).await?))) };
+        match kind {
+            MediaKind::Face => images.face_image_base64 = encoded().await?,
+            MediaKind::Front => images.front_image_base64 = encoded().await?,
+            MediaKind::Back => images.back_or_second_image_base64 = encoded().await?,
             MediaKind::LivenessVideo => images.liveness_reflection_video_link = Some(format!("{base}/Video")),
             MediaKind::LivenessActionVideo => images.liveness_active_video_link = Some(format!("{base}/LivenessActionVideo")),
         }
@@ -362,8 +365,9 @@ async fn stored_video(state: &AppState, account: AccountId, path: AttemptPath, k
     let media = attempts::media_of_kind(&mut conn, attempt_id, kind)
         .await?
         .ok_or_else(|| ApiError::new(BafCode::NoVideo, "Validation response does not contain a video"))?;
+    drop(conn);
     let content_type = HeaderValue::from_str(&media.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok(([(header::CONTENT_TYPE, content_type)], media.bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, content_type)], media::load(&state.blobs, media).await?).into_response())
 }
 
 /// The attempt's liveness video, as stored.

@@ -12,7 +12,7 @@ use baf_domain::validation::{
     ValidationStatus,
 };
 use baf_domain::{AccountId, ApplicantId, ApplicantStatus};
-use baf_store::attempts::{Media, MediaKind};
+use baf_store::attempts::{MediaKind, NewMedia};
 use baf_store::{accounts, applicants, attempts, profiles};
 use bytes::Bytes;
 use chrono::Utc;
@@ -100,7 +100,8 @@ impl Submission {
         RequestShape { document_type: self.document_type, has_face_image: self.face.is_some(), has_front_image: self.front.is_some() }
     }
 
-    fn media(&self) -> Vec<Media> {
+    /// The files to keep with the attempt.
+    fn files(&self) -> Vec<(MediaKind, Bytes)> {
         [
             (MediaKind::Face, &self.face),
             (MediaKind::Front, &self.front),
@@ -109,9 +110,7 @@ impl Submission {
             (MediaKind::LivenessActionVideo, &self.liveness_action_video),
         ]
         .into_iter()
-        .filter_map(|(kind, bytes)| {
-            bytes.as_ref().map(|bytes| Media { kind, content_type: media::content_type(kind, bytes).to_owned(), bytes: bytes.to_vec() })
-        })
+        .filter_map(|(kind, bytes)| bytes.clone().map(|bytes| (kind, bytes)))
         .collect()
     }
 }
@@ -197,14 +196,18 @@ async fn validate(
         validation::admit(&applicant, has_profile, &settings, submission.shape())?;
     }
     let face = submission.face.clone().ok_or(ApiError::new(BafCode::FaceImageRequired, "Face image is required"))?;
-    let selfie = state.engine.analyze(face).await.map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
-    let document = match (&submission.front, submission.document_type) {
-        (Some(front), document_type) if document_type != SELFIE_DOCUMENT_TYPE => {
-            Some(state.engine.analyze(front.clone()).await.map_err(|e| ApiError::for_image("model.frontImageBase64", e))?)
+    let selfie = state.engine.submit(face).map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
+    // The files are made durable while a worker analyses the selfie: the attempt's row may only
+    // name them once they are.
+    let (selfie, stored) = tokio::join!(selfie, media::store(&state.blobs, caller.account, submission.applicant, submission.files()));
+    let stored = stored?;
+    let decided = match analyze_document_and_record(&state, caller.account, &submission, selfie, &stored).await {
+        Ok(decided) => decided,
+        Err(error) => {
+            media::discard(&state.blobs, stored).await;
+            return Err(error);
         }
-        _ => None,
     };
-    let decided = decide_and_record(&state, caller.account, &submission, selfie, document).await?;
     match decided {
         Decided::Attempt { response, saved } => {
             if let Some((embedding, seq)) = saved {
@@ -222,12 +225,30 @@ enum Decided {
     InvalidData(ApiError),
 }
 
+async fn analyze_document_and_record(
+    state: &AppState,
+    account: AccountId,
+    submission: &Submission,
+    selfie: Result<FaceAnalysis, verification::Error>,
+    media: &[NewMedia],
+) -> Result<Decided, ApiError> {
+    let selfie = selfie.map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
+    let document = match (&submission.front, submission.document_type) {
+        (Some(front), document_type) if document_type != SELFIE_DOCUMENT_TYPE => {
+            Some(state.engine.analyze(front.clone()).await.map_err(|e| ApiError::for_image("model.frontImageBase64", e))?)
+        }
+        _ => None,
+    };
+    decide_and_record(state, account, submission, selfie, document, media).await
+}
+
 async fn decide_and_record(
     state: &AppState,
     account: AccountId,
     submission: &Submission,
     selfie: FaceAnalysis,
     document: Option<FaceAnalysis>,
+    media: &[NewMedia],
 ) -> Result<Decided, ApiError> {
     let mut tx = state.store.begin().await?;
     // lock first: attempt limits and status changes are decided under this lock
@@ -261,7 +282,7 @@ async fn decide_and_record(
     };
 
     let (attempt, created) =
-        attempts::insert(&mut tx, account, applicant.id, submission.document_type, &outcome.record, &submission.media()).await?;
+        attempts::insert(&mut tx, account, applicant.id, submission.document_type, &outcome.record, media).await?;
     applicants::record_attempt(
         &mut tx,
         account,
