@@ -138,6 +138,10 @@ stop_server
 
 echo "== registration at concurrency 8 against the engine alone (two workers), alternating, ${ROUNDS} rounds"
 start_server 8
+# criterion warms the engine up before it measures; the freshly started server gets the same
+new_applicants 200
+write_lua register
+wrk -t1 -c8 -d3s --timeout 10s -s "${WORK}/bench.lua" "http://127.0.0.1:${PORT}" >/dev/null
 RATIOS=()
 for round in $(seq 1 "${ROUNDS}"); do
     ENGINE="$(SQLX_OFFLINE=true cargo bench --locked -q -p verification --bench pipeline -- engine/two_workers 2>/dev/null | awk '/thrpt:/ && !seen {print $4; seen = 1}')"
