@@ -102,3 +102,41 @@ async fn images_need_the_review_permission_and_a_window_that_is_still_open(pool:
     expired.assert_error(413, "120032");
     assert!(expired.body["message"].as_str().unwrap().contains("expired"));
 }
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_client_that_hangs_up_mid_validation_leaves_a_recorded_attempt_not_a_stray_file(pool: PgPool) {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    // a large selfie keeps a worker busy long enough to hang up while it works
+    let selfie = std::fs::read(baf_tests::repo_root().join("../shared/reference/bench-selfie-1280x960.jpg")).unwrap();
+    let body = json!({"model": {"faceImageBase64": base64(&selfie), "documentType": 10}, "applicantId": id}).to_string();
+    let request = format!(
+        "POST {API}/public/Validation HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        app.address,
+        app.account.secret_key,
+        body.len()
+    );
+    let mut connection = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    connection.write_all(request.as_bytes()).await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while applicant_files(&app, id).is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the selfie's file was never written");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    drop(connection);
+    let recorded = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from attempt_media m join attempt a using (attempt_id) where a.applicant_id = $1")
+            .bind(id)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap()
+    };
+    while recorded().await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the attempt of the client that hung up was never recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!((recorded().await, applicant_files(&app, id).len()), (1, 1));
+    let applicant = app.get_applicant(id).await;
+    assert_eq!(applicant.body["status"].as_i64(), Some(1), "{}", applicant.text);
+}

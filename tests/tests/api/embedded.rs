@@ -174,8 +174,16 @@ async fn status_changes_are_posted_signed_and_retried_with_a_delivery_log(pool: 
     assert_eq!((event["applicantId"].as_str(), event["status"].as_i64(), event["previousStatus"].as_i64()), (Some(id.to_string().as_str()), Some(1), Some(0)));
     assert_eq!((event["statusName"].as_str(), event["referenceId"].as_str()), (Some("Success"), Some("ref-9")));
     assert!(event["attemptId"].is_i64());
+    // the receiver has the request before the server has its answer and logs the delivery
     let mut conn = app.store.connection().await.unwrap();
-    let log = baf_store::webhooks::list(&mut conn, None, 10).await.unwrap();
+    let mut log = baf_store::webhooks::list(&mut conn, None, 10).await.unwrap();
+    for _ in 0..100 {
+        if log.first().is_some_and(|delivery| delivery.state == "delivered") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        log = baf_store::webhooks::list(&mut conn, None, 10).await.unwrap();
+    }
     assert_eq!((log.len(), log[0].state.as_str(), log[0].attempts), (1, "delivered", 2));
 
     let other = app.create_applicant(json!({})).await;

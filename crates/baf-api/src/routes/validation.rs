@@ -17,6 +17,7 @@ use baf_store::{accounts, applicants, attempts, profiles};
 use bytes::Bytes;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -197,26 +198,32 @@ async fn validate(
     }
     let face = submission.face.clone().ok_or(ApiError::new(BafCode::FaceImageRequired, "Face image is required"))?;
     let selfie = state.engine.submit(face).map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
-    // The files are made durable while a worker analyses the selfie: the attempt's row may only
-    // name them once they are.
-    let (selfie, stored) = tokio::join!(selfie, media::store(&state.blobs, caller.account, submission.applicant, submission.files()));
-    let stored = stored?;
-    let decided = match analyze_document_and_record(&state, caller.account, &submission, selfie, &stored).await {
-        Ok(decided) => decided,
-        Err(error) => {
-            media::discard(&state.blobs, stored).await;
-            return Err(error);
+    let account = caller.account;
+    // From here the work runs to its end even if the client goes away (a dropped connection
+    // drops its handler): every file written is then named by a recorded attempt or removed,
+    // and the gallery learns of every profile saved. The client reads the outcome back as
+    // `lastValidationResponse`, as after any lost answer.
+    let decision = async move {
+        // The files are made durable while a worker analyses the selfie: the attempt's row may
+        // only name them once they are.
+        let (selfie, stored) = tokio::join!(selfie, media::store(&state.blobs, account, submission.applicant, submission.files()));
+        let stored = stored?;
+        match analyze_document_and_record(&state, account, &submission, selfie, &stored).await {
+            Ok(Decided::Attempt { response, saved }) => {
+                if let Some((embedding, seq)) = saved {
+                    state.profiles.saved(account, submission.applicant, &embedding, seq);
+                }
+                Ok(response)
+            }
+            Ok(Decided::InvalidData(error)) => Err(error),
+            Err(error) => {
+                media::discard(&state.blobs, stored).await;
+                Err(error)
+            }
         }
     };
-    match decided {
-        Decided::Attempt { response, saved } => {
-            if let Some((embedding, seq)) = saved {
-                state.profiles.saved(caller.account, submission.applicant, &embedding, seq);
-            }
-            Ok(JsonResponse(response))
-        }
-        Decided::InvalidData(error) => Err(error),
-    }
+    let answer = tokio::spawn(decision.in_current_span()).await.map_err(ApiError::internal)?;
+    answer.map(JsonResponse)
 }
 
 enum Decided {
