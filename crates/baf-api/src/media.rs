@@ -11,35 +11,37 @@ use bytes::Bytes;
 
 use crate::ApiError;
 
-/// Stores the files durably and returns what the attempt's row records of them. On failure
-/// nothing stays stored.
-pub async fn store(blobs: &Arc<dyn BlobStore>, account: AccountId, applicant: ApplicantId, files: Vec<(MediaKind, Bytes)>) -> Result<Vec<NewMedia>, ApiError> {
+/// Files of a new attempt, in the blob store.
+pub struct StoredFiles {
+    keys: Vec<BlobKey>,
+    /// What the attempt's row records of them.
+    pub rows: Vec<NewMedia>,
+}
+
+/// Stores the files durably. On failure nothing stays stored.
+pub async fn store(blobs: &Arc<dyn BlobStore>, account: AccountId, applicant: ApplicantId, files: Vec<(MediaKind, Bytes)>) -> Result<StoredFiles, ApiError> {
     let blobs = Arc::clone(blobs);
     blocking(move || {
-        let mut stored: Vec<(BlobKey, NewMedia)> = Vec::with_capacity(files.len());
+        let mut stored = StoredFiles { keys: Vec::with_capacity(files.len()), rows: Vec::with_capacity(files.len()) };
         for (kind, bytes) in files {
             let key = BlobKey::new_for(account.0, applicant.0);
             if let Err(error) = blobs.put(&key, &bytes) {
-                delete_quietly(blobs.as_ref(), stored.iter().map(|(key, _)| key));
+                delete_quietly(blobs.as_ref(), &stored.keys);
                 return Err(error.into());
             }
-            let media = NewMedia { kind, content_type: content_type(kind, &bytes).to_owned(), blob_key: key.to_string() };
-            stored.push((key, media));
+            stored.rows.push(NewMedia { kind, content_type: content_type(kind, &bytes).to_owned(), blob_key: key.to_string() });
+            stored.keys.push(key);
         }
-        Ok(stored.into_iter().map(|(_, media)| media).collect())
+        Ok(stored)
     })
     .await
 }
 
 /// Removes files whose attempt was never recorded, before the client hears of it; a failure
 /// leaves them under the applicant's folder (deleted with the applicant) and is logged.
-pub async fn discard(blobs: &Arc<dyn BlobStore>, media: Vec<NewMedia>) {
+pub async fn discard(blobs: &Arc<dyn BlobStore>, stored: StoredFiles) {
     let blobs = Arc::clone(blobs);
-    let discarded = tokio::task::spawn_blocking(move || {
-        let keys: Vec<BlobKey> = media.iter().filter_map(|m| BlobKey::parse(&m.blob_key).ok()).collect();
-        delete_quietly(blobs.as_ref(), keys.iter());
-    });
-    if let Err(error) = discarded.await {
+    if let Err(error) = tokio::task::spawn_blocking(move || delete_quietly(blobs.as_ref(), &stored.keys)).await {
         tracing::warn!(error = %error, "unrecorded files were not deleted");
     }
 }
@@ -70,7 +72,7 @@ pub async fn load(blobs: &Arc<dyn BlobStore>, media: Media) -> Result<Vec<u8>, A
     }
 }
 
-fn delete_quietly<'a>(blobs: &dyn BlobStore, keys: impl Iterator<Item = &'a BlobKey>) {
+fn delete_quietly(blobs: &dyn BlobStore, keys: &[BlobKey]) {
     for key in keys {
         if let Err(error) = blobs.delete(key) {
             tracing::warn!(%key, error = %error, "an unrecorded file was not deleted");

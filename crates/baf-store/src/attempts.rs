@@ -54,7 +54,7 @@ pub struct Media {
     pub location: MediaLocation,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum MediaLocation {
     /// In the blob store, under this key (`baf_blobs::BlobKey` as text).
     Blob(String),

@@ -167,7 +167,6 @@ mod tests {
         })
     }
 
-    /// Landmarks of a face `k` times the template size, placed at (ox, oy).
     /// The chip as it would come from shrinking the whole image, not just the face's region.
     fn warp_whole_preshrunk(image: &RgbImage, info: &ChipAlignment) -> RgbImage {
         let (f, (width, height)) = info.preshrink.unwrap();
@@ -175,6 +174,7 @@ mod tests {
         warp_affine(&whole, &info.matrix, SIZE, SIZE)
     }
 
+    /// Landmarks of a face `k` times the template size, placed at (ox, oy).
     fn scaled_template(k: f64, ox: f64, oy: f64) -> [Point; 5] {
         TEMPLATE.map(|p| Point {
             x: p.x * k + ox,

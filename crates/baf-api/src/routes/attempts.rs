@@ -343,16 +343,21 @@ async fn images(
     let base = format!("{}/publicapi/api/v2/private/Applicants/{applicant}/Attempts/{attempt_id}", state.base_url());
     let stored = attempts::media(&mut conn, attempt_id).await?;
     drop(conn);
-    for media in stored {
-        let kind = media.kind;
-        let encoded = || async { Ok::<_, ApiError>(Some(base64::engine::general_purpose::STANDARD.encode(media::load(&state.blobs, media).await?))) };
-        match kind {
-            MediaKind::Face => images.face_image_base64 = encoded().await?,
-            MediaKind::Front => images.front_image_base64 = encoded().await?,
-            MediaKind::Back => images.back_or_second_image_base64 = encoded().await?,
-            MediaKind::LivenessVideo => images.liveness_reflection_video_link = Some(format!("{base}/Video")),
-            MediaKind::LivenessActionVideo => images.liveness_active_video_link = Some(format!("{base}/LivenessActionVideo")),
-        }
+    for file in stored {
+        let image = match file.kind {
+            MediaKind::Face => &mut images.face_image_base64,
+            MediaKind::Front => &mut images.front_image_base64,
+            MediaKind::Back => &mut images.back_or_second_image_base64,
+            MediaKind::LivenessVideo => {
+                images.liveness_reflection_video_link = Some(format!("{base}/Video"));
+                continue;
+            }
+            MediaKind::LivenessActionVideo => {
+                images.liveness_active_video_link = Some(format!("{base}/LivenessActionVideo"));
+                continue;
+            }
+        };
+        *image = Some(base64::engine::general_purpose::STANDARD.encode(media::load(&state.blobs, file).await?));
     }
     Ok(JsonResponse(images))
 }

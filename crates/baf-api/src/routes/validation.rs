@@ -208,7 +208,7 @@ async fn validate(
         // only name them once they are.
         let (selfie, stored) = tokio::join!(selfie, media::store(&state.blobs, account, submission.applicant, submission.files()));
         let stored = stored?;
-        match analyze_document_and_record(&state, account, &submission, selfie, &stored).await {
+        match analyze_document_and_record(&state, account, &submission, selfie, &stored.rows).await {
             Ok(Decided::Attempt { response, saved }) => {
                 if let Some((embedding, seq)) = saved {
                     state.profiles.saved(account, submission.applicant, &embedding, seq);
