@@ -109,7 +109,7 @@ pub async fn save_settings(conn: &mut PgConnection, account: AccountId, settings
     Ok(())
 }
 
-fn parse_settings(value: serde_json::Value) -> Result<AccountSettings, Error> {
+pub(crate) fn parse_settings(value: serde_json::Value) -> Result<AccountSettings, Error> {
     serde_json::from_value(value).map_err(|e| Error::Corrupt { what: "account settings", detail: e.to_string() })
 }
 

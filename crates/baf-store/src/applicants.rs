@@ -2,7 +2,7 @@
 
 use baf_domain::applicant::{Applicant, ApplicantStatus, LastAttempt, Metadata, NewApplicant, ResponseStatus, VerificationMethod};
 use baf_domain::listing::{ListQuery, contains_pattern};
-use baf_domain::{AccountId, ApplicantId, AttemptId, ValidationRequestSettings};
+use baf_domain::{AccountId, AccountSettings, ApplicantId, AttemptId, ValidationRequestSettings};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
@@ -30,6 +30,10 @@ pub const SORT_FIELDS: &[&str] = &[
     "successAttemptId",
 ];
 
+/// An applicant as stored. Its fields follow the table's column order: [`for_validation`] reads the
+/// whole row as one composite value, decoded field by field in that order.
+#[derive(Debug, sqlx::Type)]
+#[sqlx(type_name = "applicant")]
 struct ApplicantRow {
     applicant_id: uuid::Uuid,
     account_id: uuid::Uuid,
@@ -159,6 +163,51 @@ pub async fn lock(conn: &mut PgConnection, account: AccountId, id: ApplicantId) 
     .await?
     .ok_or(Error::ApplicantNotFound(id))?
     .try_into()
+}
+
+/// What admitting and deciding a validation needs besides the faces.
+pub struct ValidationContext {
+    pub applicant: Applicant,
+    pub settings: AccountSettings,
+    /// The applicant has a registered face.
+    pub has_profile: bool,
+    /// The account's blacklist holds at least one face.
+    pub bans_faces: bool,
+}
+
+/// The applicant, its account's settings, whether it has a registered face and whether the account
+/// bans any face, in one round trip.
+pub async fn for_validation(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<ValidationContext, Error> {
+    let row = sqlx::query!(
+        r#"select a as "applicant!: ApplicantRow", account.settings as account_settings,
+                  exists(select 1 from face_profile p where p.account_id = $1 and p.applicant_id = $2) as "has_profile!",
+                  exists(select 1 from blacklist_person b where b.account_id = $1 and b.embedding is not null) as "bans_faces!"
+           from applicant a join account using (account_id)
+           where a.account_id = $1 and a.applicant_id = $2"#,
+        account.0,
+        id.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::ApplicantNotFound(id))?;
+    Ok(ValidationContext {
+        applicant: row.applicant.try_into()?,
+        settings: crate::accounts::parse_settings(row.account_settings)?,
+        has_profile: row.has_profile,
+        bans_faces: row.bans_faces,
+    })
+}
+
+/// [`for_validation`] with the applicant's row locked until the transaction ends: decisions about
+/// its status and attempts are taken under that lock. The lock is a statement of its own: a
+/// statement that waits for a row lock sees the row's newest version but every other table as of
+/// its start, so it would miss the profile saved by the transaction it waited for.
+pub async fn lock_for_validation(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<ValidationContext, Error> {
+    sqlx::query_scalar!("select 1 from applicant where account_id = $1 and applicant_id = $2 for update", account.0, id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::ApplicantNotFound(id))?;
+    for_validation(conn, account, id).await
 }
 
 /// The one applicant with this reference; none or several are errors, as for the vendor.

@@ -82,16 +82,6 @@ async fn notify(conn: &mut PgConnection, payload: &str) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn exists(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<bool, Error> {
-    Ok(sqlx::query_scalar!(
-        r#"select exists(select 1 from face_profile where account_id = $1 and applicant_id = $2) as "exists!""#,
-        account.0,
-        applicant.0
-    )
-    .fetch_one(conn)
-    .await?)
-}
-
 /// The account's profiles written after `seq`, oldest first.
 pub async fn since(conn: &mut PgConnection, account: AccountId, seq: i64) -> Result<Vec<StoredProfile>, Error> {
     let rows = sqlx::query!(

@@ -208,7 +208,7 @@ async fn concurrent_validations_of_one_applicant_never_exceed_the_limit_nor_make
 
     let passing = app.create_applicant(json!({})).await;
     let replies = join_all((0..4).map(|_| app.register(passing, OBAMA))).await;
-    assert!(replies.iter().all(|r| r.status == 200));
+    assert!(replies.iter().all(|r| r.status == 200), "{:?}", replies.iter().map(|r| r.text.clone()).collect::<Vec<_>>());
     let profiles: i64 = sqlx::query_scalar("select count(*) from face_profile").fetch_one(app.store.pool()).await.unwrap();
     assert_eq!(profiles, 1);
     assert_eq!(app.get_applicant(passing).await.body["attemptsUsed"], 1);

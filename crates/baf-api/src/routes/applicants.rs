@@ -473,14 +473,13 @@ async fn update_main_photo(
     let image = verification::decode_base64(text.trim()).map_err(|e| ApiError::for_image(field, e))?;
     {
         let mut conn = state.store.connection().await?;
-        baf_store::applicants::get(&mut conn, account, id).await?;
-        validation::admit_profile_update(baf_store::profiles::exists(&mut conn, account, id).await?)?;
+        validation::admit_profile_update(baf_store::applicants::for_validation(&mut conn, account, id).await?.has_profile)?;
     }
     let face = state.engine.analyze(image.into()).await.map_err(|e| ApiError::for_image(field, e))?.into_single()?;
 
     let mut tx = state.store.begin().await?;
-    let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
-    let (settings, has_profile) = baf_store::accounts::settings_and_profile(&mut tx, account, id).await?;
+    let baf_store::applicants::ValidationContext { applicant, settings, has_profile, .. } =
+        baf_store::applicants::lock_for_validation(&mut tx, account, id).await?;
     let flow = validation::admit_profile_update(has_profile)?;
     let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
     let duplicates = state.profiles.other_profiles_matching(&mut tx, account, id, &face.embedding, thresholds.match_percent).await?;

@@ -13,7 +13,7 @@ use baf_domain::validation::{
 };
 use baf_domain::{AccountId, ApplicantId, ApplicantStatus};
 use baf_store::attempts::{MediaKind, NewMedia};
-use baf_store::{accounts, applicants, attempts, profiles};
+use baf_store::{applicants, attempts, profiles};
 use bytes::Bytes;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -192,9 +192,8 @@ async fn validate(
     // Refuse early what would be refused anyway, before spending inference on it.
     {
         let mut conn = state.store.connection().await?;
-        let applicant = applicants::get(&mut conn, caller.account, submission.applicant).await?;
-        let (settings, has_profile) = accounts::settings_and_profile(&mut conn, caller.account, submission.applicant).await?;
-        validation::admit(&applicant, has_profile, &settings, submission.shape())?;
+        let context = applicants::for_validation(&mut conn, caller.account, submission.applicant).await?;
+        validation::admit(&context.applicant, context.has_profile, &context.settings, submission.shape())?;
     }
     let face = submission.face.clone().ok_or(ApiError::new(BafCode::FaceImageRequired, "Face image is required"))?;
     let selfie = state.engine.submit(face).map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
@@ -259,8 +258,8 @@ async fn decide_and_record(
 ) -> Result<Decided, ApiError> {
     let mut tx = state.store.begin().await?;
     // lock first: attempt limits and status changes are decided under this lock
-    let applicant = applicants::lock(&mut tx, account, submission.applicant).await?;
-    let (settings, has_profile) = accounts::settings_and_profile(&mut tx, account, submission.applicant).await?;
+    let applicants::ValidationContext { applicant, settings, has_profile, bans_faces } =
+        applicants::lock_for_validation(&mut tx, account, submission.applicant).await?;
     let flow = validation::admit(&applicant, has_profile, &settings, submission.shape())?;
     let now = Utc::now();
 
@@ -281,7 +280,7 @@ async fn decide_and_record(
             let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
             let mut evidence =
                 gather_evidence(state, &mut tx, account, &applicant.id, flow, thresholds, &main, document_face.flatten()).await?;
-            if flow.registers() {
+            if flow.registers() && bans_faces {
                 evidence.blacklisted = blacklisted_face(&mut tx, account, &main.embedding, settings.face_match_threshold).await?;
             }
             (validation::decide(flow, &applicant, &settings, &evidence, now), Some(main.embedding))
