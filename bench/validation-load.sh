@@ -15,13 +15,15 @@ SECONDS_EACH="${1:-10}"
 ROUNDS="${2:-3}"
 PORT=18091
 IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
-ADMIN_URL="${ADMIN_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
-DB_URL="${ADMIN_URL%/*}/baf_bench_validation"
 BIN="${BIN:-target/release/baf-server}"  # or another build, to compare
 WORK="$(mktemp -d)"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 scripts/ensure-postgres.sh >/dev/null
+# as scripts/run.sh: Postgres's Unix socket where it can be used (ADMIN_URL=postgres://...@127.0.0.1:5432/postgres for TCP)
+ADMIN_URL="${ADMIN_URL:-$(scripts/local-postgres-url.sh)/postgres}"
+DB_URL="${ADMIN_URL%/*}/baf_bench_validation"
+echo "Postgres: ${ADMIN_URL#*@}"
 scripts/fetch-onnxruntime.sh >/dev/null
 scripts/setup-models.sh >/dev/null
 SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1

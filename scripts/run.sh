@@ -8,7 +8,7 @@ scripts/ensure-postgres.sh
 scripts/fetch-onnxruntime.sh
 scripts/setup-models.sh
 
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/baf}"
+export DATABASE_URL="${DATABASE_URL:-$(scripts/local-postgres-url.sh)/baf}"
 export SQLX_OFFLINE=true
 export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Where the CPU goes per registration at concurrency 8. Throughput on this machine drifts by ±10%
+# within minutes; CPU per recorded attempt, read from /proc, does not. Each round starts a fresh
+# server and database, runs registrations (one fresh applicant per request) for SECONDS + 12 s,
+# and reads every thread's CPU time and the attempts recorded between 10 s in (wrk has built its
+# requests by then) and 10 + SECONDS s. It prints milliseconds of CPU per attempt by thread name
+# (face workers, the server's other threads, Postgres, kernel workers...) and the face workers'
+# share of the whole machine: in the engine benchmark they have nearly all of it.
+#
+#   bench/validation-cpu.sh [seconds=25] [rounds=1]
+#   BIN=/path/to/other/baf-server bench/validation-cpu.sh            # another build
+#   ADMIN_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres bench/validation-cpu.sh   # over TCP
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SECONDS_EACH="${1:-25}"
+ROUNDS="${2:-1}"
+PORT=18092
+IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
+BIN="${BIN:-target/release/baf-server}"
+WORK="$(mktemp -d)"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+scripts/ensure-postgres.sh >/dev/null
+scripts/fetch-onnxruntime.sh >/dev/null
+scripts/setup-models.sh >/dev/null
+[[ "${BIN}" != target/release/baf-server ]] || SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1
+export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
+ADMIN_URL="${ADMIN_URL:-$(scripts/local-postgres-url.sh)/postgres}"
+DB_URL="${ADMIN_URL%/*}/baf_bench_cpu"
+echo "Postgres: ${ADMIN_URL#*@}"
+
+SERVER=""
+cleanup() { [[ -n "${SERVER}" ]] && kill "${SERVER}" 2>/dev/null; rm -rf "${WORK}"; }
+trap cleanup EXIT
+
+snapshot() { # file: CPU ticks of every thread on the machine, by pid/tid/name
+    python3 - "$1" <<'PY'
+import json, os, sys
+ticks = {}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            stat = open(f"/proc/{pid}/task/{task}/stat").read()
+            name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+            ticks[f"{pid}/{task}/{name}"] = int(fields[11]) + int(fields[12])  # utime + stime
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+ticks["machine"] = sum(int(v) for v in open("/proc/stat").readline().split()[1:8])  # all but steal
+json.dump(ticks, open(sys.argv[1], "w"))
+PY
+}
+attempts() { psql "${DB_URL}" -qAtc "select count(*) from attempt"; }
+
+for round in $(seq 1 "${ROUNDS}"); do
+    psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_cpu with (force)" -c "create database baf_bench_cpu" 2>/dev/null
+    KEY="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench --max-attempts 5 2>/dev/null \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey"])')"
+    rm -rf "${WORK}/media"
+    DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_MODELS_DIR=models BAF_MEDIA_DIR="${WORK}/media" RUST_LOG=warn "${BIN}" &
+    SERVER=$!
+    for _ in $(seq 1 100); do curl -fsS "127.0.0.1:${PORT}/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+    python3 - "${IMAGE}" "${KEY}" "${PORT}" "$(((SECONDS_EACH + 12) * 60))" > "${WORK}/bench.lua" <<'PY'
+import base64, json, sys, urllib.request
+image, key, port, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ids = []
+for _ in range(count):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/publicapi/api/v2/private/Applicants", data=b"{}", method="POST",
+                                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    ids.append(json.load(urllib.request.urlopen(req))["applicantId"])
+b64 = base64.b64encode(open(image, "rb").read()).decode()
+print('local ids = {' + ','.join(f'"{i}"' for i in ids) + '}')
+print(f'local prefix = \'{{"model":{{"documentType":10,"faceImageBase64":"{b64}"}},"applicantId":"\'')
+print('wrk.method = "POST"')
+print('wrk.path = "/publicapi/api/v2/public/Validation"')
+print('wrk.headers["Content-Type"] = "application/json"')
+print(f'wrk.headers["Authorization"] = "Bearer {key}"')
+print('local requests = {}')
+print('for i, id in ipairs(ids) do requests[i] = wrk.format(nil, nil, nil, prefix .. id .. \'"}\') end')
+print('local n = 0')
+print('request = function() n = n + 1; return requests[((n - 1) % #requests) + 1] end')
+PY
+    wrk -t1 -c8 -d"$((SECONDS_EACH + 12))s" --timeout 10s -s "${WORK}/bench.lua" "http://127.0.0.1:${PORT}" >/dev/null &
+    LOAD=$!
+    sleep 10
+    FIRST="$(attempts)"; snapshot "${WORK}/before"
+    sleep "${SECONDS_EACH}"
+    LAST="$(attempts)"; snapshot "${WORK}/after"
+    wait "${LOAD}"
+    kill "${SERVER}"; wait "${SERVER}" 2>/dev/null || true; SERVER=""
+    python3 - "${round}" "$((LAST - FIRST))" "${SECONDS_EACH}" "${WORK}/before" "${WORK}/after" <<'PY'
+import collections, json, os, re, sys
+round_, count, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+before, after = json.load(open(sys.argv[4])), json.load(open(sys.argv[5]))
+ms_per_tick = 1000 / os.sysconf("SC_CLK_TCK")
+by_name = collections.Counter()
+for key, ticks in after.items():
+    if key != "machine" and ticks > before.get(key, 0):
+        by_name[re.sub(r"[0-9]+", "N", key.split("/", 2)[2])] += ticks - before.get(key, 0)
+machine = after["machine"] - before["machine"]
+print(f"round {round_}: {count} attempts in {seconds} s ({count / seconds:.1f}/s); CPU ms per attempt: "
+      + ", ".join(f"{name} {ticks * ms_per_tick / count:.2f}" for name, ticks in by_name.most_common(6))
+      + f"; face workers {100 * by_name['face-worker-N'] / machine:.1f}% of the machine's CPU time")
+PY
+done
+psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_cpu with (force)"
