@@ -20,19 +20,9 @@ IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
 BIN="${BIN:-target/release/baf-server}"
 WORK="$(mktemp -d)"
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-scripts/ensure-postgres.sh >/dev/null
-scripts/fetch-onnxruntime.sh >/dev/null
-scripts/setup-models.sh >/dev/null
-[[ "${BIN}" != target/release/baf-server ]] || SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1
-export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
-ADMIN_URL="${ADMIN_URL:-$(scripts/local-postgres-url.sh)/postgres}"
-DB_URL="${ADMIN_URL%/*}/baf_bench_cpu"
-echo "Postgres: ${ADMIN_URL#*@}"
-
-SERVER=""
-cleanup() { [[ -n "${SERVER}" ]] && kill "${SERVER}" 2>/dev/null; rm -rf "${WORK}"; }
-trap cleanup EXIT
+DATABASE=baf_bench_cpu
+# shellcheck source=validation-common.sh
+source bench/validation-common.sh
 
 snapshot() { # file: CPU ticks of every thread on the machine, by pid/tid/name
     python3 - "$1" <<'PY'
@@ -53,33 +43,9 @@ PY
 attempts() { psql "${DB_URL}" -qAtc "select count(*) from attempt"; }
 
 for round in $(seq 1 "${ROUNDS}"); do
-    psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_cpu with (force)" -c "create database baf_bench_cpu" 2>/dev/null
-    KEY="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench --max-attempts 5 2>/dev/null \
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey"])')"
-    rm -rf "${WORK}/media"
-    DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_MODELS_DIR=models BAF_MEDIA_DIR="${WORK}/media" RUST_LOG=warn "${BIN}" &
-    SERVER=$!
-    for _ in $(seq 1 100); do curl -fsS "127.0.0.1:${PORT}/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
-    python3 - "${IMAGE}" "${KEY}" "${PORT}" "$(((SECONDS_EACH + 12) * 60))" > "${WORK}/bench.lua" <<'PY'
-import base64, json, sys, urllib.request
-image, key, port, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-ids = []
-for _ in range(count):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/publicapi/api/v2/private/Applicants", data=b"{}", method="POST",
-                                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    ids.append(json.load(urllib.request.urlopen(req))["applicantId"])
-b64 = base64.b64encode(open(image, "rb").read()).decode()
-print('local ids = {' + ','.join(f'"{i}"' for i in ids) + '}')
-print(f'local prefix = \'{{"model":{{"documentType":10,"faceImageBase64":"{b64}"}},"applicantId":"\'')
-print('wrk.method = "POST"')
-print('wrk.path = "/publicapi/api/v2/public/Validation"')
-print('wrk.headers["Content-Type"] = "application/json"')
-print(f'wrk.headers["Authorization"] = "Bearer {key}"')
-print('local requests = {}')
-print('for i, id in ipairs(ids) do requests[i] = wrk.format(nil, nil, nil, prefix .. id .. \'"}\') end')
-print('local n = 0')
-print('request = function() n = n + 1; return requests[((n - 1) % #requests) + 1] end')
-PY
+    start_server 8
+    new_applicants "$(((SECONDS_EACH + 12) * 60))"
+    write_lua register
     wrk -t1 -c8 -d"$((SECONDS_EACH + 12))s" --timeout 10s -s "${WORK}/bench.lua" "http://127.0.0.1:${PORT}" >/dev/null &
     LOAD=$!
     sleep 10
@@ -87,7 +53,7 @@ PY
     sleep "${SECONDS_EACH}"
     LAST="$(attempts)"; snapshot "${WORK}/after"
     wait "${LOAD}"
-    kill "${SERVER}"; wait "${SERVER}" 2>/dev/null || true; SERVER=""
+    stop_server
     python3 - "${round}" "$((LAST - FIRST))" "${SECONDS_EACH}" "${WORK}/before" "${WORK}/after" <<'PY'
 import collections, json, os, re, sys
 round_, count, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -103,4 +69,4 @@ print(f"round {round_}: {count} attempts in {seconds} s ({count / seconds:.1f}/s
       + f"; face workers {100 * by_name['face-worker-N'] / machine:.1f}% of the machine's CPU time")
 PY
 done
-psql "${ADMIN_URL}" -qc "drop database if exists baf_bench_cpu with (force)"
+drop_database
