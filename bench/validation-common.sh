@@ -1,6 +1,11 @@
 # Shared by the validation benchmarks (sourced): the machine's set-up, a server on a fresh
-# database, applicants, and wrk's script. Callers set PORT, IMAGE, BIN, WORK and DATABASE (the
-# database's name) first; the functions set ADMIN_URL, DB_URL, KEY and SERVER.
+# database, applicants, and wrk's script. Callers set PORT and DATABASE (the database's name)
+# first; BIN (default: this checkout's release build) and BENCH_IMAGE may come from the
+# environment; the functions set ADMIN_URL, DB_URL, KEY and SERVER.
+
+IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
+BIN="${BIN:-target/release/baf-server}"  # or another build, to compare
+WORK="$(mktemp -d)"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 scripts/ensure-postgres.sh >/dev/null

@@ -16,10 +16,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_EACH="${1:-25}"
 ROUNDS="${2:-1}"
 PORT=18092
-IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
-BIN="${BIN:-target/release/baf-server}"
-WORK="$(mktemp -d)"
-
 DATABASE=baf_bench_cpu
 # shellcheck source=validation-common.sh
 source bench/validation-common.sh

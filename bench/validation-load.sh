@@ -14,10 +14,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECONDS_EACH="${1:-10}"
 ROUNDS="${2:-3}"
 PORT=18091
-IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
-BIN="${BIN:-target/release/baf-server}"  # or another build, to compare
-WORK="$(mktemp -d)"
-
 DATABASE=baf_bench_validation
 # shellcheck source=validation-common.sh
 source bench/validation-common.sh
