@@ -1,6 +1,7 @@
 # Multi-stage build of the server. The stages mirror the local set-up: scripts/fetch-onnxruntime.sh
 # for the runtime library, `cargo build --release -p baf-server` with the committed .sqlx data.
-# Model weights are not baked in: mount them at /models (see docker-compose.yml and README).
+# The face models committed in models/ are baked into the image at /models (BAF_MODELS_DIR); the
+# server checks their sha256 at start, so a plain `docker build` needs nothing from outside the repo.
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
@@ -18,6 +19,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 baf \
     && install -d -o baf -g baf /var/lib/baf/media
+# before the binary, so that a rebuilt server reuses this 32 MB layer
+COPY models/*.onnx models/manifest.toml models/MODELS.md /models/
 COPY --from=build /src/target/release/baf-server /usr/local/bin/baf-server
 COPY --from=onnxruntime /src/vendor/onnxruntime/libonnxruntime.so.1.31.1 /opt/onnxruntime/
 ENV ORT_DYLIB_PATH=/opt/onnxruntime/libonnxruntime.so.1.31.1 \
