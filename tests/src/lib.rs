@@ -242,6 +242,18 @@ impl TestApp {
         self.call(Method::GET, &format!("{API}/private/Applicants/{applicant}/Attempts/{attempt}"), None).await
     }
 
+    /// Raises the account's `antiSpoofingPercent` to 90 for applicants created afterwards. At the
+    /// default operating point (5% of bona fide images refused, docs/accuracy.md) the Silent-Face
+    /// print attack passes; at 90% it is refused and the live selfies still pass.
+    pub async fn strict_liveness(&self) {
+        let change = baf_server::accounts::SettingsChange {
+            account: self.account.account_id.0,
+            anti_spoofing_percent: Some(90),
+            ..Default::default()
+        };
+        baf_server::accounts::change_settings(&self.store, &change).await.expect("change settings");
+    }
+
     /// A second account on the same server, for tenant-isolation tests.
     pub async fn other_account(&self) -> CreatedAccount {
         baf_server::accounts::create(&self.store, "other", None).await.expect("create account")

@@ -7,7 +7,8 @@
 //! "drop this profile". A registration additionally catches up
 //! inside its account lock before it searches, so it never misses a profile committed elsewhere;
 //! and every search hit is confirmed in the database, so a deleted profile never matches, even
-//! before its notification arrives.
+//! before its notification arrives. Only profiles made by the engine's embedding model are indexed:
+//! those of another model are not comparable and wait for `baf-server profiles reembed`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,9 +19,8 @@ use baf_domain::{AccountId, ApplicantId};
 use baf_store::profiles::{self, StoredProfile};
 use baf_store::{PgConnection, Store};
 use sqlx::postgres::PgListener;
-use verification::{Embedding, Gallery, Match, Similarity};
+use verification::{Embedding, EmbeddingModel, Gallery, Match, Similarity};
 
-#[derive(Default)]
 pub struct ProfileIndex {
     gallery: Gallery,
     /// Per account, the highest profile `seq` this process has applied.
@@ -28,10 +28,28 @@ pub struct ProfileIndex {
 }
 
 impl ProfileIndex {
-    /// Every stored profile; called once at start.
-    pub async fn load(store: &Store) -> Result<Self, baf_store::Error> {
-        let index = Self::default();
+    /// An empty index of `model` embeddings.
+    pub fn new(model: EmbeddingModel) -> Self {
+        Self { gallery: Gallery::new(model), seen: Mutex::default() }
+    }
+
+    pub fn model(&self) -> EmbeddingModel {
+        self.gallery.model()
+    }
+
+    /// Every stored profile of `model`; called once at start. Profiles of other models are counted
+    /// and logged: until they are re-embedded, their applicants cannot authorize.
+    pub async fn load(store: &Store, model: EmbeddingModel) -> Result<Self, baf_store::Error> {
+        let index = Self::new(model);
         let mut conn = store.connection().await?;
+        let stale = profiles::count_stale(&mut conn, model.name()).await?;
+        if stale > 0 {
+            tracing::warn!(
+                stale,
+                model = model.name(),
+                "face profiles made by another embedding model are not searched; run `baf-server profiles reembed`"
+            );
+        }
         let all = profiles::all(&mut conn).await?;
         let mut by_account: HashMap<AccountId, Vec<StoredProfile>> = HashMap::new();
         for profile in all {
@@ -45,8 +63,17 @@ impl ProfileIndex {
 
     fn apply(&self, account: AccountId, stored: Vec<StoredProfile>) {
         for profile in stored {
-            if let Some(embedding) = Embedding::from_raw(&profile.embedding) {
-                self.gallery.upsert(account.0, profile.applicant.0, &embedding);
+            let current = EmbeddingModel::parse(&profile.model)
+                .filter(|&m| m == self.model())
+                .and_then(|m| Embedding::from_raw(m, &profile.embedding));
+            match current {
+                Some(embedding) => {
+                    self.gallery.upsert(account.0, profile.applicant.0, &embedding);
+                }
+                // A profile rewritten by another model's server must not keep matching as before.
+                None => {
+                    self.gallery.remove(account.0, profile.applicant.0);
+                }
             }
             self.advance(account, profile.seq);
         }
@@ -89,7 +116,8 @@ impl ProfileIndex {
         min_confidence: u8,
         limit: usize,
     ) -> Result<Vec<(ApplicantId, f64)>, baf_store::Error> {
-        let hits: Vec<Match> = self.gallery.search(account.0, probe, Similarity::from_confidence(f64::from(min_confidence)), limit);
+        let min = Similarity::from_confidence(self.model(), f64::from(min_confidence));
+        let hits: Vec<Match> = self.gallery.search(account.0, probe, min, limit);
         if hits.is_empty() {
             return Ok(Vec::new());
         }

@@ -24,6 +24,11 @@ pub struct AccountSettings {
     pub image_review: ImageReview,
     /// A duplicate face fails the applicant at once (2 Failed) instead of costing one attempt.
     pub block_duplicates: bool,
+    /// Confidence (percent) at which a registration's face counts as a duplicate of another
+    /// applicant's profile. A search over N profiles multiplies the false-match rate by N, so this
+    /// is stricter than the 1:1 thresholds: 98% states an FMR of 8e-6 per comparison, which flags
+    /// fewer than 1% of honest registrations in a 1,000-profile gallery (docs/accuracy.md).
+    pub duplicate_face_percent: u8,
     /// Copied into each new applicant as its `validationRequestSettings`.
     pub validation: ValidationRequestSettings,
 }
@@ -35,6 +40,7 @@ impl Default for AccountSettings {
             face_match_threshold: 90,
             image_review: ImageReview::default(),
             block_duplicates: false,
+            duplicate_face_percent: 98,
             validation: ValidationRequestSettings::default(),
         }
     }
@@ -48,6 +54,7 @@ impl AccountSettings {
         let v = &self.validation;
         for (field, value) in [
             ("faceMatchThreshold", self.face_match_threshold),
+            ("duplicateFacePercent", self.duplicate_face_percent),
             ("faceValidationPercent", v.face_validation_percent),
             ("documentValidationPercent", v.document_validation_percent),
             ("qualityScore", v.quality_score),

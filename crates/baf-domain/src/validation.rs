@@ -75,6 +75,10 @@ pub struct FaceScores {
     pub quality_percent: f32,
     /// Mean live probability of the liveness models (0..1).
     pub liveness: f32,
+    /// Liveness on the calibrated 0..100 scale `antiSpoofingPercent` is held against (50% is the
+    /// default operating point). Attempts recorded before the scale existed lack it.
+    #[serde(default)]
+    pub liveness_percent: Option<f32>,
     /// Match confidence (percent) of the selfie against the document, or against the applicant's
     /// own profile in an authorization.
     pub match_confidence: Option<f64>,
@@ -148,10 +152,19 @@ pub struct Thresholds {
     pub quality_percent: u8,
     pub liveness_percent: u8,
     pub match_percent: u8,
+    /// The duplicate search among other applicants' profiles (attempts recorded before it existed
+    /// read as the default).
+    #[serde(default = "default_duplicate_percent")]
+    pub duplicate_percent: u8,
+}
+
+fn default_duplicate_percent() -> u8 {
+    AccountSettings::default().duplicate_face_percent
 }
 
 impl Thresholds {
-    /// Registration holds matches to the applicant's `faceValidationPercent`; authorization to the
+    /// Registration holds the selfie-to-document match to the applicant's `faceValidationPercent`
+    /// and the duplicate search to the account's `duplicateFacePercent`; authorization to the
     /// account's face-match threshold (90% by default, the vendor's documented default).
     pub fn for_flow(flow: Flow, applicant: &Applicant, settings: &AccountSettings) -> Self {
         let match_percent = match flow {
@@ -164,6 +177,7 @@ impl Thresholds {
             quality_percent: applicant.settings.quality_score,
             liveness_percent: applicant.settings.anti_spoofing_percent,
             match_percent,
+            duplicate_percent: settings.duplicate_face_percent,
         }
     }
 }
@@ -195,7 +209,8 @@ pub fn decide(
     let thresholds = Thresholds::for_flow(flow, applicant, settings);
     let scores = evidence.scores;
     let quality_ok = scores.quality_percent >= f32::from(thresholds.quality_percent);
-    let live_ok = scores.liveness * 100.0 >= f32::from(thresholds.liveness_percent);
+    let live_percent = scores.liveness_percent.unwrap_or(scores.liveness * 100.0);
+    let live_ok = live_percent >= f32::from(thresholds.liveness_percent);
     let duplicate = flow.registers() && !evidence.duplicates.is_empty();
     let face_ok = match flow {
         Flow::Registration => !duplicate,
@@ -211,7 +226,7 @@ pub fn decide(
         reasons.push(format!("Face quality {:.0}% is below {}%", scores.quality_percent, thresholds.quality_percent));
     }
     if !live_ok {
-        reasons.push(format!("Liveness {:.0}% is below {}%", scores.liveness * 100.0, thresholds.liveness_percent));
+        reasons.push(format!("Liveness {live_percent:.0}% is below {}%", thresholds.liveness_percent));
     }
     if duplicate {
         reasons.push("The face matches another applicant's profile".to_owned());
@@ -341,7 +356,13 @@ mod tests {
 
     fn evidence(quality_percent: f32, liveness: f32) -> Evidence {
         Evidence {
-            scores: FaceScores { quality: quality_percent * 0.006, quality_percent, liveness, match_confidence: None },
+            scores: FaceScores {
+                quality: quality_percent * 0.006,
+                quality_percent,
+                liveness,
+                liveness_percent: Some(liveness * 100.0),
+                match_confidence: None,
+            },
             duplicates: Vec::new(),
             found_own_profile: false,
             blacklisted: false,

@@ -40,9 +40,13 @@ pub struct SettingsChange {
     /// How many hours after an attempt its images may be fetched.
     #[arg(long)]
     pub image_review_hours: Option<u32>,
-    /// Registration threshold (selfie vs document, duplicate search), percent.
+    /// Registration threshold: selfie against document, percent.
     #[arg(long)]
     pub face_validation_percent: Option<u8>,
+    /// Duplicate search at registration: match confidence in percent (default 98, an FMR of 8e-6
+    /// per comparison; see docs/accuracy.md).
+    #[arg(long)]
+    pub duplicate_face_percent: Option<u8>,
     #[arg(long)]
     pub document_validation_percent: Option<u8>,
     /// Minimum face quality, percent.
@@ -69,6 +73,7 @@ impl SettingsChange {
         };
         set(&mut settings.max_attempts, self.max_attempts);
         set(&mut settings.face_match_threshold, self.face_match_threshold);
+        set(&mut settings.duplicate_face_percent, self.duplicate_face_percent);
         let v = &mut settings.validation;
         set(&mut v.face_validation_percent, self.face_validation_percent);
         set(&mut v.document_validation_percent, self.document_validation_percent);

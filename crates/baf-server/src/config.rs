@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::accounts::AccountCommand;
 use crate::face::FaceCommand;
+use crate::profiles::ProfilesCommand;
 
 /// Self-hosted, BAF-compatible face verification server.
 #[derive(Debug, Parser)]
@@ -36,9 +37,13 @@ pub enum Command {
     /// The status-webhook delivery log.
     #[command(subcommand)]
     Webhooks(WebhookCommand),
-    /// Run the face pipeline on image files and print JSON (faces, quality, liveness, similarity).
+    /// Run the face pipeline on image files and print JSON (faces, quality, liveness, similarity),
+    /// or measure its accuracy on a labelled set.
     #[command(subcommand)]
     Face(FaceCommand),
+    /// Maintain the stored face profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
 }
 
 #[derive(Debug, Subcommand)]

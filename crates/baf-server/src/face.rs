@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
+use baf_domain::AccountSettings;
 use serde_json::{Value, json};
 use verification::{EngineConfig, Face, FaceAnalysis, Pipeline};
 
@@ -18,12 +21,24 @@ pub enum FaceCommand {
     Compare { a: PathBuf, b: PathBuf },
     /// Print the faces of one image and the quality, liveness and embedding of its main face.
     Analyze { image: PathBuf },
+    /// Measure accuracy on a labelled manifest (the format of shared/faces/manifest.json): enrolment
+    /// refusals, FNMR at fixed FMR, 1:N false duplicates and APCER/BPCER, per identity fold and
+    /// stratum, at a new account's default thresholds. Prints the report as JSON; with --out, also
+    /// writes report.json and PNG pictures (DET curves, score histograms) there.
+    Evaluate {
+        #[arg(long)]
+        manifest: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 pub fn run(command: FaceCommand, config: &EngineConfig) -> anyhow::Result<()> {
-    let mut pipeline = Pipeline::load(config).context("loading the face models")?;
+    let load = || Pipeline::load(config).context("loading the face models");
     let output = match command {
+        FaceCommand::Evaluate { manifest, out } => return evaluate(&manifest, out.as_deref(), config),
         FaceCommand::Detect { images } => {
+            let mut pipeline = load()?;
             let mut results = Vec::with_capacity(images.len());
             for path in &images {
                 let analysis = analyze(&mut pipeline, path)?;
@@ -32,34 +47,65 @@ pub fn run(command: FaceCommand, config: &EngineConfig) -> anyhow::Result<()> {
             Value::Array(results)
         }
         FaceCommand::Compare { a, b } => {
+            let mut pipeline = load()?;
             let (ea, eb) = (main_face(&mut pipeline, &a)?, main_face(&mut pipeline, &b)?);
-            let similarity = ea.embedding.similarity(&eb.embedding);
+            let similarity = ea.embedding.similarity(&eb.embedding).context("one pipeline makes embeddings of one model")?;
             json!({
                 "a": a,
                 "b": b,
-                "cosine": similarity.cosine(),
+                "model": similarity.model().name(),
+                "score": similarity.score(),
                 "confidence": similarity.confidence(),
             })
         }
         FaceCommand::Analyze { image } => {
+            let mut pipeline = load()?;
             let analysis = analyze(&mut pipeline, &image)?;
             let main = analysis.main.as_ref().map(|m| {
                 json!({
                     "index": m.index,
                     "quality": { "score": m.quality.score, "percent": m.quality.percent() },
-                    "liveness": { "score": m.liveness.score, "models": m.liveness.models, "is_live": m.liveness.is_live },
-                    "embedding": m.embedding.as_slice(),
+                    "liveness": {
+                        "score": m.liveness.score,
+                        "models": m.liveness.models,
+                        "grayscale": m.liveness.grayscale,
+                        "percent": m.liveness.percent(),
+                        "is_live": m.liveness.is_live(),
+                    },
+                    "embedding": { "model": m.embedding.model().name(), "vector": m.embedding.as_slice() },
                 })
             });
             json!({
                 "image": image,
                 "size": [analysis.width, analysis.height],
                 "faces": faces_json(&analysis.faces),
+                "subjects": analysis.subject_count(),
                 "main_face": main,
             })
         }
     };
     println!("{}", serde_json::to_string_pretty(&output)?);
+    Ok(())
+}
+
+/// The report goes to stdout as JSON; the progress bar to stderr.
+fn evaluate(manifest: &Path, out: Option<&Path>, config: &EngineConfig) -> anyhow::Result<()> {
+    let account = AccountSettings::default();
+    let settings = evaluation::Settings {
+        quality_percent: f32::from(account.validation.quality_score),
+        anti_spoofing_percent: f32::from(account.validation.anti_spoofing_percent),
+        match_percent: f64::from(account.face_match_threshold),
+        duplicate_percent: f64::from(account.duplicate_face_percent),
+        shipped_model: config.embedding_model().context("reading the model manifest")?,
+    };
+    let run = evaluation::evaluate(manifest, config, settings, std::io::stderr().is_terminal())
+        .with_context(|| format!("evaluating {}", manifest.display()))?;
+    if let Some(dir) = out {
+        for path in run.write(dir)? {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    println!("{}", serde_json::to_string_pretty(&run.report)?);
     Ok(())
 }
 

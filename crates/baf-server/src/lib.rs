@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod config;
 pub mod face;
+pub mod profiles;
 
 use std::future::Future;
 
@@ -55,7 +56,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     store.migrate().await.context("applying database migrations")?;
-    let profiles = Arc::new(ProfileIndex::load(&store).await.context("loading face profiles")?);
+    let profiles = Arc::new(ProfileIndex::load(&store, engine.embedding_model()).await.context("loading face profiles")?);
     Arc::clone(&profiles).follow(store.clone());
     let link_key = {
         let mut conn = store.connection().await?;

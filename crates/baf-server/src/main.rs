@@ -1,8 +1,11 @@
+use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use baf_server::accounts::{self, AccountCommand};
 use baf_server::config::{LogFormat, WebhookCommand};
+use baf_server::profiles::ProfilesCommand;
 use baf_server::{Cli, Command};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
@@ -82,6 +85,19 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Face(command) => baf_server::face::run(command, &baf_server::engine_config(&config)),
+        Command::Profiles(ProfilesCommand::Reembed { batch }) => {
+            let store = baf_server::connect(&config.database_url, 2).await?;
+            store.migrate().await?;
+            let blobs = baf_blobs::LocalFolder::open(&config.media_dir)
+                .with_context(|| format!("opening the media folder {}", config.media_dir.display()))?;
+            let engine = baf_server::start_engine(&config)?;
+            let workers = engine.threads();
+            let summary = baf_server::profiles::reembed(&store, Arc::new(blobs), &engine, batch, std::io::stderr().is_terminal()).await;
+            drop(engine);
+            let _ = tokio::task::spawn_blocking(|| workers.join()).await;
+            println!("{}", serde_json::to_string_pretty(&summary?)?);
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", baf_api::openapi().to_pretty_json()?);
             Ok(())

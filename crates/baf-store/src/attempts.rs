@@ -191,3 +191,17 @@ pub async fn media_of_kind(conn: &mut PgConnection, attempt: AttemptId, kind: Me
     .await?;
     row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key)).transpose()
 }
+
+/// The selfie of the applicant's successful registration, if it is still stored.
+pub async fn registration_face(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<Option<Media>, Error> {
+    let row = sqlx::query!(
+        "select m.kind, m.content_type, m.bytes, m.blob_key
+         from applicant a join attempt_media m on m.attempt_id = a.success_attempt_id and m.kind = 'face'
+         where a.account_id = $1 and a.applicant_id = $2",
+        account.0,
+        applicant.0
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key)).transpose()
+}

@@ -52,11 +52,11 @@ pub async fn insert(
     id: PersonId,
     data: &PersonData,
     applicant: Option<ApplicantId>,
-    embedding: Option<&[f32]>,
+    face: Option<&BannedFace>,
 ) -> Result<(), Error> {
     sqlx::query!(
-        "insert into blacklist_person (person_id, account_id, applicant_id, first_name, middle_name, family_name, dob, embedding)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "insert into blacklist_person (person_id, account_id, applicant_id, first_name, middle_name, family_name, dob, embedding, embedding_model)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         id.0,
         account.0,
         applicant.map(|a| a.0),
@@ -64,7 +64,8 @@ pub async fn insert(
         data.middle_name,
         data.family_name,
         data.dob,
-        embedding as Option<&[f32]>,
+        face.map(|f| f.embedding.as_slice()) as Option<&[f32]>,
+        face.map(|f| f.model.as_str()),
     )
     .execute(conn)
     .await
@@ -157,12 +158,22 @@ pub async fn list(conn: &mut PgConnection, account: AccountId, query: &ListQuery
     Ok((rows.into_iter().map(BlacklistPerson::from).collect(), total))
 }
 
-/// The account's blacklisted faces. Read at each registration, so adding or lifting a ban takes
-/// effect at once in every process; blacklists are small next to the profile gallery.
-pub async fn faces(conn: &mut PgConnection, account: AccountId) -> Result<Vec<(PersonId, Vec<f32>)>, Error> {
+/// A banned face: the embedding and the model that made it.
+#[derive(Clone, Debug)]
+pub struct BannedFace {
+    pub embedding: Vec<f32>,
+    pub model: String,
+}
+
+/// The account's blacklisted faces made by `model` (faces of other models are not comparable).
+/// Read at each registration, so adding or lifting a ban takes effect at once in every process;
+/// blacklists are small next to the profile gallery.
+pub async fn faces(conn: &mut PgConnection, account: AccountId, model: &str) -> Result<Vec<(PersonId, Vec<f32>)>, Error> {
     let rows = sqlx::query!(
-        r#"select person_id, embedding as "embedding!" from blacklist_person where account_id = $1 and embedding is not null"#,
-        account.0
+        r#"select person_id, embedding as "embedding!" from blacklist_person
+           where account_id = $1 and embedding is not null and embedding_model = $2"#,
+        account.0,
+        model
     )
     .fetch_all(conn)
     .await?;
@@ -170,12 +181,13 @@ pub async fn faces(conn: &mut PgConnection, account: AccountId) -> Result<Vec<(P
 }
 
 /// The applicant's registered face, to copy into its blacklist entry.
-pub async fn applicant_face(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<Option<Vec<f32>>, Error> {
-    Ok(sqlx::query_scalar!(
-        "select embedding from face_profile where account_id = $1 and applicant_id = $2",
+pub async fn applicant_face(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<Option<BannedFace>, Error> {
+    let row = sqlx::query!(
+        "select embedding, model from face_profile where account_id = $1 and applicant_id = $2",
         account.0,
         applicant.0
     )
     .fetch_optional(conn)
-    .await?)
+    .await?;
+    Ok(row.map(|row| BannedFace { embedding: row.embedding, model: row.model }))
 }

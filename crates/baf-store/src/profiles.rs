@@ -39,7 +39,17 @@ pub struct StoredProfile {
     pub account: AccountId,
     pub applicant: ApplicantId,
     pub embedding: Vec<f32>,
+    /// The embedding model that made it (`verification::EmbeddingModel::name`).
+    pub model: String,
     pub seq: i64,
+}
+
+/// A new or replaced profile: the embedding, its model, and the blob of the image it came from.
+#[derive(Clone, Copy, Debug)]
+pub struct NewProfile<'a> {
+    pub embedding: &'a [f32],
+    pub model: &'a str,
+    pub image_key: Option<&'a str>,
 }
 
 /// Serialises profile writes of one account across every server process until the transaction
@@ -54,19 +64,90 @@ pub async fn lock_account(conn: &mut PgConnection, account: AccountId) -> Result
 
 /// Saves (or replaces) the applicant's profile and tells the other processes after commit
 /// (`pg_notify` is transactional), in one round trip.
-pub async fn upsert(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId, embedding: &[f32]) -> Result<i64, Error> {
+pub async fn upsert(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId, profile: NewProfile<'_>) -> Result<i64, Error> {
     let seq = sqlx::query_scalar!(
         r#"with saved as (
-               insert into face_profile (applicant_id, account_id, embedding) values ($1, $2, $3)
-               on conflict (applicant_id) do update set embedding = excluded.embedding, seq = nextval('face_profile_seq'), updated = now()
+               insert into face_profile (applicant_id, account_id, embedding, model, image_key) values ($1, $2, $3, $4, $5)
+               on conflict (applicant_id) do update
+                   set embedding = excluded.embedding, model = excluded.model, image_key = excluded.image_key,
+                       seq = nextval('face_profile_seq'), updated = now()
                returning seq)
-           select seq as "seq!" from saved, pg_notify($4, $2::text || '@' || saved.seq)"#,
+           select seq as "seq!" from saved, pg_notify($6, $2::text || '@' || saved.seq)"#,
         applicant.0,
         account.0,
-        embedding,
+        profile.embedding,
+        profile.model,
+        profile.image_key,
         CHANNEL,
     )
     .fetch_one(conn)
+    .await?;
+    Ok(seq)
+}
+
+/// A profile made by another model than the one in use, and where its image is.
+#[derive(Clone, Debug)]
+pub struct StaleProfile {
+    pub account: AccountId,
+    pub applicant: ApplicantId,
+    pub seq: i64,
+    /// The blob the profile was computed from (profiles written since migration 0009).
+    pub image_key: Option<String>,
+}
+
+/// How many profiles were made by a model other than `model`.
+pub async fn count_stale(conn: &mut PgConnection, model: &str) -> Result<i64, Error> {
+    let count = sqlx::query_scalar!(r#"select count(*) as "count!" from face_profile where model <> $1"#, model)
+        .fetch_one(conn)
+        .await?;
+    Ok(count)
+}
+
+/// Up to `limit` profiles not made by `model`, after `after` in applicant order: a resumable walk.
+pub async fn stale(conn: &mut PgConnection, model: &str, after: Option<ApplicantId>, limit: i64) -> Result<Vec<StaleProfile>, Error> {
+    let rows = sqlx::query!(
+        "select account_id, applicant_id, seq, image_key from face_profile
+         where model <> $1 and applicant_id > coalesce($2, '00000000-0000-0000-0000-000000000000'::uuid)
+         order by applicant_id limit $3",
+        model,
+        after.map(|a| a.0),
+        limit,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| StaleProfile {
+            account: AccountId(row.account_id),
+            applicant: ApplicantId(row.applicant_id),
+            seq: row.seq,
+            image_key: row.image_key,
+        })
+        .collect())
+}
+
+/// Replaces a stale profile's embedding, unless the profile changed since it was read (`seq`);
+/// `Some(new seq)` when replaced. Other processes hear of it as of any write.
+pub async fn reembed(
+    conn: &mut PgConnection,
+    stale: &StaleProfile,
+    embedding: &[f32],
+    model: &str,
+) -> Result<Option<i64>, Error> {
+    let seq = sqlx::query_scalar!(
+        r#"with saved as (
+               update face_profile set embedding = $3, model = $4, seq = nextval('face_profile_seq'), updated = now()
+               where account_id = $1 and applicant_id = $2 and seq = $5
+               returning seq)
+           select seq as "seq!" from saved, pg_notify($6, $1::text || '@' || saved.seq)"#,
+        stale.account.0,
+        stale.applicant.0,
+        embedding,
+        model,
+        stale.seq,
+        CHANNEL,
+    )
+    .fetch_optional(conn)
     .await?;
     Ok(seq)
 }
@@ -85,7 +166,7 @@ async fn notify(conn: &mut PgConnection, payload: &str) -> Result<(), Error> {
 /// The account's profiles written after `seq`, oldest first.
 pub async fn since(conn: &mut PgConnection, account: AccountId, seq: i64) -> Result<Vec<StoredProfile>, Error> {
     let rows = sqlx::query!(
-        "select applicant_id, embedding, seq from face_profile where account_id = $1 and seq > $2 order by seq",
+        "select applicant_id, embedding, model, seq from face_profile where account_id = $1 and seq > $2 order by seq",
         account.0,
         seq
     )
@@ -93,19 +174,27 @@ pub async fn since(conn: &mut PgConnection, account: AccountId, seq: i64) -> Res
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| StoredProfile { account, applicant: ApplicantId(row.applicant_id), embedding: row.embedding, seq: row.seq })
+        .map(|row| StoredProfile {
+            account,
+            applicant: ApplicantId(row.applicant_id),
+            embedding: row.embedding,
+            model: row.model,
+            seq: row.seq,
+        })
         .collect())
 }
 
 /// Every profile of every account, for filling the galleries at start.
 pub async fn all(conn: &mut PgConnection) -> Result<Vec<StoredProfile>, Error> {
-    let rows = sqlx::query!("select account_id, applicant_id, embedding, seq from face_profile order by seq").fetch_all(conn).await?;
+    let rows =
+        sqlx::query!("select account_id, applicant_id, embedding, model, seq from face_profile order by seq").fetch_all(conn).await?;
     Ok(rows
         .into_iter()
         .map(|row| StoredProfile {
             account: AccountId(row.account_id),
             applicant: ApplicantId(row.applicant_id),
             embedding: row.embedding,
+            model: row.model,
             seq: row.seq,
         })
         .collect())

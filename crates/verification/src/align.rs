@@ -163,24 +163,81 @@ fn linear_taps(n_src: u32, n_dst: u32) -> Vec<(usize, usize, f32)> {
 /// cv2.resize INTER_LINEAR of the `rect` region to out_w × out_h: 2 taps per axis, vertical pass first, no
 /// anti-aliasing (a widened "bilinear" moves the detections, see the reference README). f32 arithmetic.
 pub fn resize_bilinear(image: &RgbImage, rect: Rect, out_w: u32, out_h: u32) -> RgbImage {
+    let shift = |taps: Vec<(usize, usize, f32)>, by: u32| {
+        taps.into_iter()
+            .map(|(a, b, f)| (a + by as usize, b + by as usize, f))
+            .collect::<Vec<_>>()
+    };
+    let xs = shift(linear_taps(rect.width, out_w), rect.x);
+    let ys = shift(linear_taps(rect.height, out_h), rect.y);
+    resize_with_taps(image, &xs, &ys)
+}
+
+/// A window in image pixels that may reach past the image: left, top, width, height.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub x: i64,
+    pub y: i64,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// cv2.resize INTER_LINEAR of a window whose pixels outside the image mirror the inside, as
+/// cv2.copyMakeBorder(BORDER_REFLECT_101) would pad it: the window is never shifted or shrunk.
+pub fn resize_reflected(image: &RgbImage, window: Window, out_w: u32, out_h: u32) -> RgbImage {
+    let mirror = |taps: Vec<(usize, usize, f32)>, origin: i64, n: u32| {
+        taps.into_iter()
+            .map(|(a, b, f)| {
+                (
+                    reflect_101(origin + a as i64, n),
+                    reflect_101(origin + b as i64, n),
+                    f,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let xs = mirror(linear_taps(window.width, out_w), window.x, image.width());
+    let ys = mirror(linear_taps(window.height, out_h), window.y, image.height());
+    resize_with_taps(image, &xs, &ys)
+}
+
+/// Index `i` of an axis of `n` pixels mirrored about the edge pixels (…, 2, 1, 0, 1, 2, …).
+fn reflect_101(i: i64, n: u32) -> usize {
+    let n = i64::from(n);
+    if n == 1 {
+        return 0;
+    }
+    let period = 2 * (n - 1);
+    let i = i.rem_euclid(period);
+    (if i < n { i } else { period - i }) as usize
+}
+
+/// The resize given each output column's and row's two source taps (absolute indexes) and weight.
+fn resize_with_taps(
+    image: &RgbImage,
+    xs: &[(usize, usize, f32)],
+    ys: &[(usize, usize, f32)],
+) -> RgbImage {
     let stride = image.width() as usize * 3;
     let src = image.as_raw();
-    let xs = linear_taps(rect.width, out_w);
-    let ys = linear_taps(rect.height, out_h);
-    let row_len = rect.width as usize * 3;
+    let (first, last) = xs.iter().fold((usize::MAX, 0), |(lo, hi), &(a, b, _)| {
+        (lo.min(a).min(b), hi.max(a).max(b))
+    });
+    let row_len = (last + 1 - first) * 3;
     let mut rows = vec![0.0f32; row_len];
+    let (out_w, out_h) = (xs.len() as u32, ys.len() as u32);
     let mut out = RgbImage::new(out_w, out_h);
     let out_stride = out_w as usize * 3;
     let dst = &mut *out;
     for (dy, &(y0, y1, fy)) in ys.iter().enumerate() {
-        let start = rect.x as usize * 3;
-        let r0 = &src[(rect.y as usize + y0) * stride + start..][..row_len];
-        let r1 = &src[(rect.y as usize + y1) * stride + start..][..row_len];
+        let r0 = &src[y0 * stride + first * 3..][..row_len];
+        let r1 = &src[y1 * stride + first * 3..][..row_len];
         for ((v, &a), &b) in rows.iter_mut().zip(r0).zip(r1) {
             *v = f32::from(a) * (1.0 - fy) + f32::from(b) * fy;
         }
         let line = &mut dst[dy * out_stride..][..out_stride];
-        for (px, &(x0, x1, fx)) in line.chunks_exact_mut(3).zip(&xs) {
+        for (px, &(x0, x1, fx)) in line.chunks_exact_mut(3).zip(xs) {
+            let (x0, x1) = (x0 - first, x1 - first);
             for ch in 0..3 {
                 let v = rows[x0 * 3 + ch] * (1.0 - fx) + rows[x1 * 3 + ch] * fx;
                 px[ch] = (v + 0.5) as u8;
@@ -331,6 +388,50 @@ mod tests {
         );
         assert_eq!(half.get_pixel(0, 0).0, [5, 0, 255]);
         assert_eq!(half.get_pixel(1, 0).0, [25, 0, 255]);
+    }
+
+    #[test]
+    fn a_reflected_window_inside_the_image_equals_the_plain_resize_and_mirrors_outside() {
+        let img = gradient(20, 16);
+        let rect = Rect {
+            x: 3,
+            y: 2,
+            width: 12,
+            height: 10,
+        };
+        let window = Window {
+            x: 3,
+            y: 2,
+            width: 12,
+            height: 10,
+        };
+        assert_eq!(
+            resize_reflected(&img, window, 7, 5),
+            resize_bilinear(&img, rect, 7, 5)
+        );
+        // A 1:1 window one pixel left of the image starts with the mirror of column 1.
+        let out = resize_reflected(
+            &img,
+            Window {
+                x: -1,
+                y: 0,
+                width: 20,
+                height: 16,
+            },
+            20,
+            16,
+        );
+        assert_eq!(out.get_pixel(0, 0), img.get_pixel(1, 0));
+        assert_eq!(out.get_pixel(1, 0), img.get_pixel(0, 0));
+        assert_eq!(
+            [
+                reflect_101(-3, 5),
+                reflect_101(5, 5),
+                reflect_101(9, 5),
+                reflect_101(0, 1)
+            ],
+            [3, 3, 1, 0]
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! dlib ResNet embedding: a 150×150 RGB chip aligned on the 5 landmarks (raw 0..255; the graph
-//! subtracts dlib's mean), giving a 128-d descriptor that is L2-normalised here.
+//! Identity embeddings: an aligned chip per network (dlib ResNet: 150×150 on dlib's 5-point template;
+//! MobileFace V2: 112×112 on the ArcFace template), RGB raw 0..255 (each graph normalises its own
+//! input), giving a descriptor that is L2-normalised here. The fusion runs both and combines them.
 
 use image::RgbImage;
 use ort::session::Session;
@@ -9,27 +10,87 @@ use crate::align::{
     Affine, Rect, View, area_downscale, scaled_size, similarity_transform, warp_view,
 };
 use crate::error::{Error, ModelContext};
-use crate::models::{self, EMBEDDING};
-use crate::{Embedding, Point};
+use crate::models::{self, EMBEDDING_DLIB, EMBEDDING_MOBILEFACE, ModelSpec};
+use crate::{Embedding, EmbeddingModel, Point};
 
-const SIZE: u32 = 150;
+/// One embedding network: its file, chip geometry and tensor names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Network {
+    pub model: EmbeddingModel,
+    pub spec: ModelSpec,
+    pub size: u32,
+    pub template: [Point; 5],
+    pub input: &'static str,
+    pub output: &'static str,
+}
+
 /// YuNet landmarks mapped into dlib's 150-px chip, averaged over 87 faces and made symmetric (MODELS.md).
-const TEMPLATE: [Point; 5] = [
-    Point { x: 46.59, y: 44.57 },
-    Point {
-        x: 101.95,
-        y: 44.57,
-    },
-    Point { x: 74.27, y: 78.59 },
-    Point {
-        x: 49.33,
-        y: 101.09,
-    },
-    Point {
-        x: 99.21,
-        y: 101.09,
-    },
-];
+pub(crate) const DLIB: Network = Network {
+    model: EmbeddingModel::DlibResnetV1,
+    spec: EMBEDDING_DLIB,
+    size: 150,
+    template: [
+        Point { x: 46.59, y: 44.57 },
+        Point {
+            x: 101.95,
+            y: 44.57,
+        },
+        Point { x: 74.27, y: 78.59 },
+        Point {
+            x: 49.33,
+            y: 101.09,
+        },
+        Point {
+            x: 99.21,
+            y: 101.09,
+        },
+    ],
+    input: "chip",
+    output: "descriptor",
+};
+
+/// The ArcFace 112×112 template MobileFace was trained on.
+pub(crate) const MOBILEFACE: Network = Network {
+    model: EmbeddingModel::MobileFaceV2,
+    spec: EMBEDDING_MOBILEFACE,
+    size: 112,
+    template: [
+        Point {
+            x: 38.2946,
+            y: 51.6963,
+        },
+        Point {
+            x: 73.5318,
+            y: 51.5014,
+        },
+        Point {
+            x: 56.0252,
+            y: 71.7366,
+        },
+        Point {
+            x: 41.5493,
+            y: 92.3655,
+        },
+        Point {
+            x: 70.7299,
+            y: 92.2041,
+        },
+    ],
+    input: "data",
+    output: "embedding",
+};
+
+impl EmbeddingModel {
+    /// The networks this model runs, in the order `Embedding::fuse` takes them.
+    pub(crate) fn networks(self) -> &'static [Network] {
+        match self {
+            Self::DlibResnetV1 => &[DLIB],
+            Self::MobileFaceV2 => &[MOBILEFACE],
+            Self::Fusion => &[DLIB, MOBILEFACE],
+        }
+    }
+}
+
 /// Below this warp scale the image is area-shrunk first, so the bilinear warp never aliases.
 const PRESHRINK_BELOW: f64 = 0.5;
 
@@ -44,13 +105,23 @@ pub struct ChipAlignment {
     pub matrix: Affine,
 }
 
-/// The 150×150 RGB chip. When the fit's scale s is below 0.5 the image is area-shrunk by 2s and the fit
-/// redone; only the part of the shrunk image the warp reads is computed.
+/// The dlib 150×150 RGB chip (see [`align_for`]).
 pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignment) {
-    let m = similarity_transform(landmarks, &TEMPLATE);
+    align_for(&DLIB, image, landmarks)
+}
+
+/// The network's RGB chip. When the fit's scale s is below 0.5 the image is area-shrunk by 2s and the
+/// fit redone; only the part of the shrunk image the warp reads is computed.
+pub(crate) fn align_for(
+    net: &Network,
+    image: &RgbImage,
+    landmarks: &[Point; 5],
+) -> (RgbImage, ChipAlignment) {
+    let size = net.size;
+    let m = similarity_transform(landmarks, &net.template);
     let scale = m.scale();
     if scale >= PRESHRINK_BELOW {
-        let chip = warp_view(&View::whole(image), &m, SIZE, SIZE);
+        let chip = warp_view(&View::whole(image), &m, size, size);
         return (
             chip,
             ChipAlignment {
@@ -67,9 +138,9 @@ pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignme
             x: p.x * f,
             y: p.y * f,
         }),
-        &TEMPLATE,
+        &net.template,
     );
-    let region = read_region(&m, sw, sh);
+    let region = read_region(&m, size, sw, sh);
     let shrunk = area_downscale(image, f, region);
     let view = View {
         pixels: shrunk.as_raw(),
@@ -77,7 +148,7 @@ pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignme
         origin: (i64::from(region.x), i64::from(region.y)),
         full: (i64::from(sw), i64::from(sh)),
     };
-    let chip = warp_view(&view, &m, SIZE, SIZE);
+    let chip = warp_view(&view, &m, size, size);
     (
         chip,
         ChipAlignment {
@@ -88,12 +159,12 @@ pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignme
     )
 }
 
-/// Pixels of a `width` × `height` source that a warp by `m` to the chip can read: the bounding box of the
-/// chip corners mapped back, widened by the second bilinear tap and a pixel of rounding slack. The chip
-/// is a parallelogram in the source, so its corners bound it.
-fn read_region(m: &Affine, width: u32, height: u32) -> Rect {
+/// Pixels of a `width` × `height` source that a warp by `m` to a `size` chip can read: the bounding box
+/// of the chip corners mapped back, widened by the second bilinear tap and a pixel of rounding slack.
+/// The chip is a parallelogram in the source, so its corners bound it.
+fn read_region(m: &Affine, size: u32, width: u32, height: u32) -> Rect {
     let inv = m.invert();
-    let last = f64::from(SIZE - 1);
+    let last = f64::from(size - 1);
     let corners = [(0.0, 0.0), (last, 0.0), (0.0, last), (last, last)]
         .map(|(x, y)| inv.apply(Point { x, y }));
     let span = |lo: f64, hi: f64, n: u32| {
@@ -121,8 +192,9 @@ fn read_region(m: &Affine, width: u32, height: u32) -> Rect {
     }
 }
 
+/// NCHW float32, RGB, raw 0..255.
 pub(crate) fn tensor(chip: &RgbImage) -> Vec<f32> {
-    let plane = (SIZE * SIZE) as usize;
+    let plane = (chip.width() * chip.height()) as usize;
     let mut x = vec![0.0f32; 3 * plane];
     for (i, px) in chip.pixels().enumerate() {
         for (c, &v) in px.0.iter().enumerate() {
@@ -132,27 +204,65 @@ pub(crate) fn tensor(chip: &RgbImage) -> Vec<f32> {
     x
 }
 
+/// The sessions of the configured embedding model.
 pub(crate) struct Embedder {
-    session: Session,
+    model: EmbeddingModel,
+    sessions: Vec<(Network, Session)>,
+}
+
+/// The embedding a model gives, and the embedding of each network it ran (one, or two for the fusion).
+#[derive(Clone, Debug)]
+pub struct Embeddings {
+    pub combined: Embedding,
+    pub parts: Vec<Embedding>,
 }
 
 impl Embedder {
-    pub fn new(session: Session) -> Self {
-        Self { session }
+    pub fn new(
+        model: EmbeddingModel,
+        mut open: impl FnMut(ModelSpec) -> Result<Session, Error>,
+    ) -> Result<Self, Error> {
+        let sessions = model
+            .networks()
+            .iter()
+            .map(|net| Ok((*net, open(net.spec)?)))
+            .collect::<Result<_, Error>>()?;
+        Ok(Self { model, sessions })
     }
 
-    pub fn embed(&mut self, image: &RgbImage, landmarks: &[Point; 5]) -> Result<Embedding, Error> {
-        let input = tensor(&align(image, landmarks).0);
-        let shape = [1, 3, SIZE as usize, SIZE as usize];
-        let outputs = self
-            .session
-            .run(ort::inputs!["chip" => TensorRef::from_array_view((shape, &input[..])).model(EMBEDDING.name)?])
-            .model(EMBEDDING.name)?;
-        let raw = models::output(&outputs, "descriptor", EMBEDDING.name)?;
-        Embedding::from_raw(raw).ok_or_else(|| Error::Model {
-            model: EMBEDDING.name,
-            source: ort::Error::new("descriptor is not a finite, non-zero 128-d vector"),
-        })
+    pub fn model(&self) -> EmbeddingModel {
+        self.model
+    }
+
+    pub fn embed(&mut self, image: &RgbImage, landmarks: &[Point; 5]) -> Result<Embeddings, Error> {
+        let mut parts = Vec::with_capacity(self.sessions.len());
+        for (net, session) in &mut self.sessions {
+            let input = tensor(&align_for(net, image, landmarks).0);
+            let size = net.size as usize;
+            let shape = [1, 3, size, size];
+            let outputs = session
+                .run(ort::inputs![net.input => TensorRef::from_array_view((shape, &input[..])).model(net.spec.name)?])
+                .model(net.spec.name)?;
+            let raw = models::output(&outputs, net.output, net.spec.name)?;
+            parts.push(
+                Embedding::from_raw(net.model, raw).ok_or_else(|| Error::Model {
+                    model: net.spec.name,
+                    source: ort::Error::new(format!(
+                        "the output is not a finite, non-zero {}-d vector",
+                        net.model.dim()
+                    )),
+                })?,
+            );
+        }
+        let combined = match parts.as_slice() {
+            [one] => one.clone(),
+            [dlib, mobile] => Embedding::fuse(dlib, mobile).ok_or_else(|| Error::Model {
+                model: "fusion",
+                source: ort::Error::new("the two embeddings do not fuse"),
+            })?,
+            _ => unreachable!("a model runs one or two networks"),
+        };
+        Ok(Embeddings { combined, parts })
     }
 }
 
@@ -170,13 +280,22 @@ mod tests {
     /// The chip as it would come from shrinking the whole image, not just the face's region.
     fn warp_whole_preshrunk(image: &RgbImage, info: &ChipAlignment) -> RgbImage {
         let (f, (width, height)) = info.preshrink.unwrap();
-        let whole = area_downscale(image, f, Rect { x: 0, y: 0, width, height });
-        warp_affine(&whole, &info.matrix, SIZE, SIZE)
+        let whole = area_downscale(
+            image,
+            f,
+            Rect {
+                x: 0,
+                y: 0,
+                width,
+                height,
+            },
+        );
+        warp_affine(&whole, &info.matrix, DLIB.size, DLIB.size)
     }
 
     /// Landmarks of a face `k` times the template size, placed at (ox, oy).
     fn scaled_template(k: f64, ox: f64, oy: f64) -> [Point; 5] {
-        TEMPLATE.map(|p| Point {
+        DLIB.template.map(|p| Point {
             x: p.x * k + ox,
             y: p.y * k + oy,
         })

@@ -16,15 +16,17 @@ use tokio::sync::{mpsc, oneshot};
 use crate::detect::DetectorParams;
 use crate::intake::ImageLimits;
 use crate::pipeline::{FaceAnalysis, Pipeline};
-use crate::{Error, models};
+use crate::{EmbeddingModel, Error, models};
 
 /// Where the ONNX Runtime library is looked for when neither the config nor `ORT_DYLIB_PATH` names one.
 pub const DEFAULT_ORT_DYLIB: &str = "vendor/onnxruntime/libonnxruntime.so.1.31.1";
 
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
-    /// Folder holding the five model files of `models/manifest.toml`.
+    /// Folder holding the model files and `manifest.toml`.
     pub models_dir: PathBuf,
+    /// The identity embedding; `None` means the one `models_dir/manifest.toml` names.
+    pub embedding: Option<EmbeddingModel>,
     /// libonnxruntime.so; `None` means `ORT_DYLIB_PATH`, else `DEFAULT_ORT_DYLIB`.
     pub ort_dylib_path: Option<PathBuf>,
     /// Worker threads, each with its own sessions (about 75–90 MB resident each, measured).
@@ -46,6 +48,7 @@ impl Default for EngineConfig {
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
             models_dir: PathBuf::from("models"),
+            embedding: None,
             ort_dylib_path: None,
             workers,
             intra_threads: 1,
@@ -58,6 +61,14 @@ impl Default for EngineConfig {
 }
 
 impl EngineConfig {
+    /// The embedding model this config resolves to.
+    pub fn embedding_model(&self) -> Result<EmbeddingModel, Error> {
+        match self.embedding {
+            Some(model) => Ok(model),
+            None => models::manifest_embedding(&self.models_dir),
+        }
+    }
+
     /// The library path this config resolves to.
     pub fn dylib_path(&self) -> PathBuf {
         self.ort_dylib_path
@@ -78,6 +89,7 @@ struct Job {
 pub struct Engine {
     jobs: mpsc::Sender<Job>,
     retry_after: Duration,
+    embedding: EmbeddingModel,
     threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
 
@@ -98,7 +110,8 @@ impl Engine {
     /// Checks every model file, then starts the workers and waits until each has loaded its sessions,
     /// so a broken model or runtime fails here rather than on the first request.
     pub fn start(config: &EngineConfig) -> Result<Self, Error> {
-        models::verify_all(&config.models_dir)?;
+        let embedding = config.embedding_model()?;
+        models::verify(&config.models_dir, embedding)?;
         let (jobs, queue) = mpsc::channel::<Job>(config.queue_len.max(1));
         let queue = Arc::new(Mutex::new(queue));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -107,7 +120,7 @@ impl Engine {
             let (config, queue, ready) = (config.clone(), queue.clone(), ready_tx.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("face-worker-{n}"))
-                .spawn(move || match Pipeline::open(&config) {
+                .spawn(move || match Pipeline::open(&config, embedding) {
                     Ok(pipeline) => {
                         let _ = ready.send(Ok(()));
                         // Dropped before working: `start` waits until every worker's sender is gone.
@@ -128,8 +141,14 @@ impl Engine {
         Ok(Self {
             jobs,
             retry_after: config.retry_after,
+            embedding,
             threads: Arc::new(Mutex::new(threads)),
         })
+    }
+
+    /// The model of every embedding this engine makes.
+    pub fn embedding_model(&self) -> EmbeddingModel {
+        self.embedding
     }
 
     /// The worker threads, to wait for at shutdown: they end once every `Engine` clone is dropped
@@ -147,7 +166,10 @@ impl Engine {
 
     /// Queues an image as [`Engine::analyze`] does, answering `Busy` before anything else happens,
     /// so a caller can do other work while a worker analyses it; the future gives the analysis.
-    pub fn submit(&self, image: Bytes) -> Result<impl Future<Output = Result<FaceAnalysis, Error>> + use<>, Error> {
+    pub fn submit(
+        &self,
+        image: Bytes,
+    ) -> Result<impl Future<Output = Result<FaceAnalysis, Error>> + use<>, Error> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             image,

@@ -41,6 +41,8 @@ pub enum Error {
         problem: ModelFileProblem,
         upstream: &'static str,
     },
+    #[error("the model manifest {} does not name a usable embedding model: {problem}", path.display())]
+    Manifest { path: PathBuf, problem: String },
     #[error("cannot load ONNX Runtime from {}; run scripts/fetch-onnxruntime.sh or set ORT_DYLIB_PATH", path.display())]
     Runtime {
         path: PathBuf,

@@ -18,8 +18,7 @@ use std::sync::{Arc, RwLock};
 use half::f16;
 use uuid::Uuid;
 
-use crate::similarity::EMBEDDING_DIM;
-use crate::{Embedding, Similarity};
+use crate::{Embedding, EmbeddingModel, Similarity};
 
 /// BAF's default number of candidates for a duplicate search.
 pub const DEFAULT_TOP_K: usize = 50;
@@ -31,15 +30,24 @@ pub struct Match {
     pub similarity: Similarity,
 }
 
-/// Every account's index. Cheap to share behind an `Arc`.
-#[derive(Default)]
+/// Every account's index of one embedding model. Cheap to share behind an `Arc`.
 pub struct Gallery {
+    model: EmbeddingModel,
     accounts: RwLock<HashMap<Uuid, Arc<RwLock<Index>>>>,
 }
 
 impl Gallery {
-    pub fn new() -> Self {
-        Self::default()
+    /// A gallery of `model` embeddings: embeddings of any other model are never indexed, and a probe
+    /// of another model finds nothing.
+    pub fn new(model: EmbeddingModel) -> Self {
+        Self {
+            model,
+            accounts: RwLock::default(),
+        }
+    }
+
+    pub fn model(&self) -> EmbeddingModel {
+        self.model
     }
 
     fn index(&self, account: Uuid) -> Option<Arc<RwLock<Index>>> {
@@ -58,16 +66,21 @@ impl Gallery {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .entry(account)
-            .or_default()
+            .or_insert_with(|| Arc::new(RwLock::new(Index::with_capacity(self.model.dim(), 0))))
             .clone()
     }
 
-    /// Adds a profile, or replaces its embedding when the profile is already there.
-    pub fn upsert(&self, account: Uuid, profile: Uuid, embedding: &Embedding) {
+    /// Adds a profile, or replaces its embedding when the profile is already there; false (and
+    /// nothing changes) for an embedding of another model.
+    pub fn upsert(&self, account: Uuid, profile: Uuid, embedding: &Embedding) -> bool {
+        if embedding.model() != self.model {
+            return false;
+        }
         self.index_or_create(account)
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .upsert(profile, embedding);
+        true
     }
 
     /// Removes a profile; false when it was not there.
@@ -80,13 +93,16 @@ impl Gallery {
         })
     }
 
-    /// Replaces an account's whole index with `profiles` (a later duplicate key wins), as read from the
-    /// database at start. Built aside and swapped in, so searches never see a half-loaded account.
+    /// Replaces an account's whole index with `profiles` (a later duplicate key wins; other models'
+    /// embeddings are skipped), as read from the database at start. Built aside and swapped in, so
+    /// searches never see a half-loaded account.
     pub fn load(&self, account: Uuid, profiles: impl IntoIterator<Item = (Uuid, Embedding)>) {
         let profiles = profiles.into_iter();
-        let mut index = Index::with_capacity(profiles.size_hint().0);
+        let mut index = Index::with_capacity(self.model.dim(), profiles.size_hint().0);
         for (profile, embedding) in profiles {
-            index.upsert(profile, &embedding);
+            if embedding.model() == self.model {
+                index.upsert(profile, &embedding);
+            }
         }
         index.shrink();
         self.accounts
@@ -103,6 +119,9 @@ impl Gallery {
         min: Similarity,
         k: usize,
     ) -> Vec<Match> {
+        if probe.model() != self.model || min.model() != self.model {
+            return Vec::new();
+        }
         match self.index(account) {
             Some(index) => index
                 .read()
@@ -131,8 +150,8 @@ impl Gallery {
 }
 
 /// One account: row i of `codes`, `scales` and `halves` encodes the embedding of `keys[i]`.
-#[derive(Default)]
 struct Index {
+    dim: usize,
     keys: Vec<Uuid>,
     codes: Vec<i8>,
     scales: Vec<f32>,
@@ -141,32 +160,40 @@ struct Index {
 }
 
 /// Half floats of an embedding, and int8 codes of those half floats with their scale (max |v| / 127).
-fn encode(embedding: &Embedding) -> ([f16; EMBEDDING_DIM], [i8; EMBEDDING_DIM], f32) {
-    let halves: [f16; EMBEDDING_DIM] =
-        std::array::from_fn(|i| f16::from_f32(embedding.as_slice()[i]));
+fn encode(embedding: &Embedding) -> (Vec<f16>, Vec<i8>, f32) {
+    let halves: Vec<f16> = embedding
+        .as_slice()
+        .iter()
+        .map(|&v| f16::from_f32(v))
+        .collect();
     let max = halves.iter().fold(0.0f32, |m, h| m.max(h.to_f32().abs()));
     let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-    let codes = halves.map(|h| (h.to_f32() / scale).round().clamp(-127.0, 127.0) as i8);
+    let codes = halves
+        .iter()
+        .map(|h| (h.to_f32() / scale).round().clamp(-127.0, 127.0) as i8)
+        .collect();
     (halves, codes, scale)
 }
 
 impl Index {
-    fn with_capacity(n: usize) -> Self {
+    fn with_capacity(dim: usize, n: usize) -> Self {
         Self {
+            dim,
             keys: Vec::with_capacity(n),
-            codes: Vec::with_capacity(n * EMBEDDING_DIM),
+            codes: Vec::with_capacity(n * dim),
             scales: Vec::with_capacity(n),
-            halves: Vec::with_capacity(n * EMBEDDING_DIM),
+            halves: Vec::with_capacity(n * dim),
             slots: HashMap::with_capacity(n),
         }
     }
 
     fn upsert(&mut self, key: Uuid, embedding: &Embedding) {
+        let dim = self.dim;
         let (halves, codes, scale) = encode(embedding);
         if let Some(&slot) = self.slots.get(&key) {
-            let (slot, row) = (slot as usize, slot as usize * EMBEDDING_DIM);
-            self.halves[row..row + EMBEDDING_DIM].copy_from_slice(&halves);
-            self.codes[row..row + EMBEDDING_DIM].copy_from_slice(&codes);
+            let (slot, row) = (slot as usize, slot as usize * dim);
+            self.halves[row..row + dim].copy_from_slice(&halves);
+            self.codes[row..row + dim].copy_from_slice(&codes);
             self.scales[slot] = scale;
             return;
         }
@@ -175,8 +202,8 @@ impl Index {
             let rows = (self.keys.len() / 8).max(64);
             self.keys.reserve_exact(rows);
             self.scales.reserve_exact(rows);
-            self.codes.reserve_exact(rows * EMBEDDING_DIM);
-            self.halves.reserve_exact(rows * EMBEDDING_DIM);
+            self.codes.reserve_exact(rows * dim);
+            self.halves.reserve_exact(rows * dim);
         }
         self.slots.insert(key, self.keys.len() as u32);
         self.keys.push(key);
@@ -186,16 +213,14 @@ impl Index {
     }
 
     fn remove(&mut self, key: Uuid) -> bool {
+        let dim = self.dim;
         let Some(slot) = self.slots.remove(&key) else {
             return false;
         };
         let (slot, last) = (slot as usize, self.keys.len() - 1);
         // Move the last row into the hole so the rows stay contiguous.
         if slot != last {
-            let (from, to) = (
-                last * EMBEDDING_DIM..(last + 1) * EMBEDDING_DIM,
-                slot * EMBEDDING_DIM,
-            );
+            let (from, to) = (last * dim..(last + 1) * dim, slot * dim);
             self.halves.copy_within(from.clone(), to);
             self.codes.copy_within(from, to);
             self.scales[slot] = self.scales[last];
@@ -204,8 +229,8 @@ impl Index {
         }
         self.keys.pop();
         self.scales.pop();
-        self.halves.truncate(last * EMBEDDING_DIM);
-        self.codes.truncate(last * EMBEDDING_DIM);
+        self.halves.truncate(last * dim);
+        self.codes.truncate(last * dim);
         true
     }
 
@@ -232,21 +257,23 @@ impl Index {
             return Vec::new();
         }
         let rows = Rows {
+            dim: self.dim,
             codes: &self.codes,
             scales: &self.scales,
             halves: &self.halves,
         };
-        let hits = scan(&rows, probe.as_slice(), min.0, k);
+        let hits = scan(&rows, probe.as_slice(), min.score(), k);
         hits.into_iter()
             .map(|(score, row)| Match {
                 profile: self.keys[row],
-                similarity: Similarity(score),
+                similarity: Similarity::new(probe.model(), score),
             })
             .collect()
     }
 }
 
 struct Rows<'a> {
+    dim: usize,
     codes: &'a [i8],
     scales: &'a [f32],
     halves: &'a [f16],
@@ -255,11 +282,11 @@ struct Rows<'a> {
 /// Rows scoring ≥ `min`, best `k`, descending (ties by row). The code scan uses AVX2 where the CPU has
 /// it: the default x86-64 target stops at SSE2, and the scan is the whole cost of a search.
 fn scan(rows: &Rows, probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
-    let probe: &[f32; EMBEDDING_DIM] = probe.try_into().expect("embeddings are 128-d");
+    assert_eq!(probe.len(), rows.dim, "the probe has the gallery's model");
     let q = QuantisedProbe::new(probe);
     let mut top = TopK::new(min, k);
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
+    if rows.dim.is_multiple_of(16) && std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, the only feature the function is compiled for.
         unsafe { avx2::scan(rows, &q, probe, &mut top) };
         return top.into_sorted();
@@ -268,8 +295,8 @@ fn scan(rows: &Rows, probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
     top.into_sorted()
 }
 
-fn scan_scalar(rows: &Rows, q: &QuantisedProbe, probe: &[f32; EMBEDDING_DIM], top: &mut TopK) {
-    for (row, codes) in rows.codes.chunks_exact(EMBEDDING_DIM).enumerate() {
+fn scan_scalar(rows: &Rows, q: &QuantisedProbe, probe: &[f32], top: &mut TopK) {
+    for (row, codes) in rows.codes.chunks_exact(rows.dim).enumerate() {
         let dot: i32 = codes
             .iter()
             .zip(&q.values)
@@ -281,23 +308,24 @@ fn scan_scalar(rows: &Rows, q: &QuantisedProbe, probe: &[f32; EMBEDDING_DIM], to
 
 /// The probe in i16, so the scan is an integer dot product, with the terms of the error bound.
 struct QuantisedProbe {
-    values: [i16; EMBEDDING_DIM],
+    values: Vec<i16>,
     scale: f32,
     per_row_scale: f32,
     fixed: f32,
 }
 
 impl QuantisedProbe {
-    fn new(probe: &[f32; EMBEDDING_DIM]) -> Self {
+    fn new(probe: &[f32]) -> Self {
         let max = probe.iter().fold(0.0f32, |m, p| m.max(p.abs()));
         let scale = if max > 0.0 { max / 32767.0 } else { 1.0 };
         // With p = sp·q + e (|e| ≤ sp/2) and v = sr·c + d (|d| ≤ sr/2), |Σpv − sp·sr·Σqc| is at most
-        // sr·(Σ|p|/2 + 32·sp) + sp·Σ|v|/2, and Σ|v| ≤ √128 for a unit vector. The slack covers f32 rounding.
+        // sr·(Σ|p|/2 + 32·sp) + sp·Σ|v|/2, and Σ|v| ≤ √dim for a unit vector. The slack covers f32
+        // rounding.
         Self {
-            values: probe.map(|p| (p / scale).round() as i16),
+            values: probe.iter().map(|p| (p / scale).round() as i16).collect(),
             scale,
             per_row_scale: probe.iter().map(|p| p.abs()).sum::<f32>() / 2.0 + 32.0 * scale,
-            fixed: scale * 5.66 + 1e-5,
+            fixed: scale * (probe.len() as f32).sqrt() / 2.0 * 1.0001 + 1e-5,
         }
     }
 }
@@ -309,14 +337,14 @@ fn consider(
     row: usize,
     code_dot: i32,
     q: &QuantisedProbe,
-    probe: &[f32; EMBEDDING_DIM],
+    probe: &[f32],
     top: &mut TopK,
 ) {
     let scale = rows.scales[row];
     if code_dot as f32 * q.scale * scale + scale * q.per_row_scale + q.fixed < top.bar {
         return;
     }
-    let halves = &rows.halves[row * EMBEDDING_DIM..(row + 1) * EMBEDDING_DIM];
+    let halves = &rows.halves[row * rows.dim..(row + 1) * rows.dim];
     let s = halves
         .iter()
         .zip(probe)
@@ -371,27 +399,23 @@ impl TopK {
 mod avx2 {
     use std::arch::x86_64::*;
 
-    use super::{EMBEDDING_DIM, QuantisedProbe, Rows, TopK, consider};
+    use super::{QuantisedProbe, Rows, TopK, consider};
 
-    /// Sign-extends 16 codes at a time to i16 and multiplies-adds them against the probe held in 8
-    /// registers. Four rows go together so their horizontal sums share shuffles and the loads of
-    /// independent rows overlap.
+    /// Sign-extends 16 codes at a time to i16 and multiplies-adds them against the probe held in
+    /// dim/16 registers. Four rows go together so their horizontal sums share shuffles and the loads of
+    /// independent rows overlap. Needs `rows.dim` to be a multiple of 16.
     #[target_feature(enable = "avx2")]
-    pub(super) fn scan(
-        rows: &Rows,
-        q: &QuantisedProbe,
-        probe: &[f32; EMBEDDING_DIM],
-        top: &mut TopK,
-    ) {
-        // SAFETY: `values` is 128 i16 = 8 × 32 bytes; unaligned loads.
-        let p: [__m256i; 8] = std::array::from_fn(|j| unsafe {
-            _mm256_loadu_si256(q.values.as_ptr().add(16 * j).cast())
-        });
-        let quads = rows.codes.chunks_exact(4 * EMBEDDING_DIM);
+    pub(super) fn scan(rows: &Rows, q: &QuantisedProbe, probe: &[f32], top: &mut TopK) {
+        let dim = rows.dim;
+        assert!(dim.is_multiple_of(16) && q.values.len() == dim);
+        // SAFETY: `values` holds dim i16 = dim/16 × 32 bytes; unaligned loads.
+        let p: Vec<__m256i> = (0..dim / 16)
+            .map(|j| unsafe { _mm256_loadu_si256(q.values.as_ptr().add(16 * j).cast()) })
+            .collect();
+        let quads = rows.codes.chunks_exact(4 * dim);
         let tail = quads.remainder();
         for (n, quad) in quads.enumerate() {
-            let acc: [__m256i; 4] =
-                std::array::from_fn(|r| row_dot(&p, &quad[r * EMBEDDING_DIM..]));
+            let acc: [__m256i; 4] = std::array::from_fn(|r| row_dot(&p, &quad[r * dim..]));
             // Pairwise adds fold the 4×8 lanes into one register holding 4 row sums per 128-bit half.
             let s = _mm256_hadd_epi32(
                 _mm256_hadd_epi32(acc[0], acc[1]),
@@ -405,8 +429,8 @@ mod avx2 {
                 consider(rows, 4 * n + r, sum, q, probe, top);
             }
         }
-        let first = rows.codes.len() / EMBEDDING_DIM - tail.len() / EMBEDDING_DIM;
-        for (r, codes) in tail.chunks_exact(EMBEDDING_DIM).enumerate() {
+        let first = rows.codes.len() / dim - tail.len() / dim;
+        for (r, codes) in tail.chunks_exact(dim).enumerate() {
             let acc = row_dot(&p, codes);
             let s = _mm_add_epi32(
                 _mm256_castsi256_si128(acc),
@@ -421,8 +445,8 @@ mod avx2 {
     /// 8 partial sums of one row's code · probe products.
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn row_dot(p: &[__m256i; 8], codes: &[i8]) -> __m256i {
-        assert!(codes.len() >= EMBEDDING_DIM);
+    fn row_dot(p: &[__m256i], codes: &[i8]) -> __m256i {
+        assert!(codes.len() >= 16 * p.len());
         let mut acc = _mm256_setzero_si256();
         for (j, pj) in p.iter().enumerate() {
             // SAFETY: checked above that bytes 16j..16j+16 are inside the row.
@@ -457,11 +481,21 @@ mod tests {
 
     use super::*;
 
-    fn embedding(seed: &[f32]) -> Embedding {
-        let raw: Vec<f32> = (0..EMBEDDING_DIM)
+    const MODEL: EmbeddingModel = EmbeddingModel::DlibResnetV1;
+
+    fn embedding_of(model: EmbeddingModel, seed: &[f32]) -> Embedding {
+        let raw: Vec<f32> = (0..model.dim())
             .map(|i| seed[i % seed.len()] + (i as f32 * 0.37).sin())
             .collect();
-        Embedding::from_raw(&raw).unwrap()
+        Embedding::from_raw(model, &raw).unwrap()
+    }
+
+    fn embedding(seed: &[f32]) -> Embedding {
+        embedding_of(MODEL, seed)
+    }
+
+    fn at(score: f32) -> Similarity {
+        Similarity::new(MODEL, score)
     }
 
     /// The specification: every stored (half-float) vector scored against the probe.
@@ -501,7 +535,7 @@ mod tests {
             removals in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
         ) {
             let account = Uuid::from_u128(7);
-            let gallery = Gallery::new();
+            let gallery = Gallery::new(MODEL);
             let mut entries: Vec<(Uuid, Embedding)> =
                 seeds.iter().enumerate().map(|(i, s)| (Uuid::from_u128(i as u128 + 1), embedding(s))).collect();
             for (key, e) in &entries {
@@ -514,11 +548,11 @@ mod tests {
             }
             // Ties may list different ids in either order, so compare the scores.
             let probe = embedding(&probe);
-            let got = gallery.search(account, &probe, Similarity(min), k);
+            let got = gallery.search(account, &probe, at(min), k);
             let want = brute_force(&entries, &probe, min, k);
             prop_assert_eq!(got.len(), want.len());
             for (g, w) in got.iter().zip(&want) {
-                prop_assert!((g.similarity.0 - w.1).abs() < 1e-6);
+                prop_assert!((g.similarity.score() - w.1).abs() < 1e-6);
             }
             prop_assert_eq!(gallery.len(account), entries.len());
         }
@@ -526,7 +560,7 @@ mod tests {
 
     #[test]
     fn upsert_replaces_and_remove_keeps_the_rest_findable() {
-        let (account, gallery) = (Uuid::from_u128(1), Gallery::new());
+        let (account, gallery) = (Uuid::from_u128(1), Gallery::new(MODEL));
         let (a, b, c) = (
             Uuid::from_u128(10),
             Uuid::from_u128(11),
@@ -542,27 +576,24 @@ mod tests {
         gallery.upsert(account, c, &ec);
         gallery.upsert(account, a, &eb);
         assert_eq!(gallery.len(account), 3);
-        let top = gallery.search(account, &eb, Similarity(0.999), 10);
+        let top = gallery.search(account, &eb, at(0.999), 10);
         assert_eq!(
             top.iter().map(|m| m.profile).collect::<Vec<_>>(),
             vec![a, b]
         );
         assert!(gallery.remove(account, a));
         assert!(!gallery.remove(account, a));
-        assert_eq!(
-            gallery.search(account, &ec, Similarity(0.999), 10)[0].profile,
-            c
-        );
+        assert_eq!(gallery.search(account, &ec, at(0.999), 10)[0].profile, c);
         assert!(
             gallery
-                .search(Uuid::from_u128(2), &ec, Similarity(-1.0), 10)
+                .search(Uuid::from_u128(2), &ec, at(-1.0), 10)
                 .is_empty()
         );
     }
 
     #[test]
     fn half_float_scores_stay_within_their_rounding_bound_of_the_f32_cosine() {
-        let (account, gallery) = (Uuid::from_u128(1), Gallery::new());
+        let (account, gallery) = (Uuid::from_u128(1), Gallery::new(MODEL));
         let entries: Vec<Embedding> = (0..200)
             .map(|i| embedding(&[i as f32 * 0.01, -0.3, 0.7 - i as f32 * 0.02]))
             .collect();
@@ -574,41 +605,62 @@ mod tests {
                 .map(|(i, e)| (Uuid::from_u128(i as u128), e.clone())),
         );
         let probe = embedding(&[0.5, -0.2]);
-        for m in gallery.search(account, &probe, Similarity(-1.0), 200) {
-            let exact = entries[m.profile.as_u128() as usize].similarity(&probe).0;
+        for m in gallery.search(account, &probe, at(-1.0), 200) {
+            let exact = entries[m.profile.as_u128() as usize]
+                .similarity(&probe)
+                .unwrap()
+                .score();
             assert!(
-                (m.similarity.0 - exact).abs() <= 4.9e-4,
+                (m.similarity.score() - exact).abs() <= 4.9e-4,
                 "{} vs {exact}",
-                m.similarity.0
+                m.similarity.score()
             );
         }
     }
 
     #[test]
-    fn the_portable_scan_finds_what_the_simd_scan_finds() {
-        let mut index = Index::default();
-        // 301 rows: 75 groups of four and a tail of one.
-        for i in 0..301 {
-            index.upsert(
-                Uuid::from_u128(i),
-                &embedding(&[i as f32 * 0.013, 0.4, -0.2 + i as f32 * 0.001]),
-            );
+    fn the_portable_scan_finds_what_the_simd_scan_finds_for_every_model() {
+        for model in EmbeddingModel::ALL {
+            let mut index = Index::with_capacity(model.dim(), 0);
+            // 301 rows: 75 groups of four and a tail of one.
+            for i in 0..301 {
+                index.upsert(
+                    Uuid::from_u128(i),
+                    &embedding_of(model, &[i as f32 * 0.013, 0.4, -0.2 + i as f32 * 0.001]),
+                );
+            }
+            let probe = embedding_of(model, &[0.9, 0.1]);
+            let rows = Rows {
+                dim: model.dim(),
+                codes: &index.codes,
+                scales: &index.scales,
+                halves: &index.halves,
+            };
+            let probe = probe.as_slice();
+            let mut portable = TopK::new(0.5, 40);
+            scan_scalar(&rows, &QuantisedProbe::new(probe), probe, &mut portable);
+            let simd = scan(&rows, probe, 0.5, 40);
+            assert!(!simd.is_empty(), "{model}");
+            assert_eq!(portable.into_sorted(), simd, "{model}");
         }
-        let probe = embedding(&[0.9, 0.1]);
-        let rows = Rows {
-            codes: &index.codes,
-            scales: &index.scales,
-            halves: &index.halves,
-        };
-        let probe: &[f32; EMBEDDING_DIM] = probe.as_slice().try_into().unwrap();
-        let mut portable = TopK::new(0.5, 40);
-        scan_scalar(&rows, &QuantisedProbe::new(probe), probe, &mut portable);
-        assert_eq!(portable.into_sorted(), scan(&rows, probe, 0.5, 40));
+    }
+
+    #[test]
+    fn embeddings_of_another_model_are_neither_indexed_nor_searched() {
+        let gallery = Gallery::new(EmbeddingModel::Fusion);
+        let account = Uuid::from_u128(1);
+        let dlib = embedding(&[0.3]);
+        assert!(!gallery.upsert(account, Uuid::from_u128(5), &dlib));
+        let fused = embedding_of(EmbeddingModel::Fusion, &[0.3]);
+        assert!(gallery.upsert(account, Uuid::from_u128(6), &fused));
+        let min = Similarity::new(EmbeddingModel::Fusion, 0.0);
+        assert_eq!(gallery.search(account, &fused, min, 5).len(), 1);
+        assert!(gallery.search(account, &dlib, min, 5).is_empty());
     }
 
     #[test]
     fn concurrent_writers_and_readers_leave_a_consistent_index() {
-        let (account, gallery) = (Uuid::from_u128(1), Arc::new(Gallery::new()));
+        let (account, gallery) = (Uuid::from_u128(1), Arc::new(Gallery::new(MODEL)));
         let probe = embedding(&[0.25]);
         std::thread::scope(|s| {
             for w in 0..2u128 {
@@ -627,10 +679,10 @@ mod tests {
                 let (gallery, probe) = (gallery.clone(), probe.clone());
                 s.spawn(move || {
                     for _ in 0..200 {
-                        let hits = gallery.search(account, &probe, Similarity(-1.0), 10);
+                        let hits = gallery.search(account, &probe, at(-1.0), 10);
                         assert!(
                             hits.windows(2)
-                                .all(|w| w[0].similarity.0 >= w[1].similarity.0)
+                                .all(|w| w[0].similarity.score() >= w[1].similarity.score())
                         );
                     }
                 });
@@ -638,28 +690,18 @@ mod tests {
         });
         // 2 writers × (500 added − 167 removed).
         assert_eq!(gallery.len(account), 2 * 333);
-        assert_eq!(
-            gallery
-                .search(account, &probe, Similarity(-1.0), 1000)
-                .len(),
-            666
-        );
+        assert_eq!(gallery.search(account, &probe, at(-1.0), 1000).len(), 666);
     }
 
     #[test]
     fn accounts_do_not_see_each_other() {
-        let gallery = Gallery::new();
+        let gallery = Gallery::new(MODEL);
         let e = embedding(&[0.3]);
         gallery.load(Uuid::from_u128(1), [(Uuid::from_u128(5), e.clone())]);
-        assert_eq!(
-            gallery
-                .search(Uuid::from_u128(1), &e, Similarity(0.9), 5)
-                .len(),
-            1
-        );
+        assert_eq!(gallery.search(Uuid::from_u128(1), &e, at(0.9), 5).len(), 1);
         assert!(
             gallery
-                .search(Uuid::from_u128(2), &e, Similarity(0.9), 5)
+                .search(Uuid::from_u128(2), &e, at(0.9), 5)
                 .is_empty()
         );
     }

@@ -10,9 +10,9 @@
 //! use verification::{Engine, EngineConfig, Gallery, Similarity, DEFAULT_TOP_K};
 //! let engine = Engine::start(&EngineConfig::default())?;        // workers own their ONNX sessions
 //! let selfie = engine.analyze(jpeg).await?.into_single()?;       // Busy when the queue is full
-//! let gallery = Gallery::new();
+//! let gallery = Gallery::new(engine.embedding_model());
 //! let account = uuid::Uuid::new_v4();
-//! let hits = gallery.search(account, &selfie.embedding, Similarity::from_confidence(90.0), DEFAULT_TOP_K);
+//! let hits = gallery.search(account, &selfie.embedding, Similarity::from_confidence(engine.embedding_model(), 90.0), DEFAULT_TOP_K);
 //! # let _ = hits; Ok(()) }
 //! ```
 //!
@@ -35,22 +35,27 @@ mod quality;
 mod similarity;
 
 pub use detect::{Detections, DetectorParams};
+pub use embed::Embeddings;
 pub use engine::{DEFAULT_ORT_DYLIB, Engine, EngineConfig, WorkerThreads};
 pub use error::{Error, ModelFileProblem};
 pub use face::{BBox, Face, Liveness, Point, Quality};
 pub use gallery::{DEFAULT_TOP_K, Gallery, Match};
 pub use image::RgbImage;
 pub use intake::{ImageLimits, decode_base64, decode_image};
-pub use pipeline::{FaceAnalysis, MainFace, Pipeline};
-pub use similarity::{EMBEDDING_DIM, Embedding, Similarity};
+pub use models::manifest_embedding;
+pub use pipeline::{BACKGROUND_FACE_AREA_RATIO, FaceAnalysis, MainFace, Pipeline};
+pub use similarity::{
+    Embedding, EmbeddingModel, FUSION_WEIGHTS, Similarity, confidence_for_fmr, fmr_for_confidence,
+};
 
 /// The pure geometry of each stage, exposed for diagnostics and the golden tests: the exact crops the
 /// models see, computed from landmarks or a box.
 pub mod crops {
     pub use crate::align::{
-        Affine, Rect, area_downscale, resize_bilinear, similarity_transform, warp_affine,
+        Affine, Rect, Window, area_downscale, resize_bilinear, resize_reflected,
+        similarity_transform, warp_affine,
     };
     pub use crate::embed::{ChipAlignment, align as embedding_chip};
-    pub use crate::liveness::{CropRect, IntBox, crop_rects as liveness_rects};
+    pub use crate::liveness::{IntBox, windows as liveness_windows};
     pub use crate::quality::align as quality_crop;
 }

@@ -8,6 +8,7 @@ use ort::environment::Environment;
 use ort::session::{Session, SessionOutputs};
 use sha2::{Digest, Sha256};
 
+use crate::EmbeddingModel;
 use crate::error::{Error, ModelContext, ModelFileProblem};
 
 /// One model file and where it comes from.
@@ -26,11 +27,17 @@ pub(crate) const DETECTOR: ModelSpec = ModelSpec {
     sha256: "104ee26c71d5c270ce79a6b3dced91c91013260d29a6bf18f9296c5b8c4c2b12",
     upstream: "github:ShiqiYu/libfacedetection.train@0047ac24afb1a50a0c6105001c89d1b5b805dbf1:onnx/yunet_n_dynamic.onnx (byte-identical)",
 };
-pub(crate) const EMBEDDING: ModelSpec = ModelSpec {
+pub(crate) const EMBEDDING_DLIB: ModelSpec = ModelSpec {
     name: "dlib-resnet",
     file: "embedding-dlib-resnet-v1.onnx",
     sha256: "bfd74bf9eee08531a904ede43159c1afe5dc1681b9a467c8e631e154c842915b",
     upstream: "pypi:face_recognition_models==0.3.0:face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat, converted to ONNX (see MODELS.md)",
+};
+pub(crate) const EMBEDDING_MOBILEFACE: ModelSpec = ModelSpec {
+    name: "mobileface-v2",
+    file: "embedding-mobileface-v2.onnx",
+    sha256: "290cb80bc1b4fab97be4291c6b248cffc4f22990cd791ec22c07bbafb455864d",
+    upstream: "github:becauseofAI/MobileFace@128cea33b928dc9bb6d1963202b57a97f5661ccf:MobileFace_Identification/MobileFace_Identification_V2-0000.params and -symbol.json (MXNet), converted to ONNX",
 };
 pub(crate) const LIVENESS_V2: ModelSpec = ModelSpec {
     name: "minifasnetv2-s2.7",
@@ -51,11 +58,55 @@ pub(crate) const QUALITY: ModelSpec = ModelSpec {
     upstream: "github:KaenChan/lightqnet@1f27601e441b653ffb468114cdbd55b8aa2821ad:lightqnet-dm100.pb, converted to ONNX",
 };
 
-pub(crate) const ALL: [ModelSpec; 5] = [DETECTOR, EMBEDDING, LIVENESS_V2, LIVENESS_V1SE, QUALITY];
+/// Every model file the manifest lists.
+#[cfg(test)]
+const ALL: [ModelSpec; 6] = [
+    DETECTOR,
+    EMBEDDING_DLIB,
+    EMBEDDING_MOBILEFACE,
+    LIVENESS_V2,
+    LIVENESS_V1SE,
+    QUALITY,
+];
 
-/// Checks every model file in `dir` against its sha256; the error names the file and its upstream source.
-pub(crate) fn verify_all(dir: &Path) -> Result<(), Error> {
-    for spec in ALL {
+/// The manifest beside the models names the embedding model to use (`[embedding] model = "…"`).
+pub const MANIFEST: &str = "manifest.toml";
+
+/// The embedding model `dir/manifest.toml` chooses.
+pub fn manifest_embedding(dir: &Path) -> Result<EmbeddingModel, Error> {
+    let path = dir.join(MANIFEST);
+    let fail = |problem: String| Error::Manifest {
+        path: path.clone(),
+        problem,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| fail(format!("cannot read it ({e})")))?;
+    let table: toml::Table = text.parse().map_err(|e| fail(format!("not TOML ({e})")))?;
+    let name = table
+        .get("embedding")
+        .and_then(|e| e.get("model"))
+        .and_then(toml::Value::as_str)
+        .ok_or_else(|| fail("no [embedding] model = \"…\" key".into()))?;
+    EmbeddingModel::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = EmbeddingModel::ALL.iter().map(|m| m.name()).collect();
+        fail(format!(
+            "unknown model {name:?}; known: {}",
+            known.join(", ")
+        ))
+    })
+}
+
+/// The files an engine with this embedding model loads.
+pub(crate) fn needed(embedding: EmbeddingModel) -> Vec<ModelSpec> {
+    let mut specs = vec![DETECTOR];
+    specs.extend(embedding.networks().iter().map(|net| net.spec));
+    specs.extend([LIVENESS_V2, LIVENESS_V1SE, QUALITY]);
+    specs
+}
+
+/// Checks the model files an engine with this embedding loads against their sha256; the error names
+/// the file and its upstream source.
+pub(crate) fn verify(dir: &Path, embedding: EmbeddingModel) -> Result<(), Error> {
+    for spec in needed(embedding) {
         let path = dir.join(spec.file);
         let fail = |problem| Error::ModelFile {
             file: spec.file,
@@ -136,11 +187,29 @@ pub(crate) fn output<'a>(
 mod tests {
     use super::*;
 
+    fn models_dir() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+    }
+
+    #[test]
+    fn the_manifest_names_a_known_embedding_and_a_bad_one_is_refused() {
+        assert!(manifest_embedding(&models_dir()).is_ok());
+        let dir = std::env::temp_dir().join(format!("manifest-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(MANIFEST), "[embedding]\nmodel = \"arcface\"\n").unwrap();
+        let text = manifest_embedding(&dir).unwrap_err().to_string();
+        assert!(
+            text.contains("arcface") && text.contains("fusion"),
+            "{text}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     /// models/manifest.toml is what users and setup-models.sh read; the constants are what the server
     /// checks. They must not drift apart.
     #[test]
     fn constants_equal_the_manifest() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/manifest.toml");
+        let path = models_dir().join(MANIFEST);
         let manifest: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
         let entries = manifest["model"].as_array().unwrap();
         assert_eq!(entries.len(), ALL.len());
@@ -161,7 +230,7 @@ mod tests {
 
     #[test]
     fn a_missing_model_is_named_with_its_source() {
-        let err = verify_all(Path::new("/nonexistent")).unwrap_err();
+        let err = verify(Path::new("/nonexistent"), EmbeddingModel::Fusion).unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains(DETECTOR.file) && text.contains("libfacedetection.train"),

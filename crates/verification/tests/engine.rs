@@ -4,7 +4,7 @@
 mod common;
 
 use bytes::Bytes;
-use verification::{Engine, EngineConfig, Error, ModelFileProblem};
+use verification::{EmbeddingModel, Engine, EngineConfig, Error, ModelFileProblem};
 
 fn face(file: &str) -> Bytes {
     Bytes::from(std::fs::read(common::shared().join("faces").join(file)).unwrap())
@@ -20,7 +20,7 @@ async fn a_selfie_gives_one_face_and_a_group_or_an_empty_photo_is_refused() {
         .into_single()
         .unwrap();
     assert!(
-        selfie.quality.percent() > 90.0 && selfie.liveness.is_live,
+        selfie.quality.percent() > 90.0 && selfie.liveness.is_live(),
         "{selfie:?}"
     );
     let again = engine
@@ -29,7 +29,14 @@ async fn a_selfie_gives_one_face_and_a_group_or_an_empty_photo_is_refused() {
         .unwrap()
         .into_single()
         .unwrap();
-    assert!(selfie.embedding.similarity(&again.embedding).confidence() > 90.0);
+    assert!(
+        selfie
+            .embedding
+            .similarity(&again.embedding)
+            .unwrap()
+            .confidence()
+            > 90.0
+    );
 
     let group = engine
         .analyze(face("group/fr_two_people.jpg"))
@@ -91,6 +98,7 @@ fn start_refuses_a_missing_or_corrupt_model_naming_the_file_and_its_source() {
     }
     let config = EngineConfig {
         models_dir: dir.clone(),
+        embedding: Some(EmbeddingModel::DlibResnetV1),
         ..common::config()
     };
     let missing = Engine::start(&config).err().unwrap();

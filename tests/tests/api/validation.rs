@@ -177,6 +177,7 @@ async fn preconditions_are_answered_with_their_codes(pool: PgPool) {
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn failed_attempts_count_down_to_failed_and_reopening_gives_them_back(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.strict_liveness().await;
     let id = app.create_applicant(json!({})).await;
     for (attempt, status, left) in [(1, 5, 2), (2, 5, 1), (3, 2, 0)] {
         let reply = app.register(id, PRINT_ATTACK).await;
@@ -198,6 +199,7 @@ async fn failed_attempts_count_down_to_failed_and_reopening_gives_them_back(pool
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn concurrent_validations_of_one_applicant_never_exceed_the_limit_nor_make_two_profiles(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.strict_liveness().await;
     let failing = app.create_applicant(json!({})).await;
     let replies = join_all((0..6).map(|_| app.register(failing, PRINT_ATTACK))).await;
     let decided = replies.iter().filter(|r| r.status == 200).count();
@@ -274,6 +276,7 @@ async fn a_document_registration_matches_the_selfie_to_the_documents_face(pool: 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn update_main_photo_replaces_the_registered_face(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    app.strict_liveness().await;
     let id = app.create_applicant(json!({})).await;
     let path = format!("{API}/private/Applicants/{id}/UpdateMainPhoto");
     app.call(Method::POST, &path, Some(json!({"faceImageBase64": base64(&face(ROSE))}))).await.assert_error(400, "150006");

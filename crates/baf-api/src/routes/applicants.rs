@@ -6,6 +6,8 @@ use baf_domain::applicant::{self, Applicant, ApplicantUpdate, Metadata, NewAppli
 use baf_domain::validation::{self, Evidence, FaceScores, Thresholds};
 use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod};
 use baf_store::Store;
+use baf_store::attempts::MediaKind;
+use baf_store::profiles::NewProfile;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +19,7 @@ use crate::dto::{Page, baf_time, present};
 use crate::routes::attempts::AttemptSummary;
 use crate::error::{ApiError, BafCode, ErrorEnvelope};
 use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
-use crate::{AppState, Links, text};
+use crate::{AppState, Links, media, text};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -475,16 +477,41 @@ async fn update_main_photo(
         let mut conn = state.store.connection().await?;
         validation::admit_profile_update(baf_store::applicants::for_validation(&mut conn, account, id).await?.has_profile)?;
     }
-    let face = state.engine.analyze(image.into()).await.map_err(|e| ApiError::for_image(field, e))?.into_single()?;
+    let image = bytes::Bytes::from(image);
+    let face = state.engine.analyze(image.clone()).await.map_err(|e| ApiError::for_image(field, e))?.into_single()?;
+    // The photo is kept, so that a later change of embedding model can compute the profile again.
+    let stored = media::store(&state.blobs, account, id, vec![(MediaKind::Face, image)]).await?;
+    match replace_profile(&state, account, id, &face, &stored.rows[0].blob_key).await {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            media::discard(&state.blobs, stored).await;
+            Err(error)
+        }
+    }
+}
 
+async fn replace_profile(
+    state: &AppState,
+    account: baf_domain::AccountId,
+    id: ApplicantId,
+    face: &verification::MainFace,
+    image_key: &str,
+) -> Result<(), ApiError> {
     let mut tx = state.store.begin().await?;
     let baf_store::applicants::ValidationContext { applicant, settings, has_profile, .. } =
         baf_store::applicants::lock_for_validation(&mut tx, account, id).await?;
     let flow = validation::admit_profile_update(has_profile)?;
     let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
-    let duplicates = state.profiles.other_profiles_matching(&mut tx, account, id, &face.embedding, thresholds.match_percent).await?;
+    let duplicates =
+        state.profiles.other_profiles_matching(&mut tx, account, id, &face.embedding, thresholds.duplicate_percent).await?;
     let evidence = Evidence {
-        scores: FaceScores { quality: face.quality.score, quality_percent: face.quality.percent(), liveness: face.liveness.score, match_confidence: None },
+        scores: FaceScores {
+            quality: face.quality.score,
+            quality_percent: face.quality.percent(),
+            liveness: face.liveness.score,
+            liveness_percent: Some(face.liveness.percent()),
+            match_confidence: None,
+        },
         duplicates,
         found_own_profile: false,
         blacklisted: false,
@@ -497,7 +524,8 @@ async fn update_main_photo(
         }
         return Err(ApiError::new(BafCode::FaceEngine, format!("The new photo failed the face checks: {}", reasons.join("; "))));
     }
-    let seq = baf_store::profiles::upsert(&mut tx, account, id, face.embedding.as_slice()).await?;
+    let profile = NewProfile { embedding: face.embedding.as_slice(), model: face.embedding.model().name(), image_key: Some(image_key) };
+    let seq = baf_store::profiles::upsert(&mut tx, account, id, profile).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.profiles.saved(account, id, &face.embedding, seq);
     Ok(())

@@ -248,7 +248,7 @@ async fn from_applicant(
     let face = blacklist::applicant_face(&mut tx, account, applicant_id).await?;
     let data = PersonData::from_applicant(&applicant, face.is_some())?;
     let id = PersonId::new_random();
-    blacklist::insert(&mut tx, account, id, &data, Some(applicant_id), face.as_deref()).await?;
+    blacklist::insert(&mut tx, account, id, &data, Some(applicant_id), face.as_ref()).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(JsonResponse(id.0))
 }

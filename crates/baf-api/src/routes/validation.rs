@@ -306,7 +306,11 @@ async fn decide_and_record(
     .await?;
     crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, outcome.applicant_status, Some(attempt)).await?;
     let saved = match (&embedding, outcome.save_profile) {
-        (Some(embedding), true) => Some((embedding.clone(), profiles::upsert(&mut tx, account, applicant.id, embedding.as_slice()).await?)),
+        (Some(embedding), true) => {
+            let image_key = media.iter().find(|m| m.kind == MediaKind::Face).map(|m| m.blob_key.as_str());
+            let profile = profiles::NewProfile { embedding: embedding.as_slice(), model: embedding.model().name(), image_key };
+            Some((embedding.clone(), profiles::upsert(&mut tx, account, applicant.id, profile).await?))
+        }
         _ => None,
     };
     tx.commit().await.map_err(ApiError::internal)?;
@@ -332,13 +336,14 @@ async fn gather_evidence(
         quality: selfie.quality.score,
         quality_percent: selfie.quality.percent(),
         liveness: selfie.liveness.score,
-        match_confidence: document.as_ref().map(|d| selfie.embedding.similarity(&d.embedding).confidence()),
+        liveness_percent: Some(selfie.liveness.percent()),
+        match_confidence: document.as_ref().and_then(|d| selfie.embedding.similarity(&d.embedding)).map(|s| s.confidence()),
     };
     let mut evidence = Evidence { scores, duplicates: Vec::new(), found_own_profile: false, blacklisted: false };
     match flow {
         Flow::Registration | Flow::RegistrationWithDocument => {
             evidence.duplicates =
-                state.profiles.other_profiles_matching(tx, account, *applicant, &selfie.embedding, thresholds.match_percent).await?;
+                state.profiles.other_profiles_matching(tx, account, *applicant, &selfie.embedding, thresholds.duplicate_percent).await?;
         }
         Flow::Authorization => {
             let hits = state.profiles.search(tx, account, &selfie.embedding, thresholds.match_percent, MAX_SEARCH_RESULTS).await?;
@@ -352,16 +357,17 @@ async fn gather_evidence(
     Ok(evidence)
 }
 
-/// Whether the face matches a blacklisted face at the account's face-match threshold.
+/// Whether the face matches a blacklisted face of its model at the account's face-match threshold.
 async fn blacklisted_face(
     tx: &mut baf_store::PgConnection,
     account: AccountId,
     face: &verification::Embedding,
     threshold: u8,
 ) -> Result<bool, ApiError> {
-    let banned = baf_store::blacklist::faces(tx, account).await?;
-    Ok(banned.iter().filter_map(|(_, raw)| verification::Embedding::from_raw(raw)).any(|banned| {
-        face.similarity(&banned).confidence() >= f64::from(threshold)
+    let model = face.model();
+    let banned = baf_store::blacklist::faces(tx, account, model.name()).await?;
+    Ok(banned.iter().filter_map(|(_, raw)| verification::Embedding::from_raw(model, raw)).any(|banned| {
+        face.similarity(&banned).is_some_and(|s| s.confidence() >= f64::from(threshold))
     }))
 }
 
