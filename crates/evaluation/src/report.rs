@@ -316,6 +316,9 @@ fn verification(
     let duplicate_at = Similarity::from_confidence(model, settings.duplicate_percent).score();
     let mut folds: BTreeMap<&'static str, BTreeMap<&'static str, Verification>> = BTreeMap::new();
     for ((fold, stratum), scores) in pairs.scores(photos, model) {
+        if scores.genuine.is_empty() || scores.impostor.is_empty() {
+            continue; // no error rate to speak of
+        }
         folds.entry(fold.name()).or_default().insert(
             stratum,
             Verification {

@@ -141,6 +141,21 @@ pub struct Rect {
     pub height: u32,
 }
 
+impl Rect {
+    /// The smallest rectangle holding both.
+    pub fn union(self, other: Rect) -> Rect {
+        let (x, y) = (self.x.min(other.x), self.y.min(other.y));
+        let right = (self.x + self.width).max(other.x + other.width);
+        let bottom = (self.y + self.height).max(other.y + other.height);
+        Rect {
+            x,
+            y,
+            width: right - x,
+            height: bottom - y,
+        }
+    }
+}
+
 /// First tap, second tap and weight of the second, per output index, as cv2.resize INTER_LINEAR picks
 /// them: output d samples (d + 0.5)·n_src/n_dst − 0.5; outside [0, n_src − 1] the edge pixel stands alone.
 fn linear_taps(n_src: u32, n_dst: u32) -> Vec<(usize, usize, f32)> {
@@ -184,6 +199,9 @@ pub struct Window {
 
 /// cv2.resize INTER_LINEAR of a window whose pixels outside the image mirror the inside, as
 /// cv2.copyMakeBorder(BORDER_REFLECT_101) would pad it: the window is never shifted or shrunk.
+/// Each output pixel blends its four taps directly (the same arithmetic as the two passes of
+/// [`resize_bilinear`]), since a context window far larger than its 80×80 output reads only a few
+/// of the pixels it spans.
 pub fn resize_reflected(image: &RgbImage, window: Window, out_w: u32, out_h: u32) -> RgbImage {
     let mirror = |taps: Vec<(usize, usize, f32)>, origin: i64, n: u32| {
         taps.into_iter()
@@ -198,7 +216,25 @@ pub fn resize_reflected(image: &RgbImage, window: Window, out_w: u32, out_h: u32
     };
     let xs = mirror(linear_taps(window.width, out_w), window.x, image.width());
     let ys = mirror(linear_taps(window.height, out_h), window.y, image.height());
-    resize_with_taps(image, &xs, &ys)
+    let stride = image.width() as usize * 3;
+    let src = image.as_raw();
+    let mut out = RgbImage::new(out_w, out_h);
+    let out_stride = out_w as usize * 3;
+    let dst = &mut *out;
+    for (dy, &(y0, y1, fy)) in ys.iter().enumerate() {
+        let (r0, r1) = (&src[y0 * stride..][..stride], &src[y1 * stride..][..stride]);
+        let line = &mut dst[dy * out_stride..][..out_stride];
+        for (px, &(x0, x1, fx)) in line.chunks_exact_mut(3).zip(&xs) {
+            for ch in 0..3 {
+                let left =
+                    f32::from(r0[x0 * 3 + ch]) * (1.0 - fy) + f32::from(r1[x0 * 3 + ch]) * fy;
+                let right =
+                    f32::from(r0[x1 * 3 + ch]) * (1.0 - fy) + f32::from(r1[x1 * 3 + ch]) * fy;
+                px[ch] = (left * (1.0 - fx) + right * fx + 0.5) as u8;
+            }
+        }
+    }
+    out
 }
 
 /// Index `i` of an axis of `n` pixels mirrored about the edge pixels (…, 2, 1, 0, 1, 2, …).

@@ -105,42 +105,60 @@ pub struct ChipAlignment {
     pub matrix: Affine,
 }
 
-/// The dlib 150×150 RGB chip (see [`align_for`]).
+/// The dlib 150×150 RGB chip (see [`align_all`]).
 pub fn align(image: &RgbImage, landmarks: &[Point; 5]) -> (RgbImage, ChipAlignment) {
-    align_for(&DLIB, image, landmarks)
+    let [(chip, info)] =
+        <[_; 1]>::try_from(align_all(&[DLIB], image, landmarks)).expect("one chip per network");
+    (chip, info)
 }
 
-/// The network's RGB chip. When the fit's scale s is below 0.5 the image is area-shrunk by 2s and the
-/// fit redone; only the part of the shrunk image the warp reads is computed.
-pub(crate) fn align_for(
-    net: &Network,
+/// Each network's RGB chip. When a fit's scale s is below 0.5 the image is area-shrunk first, by 2s
+/// of the smallest scale, and the fits redone; only the part of the shrunk image the warps read is
+/// computed, once for all the networks (that pass over the full-resolution face is most of a chip's
+/// cost). A network whose fit is larger warps at a scale between 0.5 and 1 from it.
+pub(crate) fn align_all(
+    nets: &[Network],
     image: &RgbImage,
     landmarks: &[Point; 5],
-) -> (RgbImage, ChipAlignment) {
-    let size = net.size;
-    let m = similarity_transform(landmarks, &net.template);
-    let scale = m.scale();
-    if scale >= PRESHRINK_BELOW {
-        let chip = warp_view(&View::whole(image), &m, size, size);
-        return (
-            chip,
-            ChipAlignment {
-                scale,
-                preshrink: None,
-                matrix: m,
-            },
-        );
+) -> Vec<(RgbImage, ChipAlignment)> {
+    let fits: Vec<Affine> = nets
+        .iter()
+        .map(|net| similarity_transform(landmarks, &net.template))
+        .collect();
+    let smallest = fits.iter().map(Affine::scale).fold(f64::INFINITY, f64::min);
+    if smallest >= PRESHRINK_BELOW {
+        return nets
+            .iter()
+            .zip(fits)
+            .map(|(net, m)| {
+                let chip = warp_view(&View::whole(image), &m, net.size, net.size);
+                (
+                    chip,
+                    ChipAlignment {
+                        scale: m.scale(),
+                        preshrink: None,
+                        matrix: m,
+                    },
+                )
+            })
+            .collect();
     }
-    let f = 2.0 * scale;
+    let f = 2.0 * smallest;
     let (sw, sh) = scaled_size(image.width(), image.height(), f);
-    let m = similarity_transform(
-        &landmarks.map(|p| Point {
-            x: p.x * f,
-            y: p.y * f,
-        }),
-        &net.template,
-    );
-    let region = read_region(&m, size, sw, sh);
+    let shrunk_landmarks = landmarks.map(|p| Point {
+        x: p.x * f,
+        y: p.y * f,
+    });
+    let refits: Vec<Affine> = nets
+        .iter()
+        .map(|net| similarity_transform(&shrunk_landmarks, &net.template))
+        .collect();
+    let region = nets
+        .iter()
+        .zip(&refits)
+        .map(|(net, m)| read_region(m, net.size, sw, sh))
+        .reduce(Rect::union)
+        .expect("at least one network");
     let shrunk = area_downscale(image, f, region);
     let view = View {
         pixels: shrunk.as_raw(),
@@ -148,15 +166,20 @@ pub(crate) fn align_for(
         origin: (i64::from(region.x), i64::from(region.y)),
         full: (i64::from(sw), i64::from(sh)),
     };
-    let chip = warp_view(&view, &m, size, size);
-    (
-        chip,
-        ChipAlignment {
-            scale,
-            preshrink: Some((f, (sw, sh))),
-            matrix: m,
-        },
-    )
+    nets.iter()
+        .zip(fits.iter().zip(refits))
+        .map(|(net, (first, m))| {
+            let chip = warp_view(&view, &m, net.size, net.size);
+            (
+                chip,
+                ChipAlignment {
+                    scale: first.scale(),
+                    preshrink: Some((f, (sw, sh))),
+                    matrix: m,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Pixels of a `width` × `height` source that a warp by `m` to a `size` chip can read: the bounding box
@@ -235,9 +258,11 @@ impl Embedder {
     }
 
     pub fn embed(&mut self, image: &RgbImage, landmarks: &[Point; 5]) -> Result<Embeddings, Error> {
+        let nets: Vec<Network> = self.sessions.iter().map(|(net, _)| *net).collect();
+        let chips = align_all(&nets, image, landmarks);
         let mut parts = Vec::with_capacity(self.sessions.len());
-        for (net, session) in &mut self.sessions {
-            let input = tensor(&align_for(net, image, landmarks).0);
+        for ((net, session), (chip, _)) in self.sessions.iter_mut().zip(chips) {
+            let input = tensor(&chip);
             let size = net.size as usize;
             let shape = [1, 3, size, size];
             let outputs = session

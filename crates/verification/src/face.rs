@@ -64,8 +64,8 @@ pub struct Liveness {
     pub score: f32,
     /// P(live) of MiniFASNetV2 (context 2.7) and MiniFASNetV1SE (context 4.0).
     pub models: [f32; 2],
-    /// The image has no colour; the models, trained on colour captures, score bona fide grey photos
-    /// as attacks, so these are read against their own operating point.
+    /// The crops the models saw have no colour; the models, trained on colour captures, score bona
+    /// fide grey photos as attacks, so these are read against their own operating point.
     pub grayscale: bool,
 }
 

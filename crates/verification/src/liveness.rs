@@ -93,20 +93,17 @@ impl LivenessModels {
         }
     }
 
-    /// Liveness of the face in `image`; `grayscale` says the image has no colour, which the models
-    /// were not trained on (its scores are read on their own scale).
-    pub fn score(
-        &mut self,
-        image: &RgbImage,
-        face: &BBox,
-        grayscale: bool,
-    ) -> Result<Liveness, Error> {
+    /// Liveness of the face in `image`. Crops without any colour are flagged `grayscale`: the
+    /// models were not trained on such input, and its scores are read on their own scale.
+    pub fn score(&mut self, image: &RgbImage, face: &BBox) -> Result<Liveness, Error> {
         let (_, windows) = windows(face);
+        let crops = windows.map(|w| resize_reflected(image, w, SIZE, SIZE));
+        let grayscale = crops.iter().all(is_grayscale);
         let mut live = [0.0f32; 2];
-        for ((session, spec), (window, p)) in
-            self.sessions.iter_mut().zip(windows.iter().zip(&mut live))
+        for ((session, spec), (crop, p)) in
+            self.sessions.iter_mut().zip(crops.iter().zip(&mut live))
         {
-            let input = tensor(&resize_reflected(image, *window, SIZE, SIZE));
+            let input = tensor(crop);
             let shape = [1, 3, SIZE as usize, SIZE as usize];
             let outputs = session
                 .run(ort::inputs!["input" => TensorRef::from_array_view((shape, &input[..])).model(spec.name)?])
@@ -119,7 +116,7 @@ impl LivenessModels {
 }
 
 /// Whether every pixel is grey (R = G = B): a black-and-white photo, or a colour one made grey.
-pub(crate) fn is_grayscale(image: &RgbImage) -> bool {
+fn is_grayscale(image: &RgbImage) -> bool {
     image.pixels().all(|p| p.0[0] == p.0[1] && p.0[1] == p.0[2])
 }
 

@@ -6,7 +6,7 @@ use image::RgbImage;
 use crate::detect::{Detections, Detector};
 use crate::embed::{Embedder, Embeddings};
 use crate::intake::{ImageLimits, decode_image};
-use crate::liveness::{LivenessModels, is_grayscale};
+use crate::liveness::LivenessModels;
 use crate::models::{self, DETECTOR, LIVENESS_V1SE, LIVENESS_V2, QUALITY};
 use crate::quality::QualityModel;
 use crate::{BBox, Embedding, EmbeddingModel, EngineConfig, Error, Face, Liveness, Point, Quality};
@@ -108,7 +108,7 @@ impl Pipeline {
     }
 
     pub fn liveness(&mut self, image: &RgbImage, face: &BBox) -> Result<Liveness, Error> {
-        self.liveness.score(image, face, is_grayscale(image))
+        self.liveness.score(image, face)
     }
 
     pub fn embed(&mut self, image: &RgbImage, landmarks: &[Point; 5]) -> Result<Embeddings, Error> {

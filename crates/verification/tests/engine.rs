@@ -133,3 +133,45 @@ fn start_refuses_a_missing_or_corrupt_model_naming_the_file_and_its_source() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A selfie with a smaller copy of the same face pasted in: `scale` of the original's side.
+fn selfie_with_a_second_face(scale: f64) -> verification::FaceAnalysis {
+    let bytes = std::fs::read(common::shared().join("faces/selfie/obama/fr_obama.jpg")).unwrap();
+    let image = verification::decode_image(&bytes, &verification::ImageLimits::default()).unwrap();
+    let (w, h) = image.dimensions();
+    let small = image::imageops::resize(
+        &image,
+        (f64::from(w) * scale) as u32,
+        (f64::from(h) * scale) as u32,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut canvas = verification::RgbImage::from_pixel(
+        w + small.width(),
+        h.max(small.height()),
+        image::Rgb([128, 128, 128]),
+    );
+    image::imageops::replace(&mut canvas, &image, 0, 0);
+    image::imageops::replace(&mut canvas, &small, i64::from(w), 0);
+    let mut pipeline = verification::Pipeline::load(&common::config()).unwrap();
+    pipeline.analyze(&canvas).unwrap()
+}
+
+#[test]
+fn a_small_face_in_the_background_does_not_make_a_group_photo_but_a_second_subject_does() {
+    // Area ratio 0.4² = 0.16: below BACKGROUND_FACE_AREA_RATIO (0.35).
+    let background = selfie_with_a_second_face(0.4);
+    assert_eq!(
+        (background.faces.len(), background.subject_count()),
+        (2, 1),
+        "{:?}",
+        background.faces
+    );
+    assert!(background.into_single().is_ok());
+    // Area ratio 0.8² = 0.64: two subjects.
+    let two = selfie_with_a_second_face(0.8);
+    assert_eq!(two.subject_count(), 2, "{:?}", two.faces);
+    assert!(matches!(
+        two.into_single(),
+        Err(Error::MultipleFaces { count: 2 })
+    ));
+}

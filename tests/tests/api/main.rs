@@ -9,5 +9,6 @@ mod embedded;
 mod isolation;
 mod listing;
 mod openapi;
+mod profiles;
 mod transport;
 mod validation;
