@@ -4,6 +4,8 @@
 # server checks their sha256 at start, so a plain `docker build` needs nothing from outside the repo.
 
 FROM rust:1.95-bookworm AS build
+# plotters (the accuracy pictures of `face evaluate`) links fontconfig
+RUN apt-get update && apt-get install -y --no-install-recommends libfontconfig1-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 ENV SQLX_OFFLINE=true
@@ -15,7 +17,7 @@ COPY scripts/fetch-onnxruntime.sh scripts/
 RUN scripts/fetch-onnxruntime.sh
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libfontconfig1 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 baf \
     && install -d -o baf -g baf /var/lib/baf/media

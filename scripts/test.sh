@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+scripts/ensure-build-deps.sh
 scripts/ensure-postgres.sh
 scripts/fetch-onnxruntime.sh
 scripts/setup-models.sh
