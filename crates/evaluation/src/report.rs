@@ -167,19 +167,7 @@ struct Photo<'a> {
 }
 
 pub fn build(manifest: &str, samples: &[Sample], settings: Settings) -> Report {
-    let photos: Vec<Photo> = samples
-        .iter()
-        .filter(|s| s.row.is_single_person_photo())
-        .filter_map(|s| {
-            let measured = s.result.as_ref().ok()?;
-            Some(Photo {
-                identity: s.row.person()?,
-                fold: s.fold,
-                stratum: measured.stratum,
-                main: measured.main.as_ref()?,
-            })
-        })
-        .collect();
+    let photos = photos(samples);
     let pairs = Pairs::of(&photos);
     Report {
         manifest: manifest.to_owned(),
@@ -526,12 +514,9 @@ fn fitted(samples: &[Sample], photos: &[Photo], pairs: &Pairs) -> Fitted {
     }
 }
 
-/// Scores of the shipped model on the test fold, for the pictures.
-pub(crate) fn test_scores(
-    samples: &[Sample],
-    model: EmbeddingModel,
-) -> BTreeMap<&'static str, Scores> {
-    let photos: Vec<Photo> = samples
+/// The single-person photos of labelled people that have a main face: what pairs are made of.
+fn photos(samples: &[Sample]) -> Vec<Photo<'_>> {
+    samples
         .iter()
         .filter(|s| s.row.is_single_person_photo())
         .filter_map(|s| {
@@ -543,7 +528,15 @@ pub(crate) fn test_scores(
                 main: measured.main.as_ref()?,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Scores of one model on the test fold, per stratum, for the pictures.
+pub(crate) fn test_scores(
+    samples: &[Sample],
+    model: EmbeddingModel,
+) -> BTreeMap<&'static str, Scores> {
+    let photos = photos(samples);
     Pairs::of(&photos)
         .scores(&photos, model)
         .into_iter()
