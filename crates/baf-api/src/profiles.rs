@@ -42,7 +42,8 @@ impl ProfileIndex {
     pub async fn load(store: &Store, model: EmbeddingModel) -> Result<Self, baf_store::Error> {
         let index = Self::new(model);
         let mut conn = store.connection().await?;
-        let stale = profiles::count_stale(&mut conn, model.name()).await?;
+        let all = profiles::all(&mut conn).await?;
+        let stale = all.iter().filter(|p| p.model != model.name()).count();
         if stale > 0 {
             tracing::warn!(
                 stale,
@@ -50,7 +51,6 @@ impl ProfileIndex {
                 "face profiles made by another embedding model are not searched; run `baf-server profiles reembed`"
             );
         }
-        let all = profiles::all(&mut conn).await?;
         let mut by_account: HashMap<AccountId, Vec<StoredProfile>> = HashMap::new();
         for profile in all {
             by_account.entry(profile.account).or_default().push(profile);

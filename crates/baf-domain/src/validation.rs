@@ -84,6 +84,14 @@ pub struct FaceScores {
     pub match_confidence: Option<f64>,
 }
 
+impl FaceScores {
+    /// Liveness on the calibrated scale; attempts recorded before it existed read their raw score
+    /// in percent.
+    pub fn calibrated_liveness(&self) -> f32 {
+        self.liveness_percent.unwrap_or(self.liveness * 100.0)
+    }
+}
+
 /// Everything an attempt is decided on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evidence {
@@ -209,7 +217,7 @@ pub fn decide(
     let thresholds = Thresholds::for_flow(flow, applicant, settings);
     let scores = evidence.scores;
     let quality_ok = scores.quality_percent >= f32::from(thresholds.quality_percent);
-    let live_percent = scores.liveness_percent.unwrap_or(scores.liveness * 100.0);
+    let live_percent = scores.calibrated_liveness();
     let live_ok = live_percent >= f32::from(thresholds.liveness_percent);
     let duplicate = flow.registers() && !evidence.duplicates.is_empty();
     let face_ok = match flow {

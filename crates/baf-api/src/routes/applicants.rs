@@ -3,7 +3,7 @@
 use axum::Json as JsonResponse;
 use axum::extract::{Path, State};
 use baf_domain::applicant::{self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal};
-use baf_domain::validation::{self, Evidence, FaceScores, Thresholds};
+use baf_domain::validation::{self, Evidence, Thresholds};
 use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod};
 use baf_store::Store;
 use baf_store::attempts::MediaKind;
@@ -505,13 +505,7 @@ async fn replace_profile(
     let duplicates =
         state.profiles.other_profiles_matching(&mut tx, account, id, &face.embedding, thresholds.duplicate_percent).await?;
     let evidence = Evidence {
-        scores: FaceScores {
-            quality: face.quality.score,
-            quality_percent: face.quality.percent(),
-            liveness: face.liveness.score,
-            liveness_percent: Some(face.liveness.percent()),
-            match_confidence: None,
-        },
+        scores: crate::routes::validation::face_scores(face, None),
         duplicates,
         found_own_profile: false,
         blacklisted: false,

@@ -233,7 +233,7 @@ fn validations(record: &AttemptRecord) -> Validations {
     let verdict = |name, ok: Option<bool>, score: f64, info: Option<serde_json::Value>| {
         ok.map(|ok| Verdict { verdict: ok, details: vec![VerdictDetail { name, verdict: ok, score, additional_info: info }] })
     };
-    let live = f64::from(scores.liveness_percent.unwrap_or(scores.liveness * 100.0)) / 100.0;
+    let live = f64::from(scores.calibrated_liveness()) / 100.0;
     let attack = serde_json::json!({
         "attackType": if status.anti_spoofing_is_valid == Some(true) { "none" } else { "presentation" },
         "attackTypeConfidence": if status.anti_spoofing_is_valid == Some(true) { live } else { 1.0 - live },
@@ -258,7 +258,7 @@ impl From<&Attempt> for AttemptDetails {
                 capture_method: None,
                 document: None,
                 face_verification_result: record.scores.map(|s| FaceVerificationResult {
-                    anti_spoofing: f64::from(s.liveness_percent.unwrap_or(s.liveness * 100.0)),
+                    anti_spoofing: f64::from(s.calibrated_liveness()),
                     quality: f64::from(s.quality_percent),
                     confidence: s.match_confidence.unwrap_or(0.0),
                     liveness_reflection_confidence: None,

@@ -332,13 +332,8 @@ async fn gather_evidence(
     selfie: &MainFace,
     document: Option<MainFace>,
 ) -> Result<Evidence, ApiError> {
-    let scores = FaceScores {
-        quality: selfie.quality.score,
-        quality_percent: selfie.quality.percent(),
-        liveness: selfie.liveness.score,
-        liveness_percent: Some(selfie.liveness.percent()),
-        match_confidence: document.as_ref().and_then(|d| selfie.embedding.similarity(&d.embedding)).map(|s| s.confidence()),
-    };
+    let match_confidence = document.as_ref().and_then(|d| selfie.embedding.similarity(&d.embedding)).map(|s| s.confidence());
+    let scores = face_scores(selfie, match_confidence);
     let mut evidence = Evidence { scores, duplicates: Vec::new(), found_own_profile: false, blacklisted: false };
     match flow {
         Flow::Registration | Flow::RegistrationWithDocument => {
@@ -355,6 +350,17 @@ async fn gather_evidence(
         Flow::ProfileUpdate => {}
     }
     Ok(evidence)
+}
+
+/// What the engine measured on a face, on the vendor's scales.
+pub(crate) fn face_scores(face: &MainFace, match_confidence: Option<f64>) -> FaceScores {
+    FaceScores {
+        quality: face.quality.score,
+        quality_percent: face.quality.percent(),
+        liveness: face.liveness.score,
+        liveness_percent: Some(face.liveness.percent()),
+        match_confidence,
+    }
 }
 
 /// Whether the face matches a blacklisted face of its model at the account's face-match threshold.
