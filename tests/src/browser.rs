@@ -52,37 +52,84 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
         }}});
-        let created: Value = client.post(format!("{base}/session")).json(&capabilities).send().await.expect("new session").json().await.expect("session json");
-        let session = created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_owned();
-        Self { driver, base, session, client }
+        let created: Value = client
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .expect("session json");
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        Self {
+            driver,
+            base,
+            session,
+            client,
+        }
     }
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
-        let request = self.client.request(method, url).json(&body.unwrap_or_else(|| json!({})));
-        let reply: Value = request.send().await.expect("webdriver answers").json().await.expect("webdriver json");
+        let request = self
+            .client
+            .request(method, url)
+            .json(&body.unwrap_or_else(|| json!({})));
+        let reply: Value = request
+            .send()
+            .await
+            .expect("webdriver answers")
+            .json()
+            .await
+            .expect("webdriver json");
         reply["value"].clone()
     }
 
     pub async fn goto(&self, url: &str) {
-        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     async fn element(&self, css: &str) -> Option<String> {
-        let found = self.command(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
-        found.as_object()?.values().next()?.as_str().map(str::to_owned)
+        let found = self
+            .command(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        found
+            .as_object()?
+            .values()
+            .next()?
+            .as_str()
+            .map(str::to_owned)
     }
 
     pub async fn text(&self, css: &str) -> String {
         match self.element(css).await {
-            Some(id) => self.command(reqwest::Method::GET, &format!("/element/{id}/text"), None).await.as_str().unwrap_or("").to_owned(),
+            Some(id) => self
+                .command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+                .await
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
             None => String::new(),
         }
     }
 
     /// Runs a script in the page and returns its value.
     pub async fn eval(&self, script: &str) -> Value {
-        self.command(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     /// Waits, bounded, until `script` returns true.
@@ -98,51 +145,92 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        let id = self.element(css).await.unwrap_or_else(|| panic!("no element {css}"));
-        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), None).await;
+        let id = self
+            .element(css)
+            .await
+            .unwrap_or_else(|| panic!("no element {css}"));
+        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), None)
+            .await;
     }
 
     pub async fn screenshot(&self, path: &Path) {
         use base64::Engine as _;
-        let png = self.command(reqwest::Method::GET, "/screenshot", None).await;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap_or("")).expect("a PNG screenshot");
+        let png = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap_or(""))
+            .expect("a PNG screenshot");
         std::fs::create_dir_all(path.parent().expect("a folder")).expect("artifacts folder");
         std::fs::write(path, bytes).expect("screenshot written");
     }
 
     pub async fn close(mut self) {
-        let _ = self.client.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self
+            .client
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("address").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("address")
+        .port()
 }
 
 /// A Y4M video (what Chromium's fake camera plays) of `frames` copies of a picture, letterboxed
 /// into 640x480, BT.601 4:2:0.
 pub fn y4m_from_picture(picture: &[u8], frames: usize) -> Vec<u8> {
     let (width, height) = (640u32, 480u32);
-    let source = image::load_from_memory(picture).expect("a picture").to_rgb8();
-    let scale = f64::min(f64::from(width) / f64::from(source.width()), f64::from(height) / f64::from(source.height()));
-    let (w, h) = ((f64::from(source.width()) * scale) as u32, (f64::from(source.height()) * scale) as u32);
+    let source = image::load_from_memory(picture)
+        .expect("a picture")
+        .to_rgb8();
+    let scale = f64::min(
+        f64::from(width) / f64::from(source.width()),
+        f64::from(height) / f64::from(source.height()),
+    );
+    let (w, h) = (
+        (f64::from(source.width()) * scale) as u32,
+        (f64::from(source.height()) * scale) as u32,
+    );
     let resized = image::imageops::resize(&source, w, h, image::imageops::FilterType::Triangle);
     let mut canvas = image::RgbImage::from_pixel(width, height, image::Rgb([40, 40, 40]));
-    image::imageops::overlay(&mut canvas, &resized, i64::from((width - w) / 2), i64::from((height - h) / 2));
+    image::imageops::overlay(
+        &mut canvas,
+        &resized,
+        i64::from((width - w) / 2),
+        i64::from((height - h) / 2),
+    );
     let (mut y, mut u, mut v) = (Vec::new(), Vec::new(), Vec::new());
     for row in 0..height {
         for col in 0..width {
             let [r, g, b] = canvas.get_pixel(col, row).0.map(f64::from);
-            y.push((0.299 * r + 0.587 * g + 0.114 * b).round().clamp(0.0, 255.0) as u8);
+            y.push(
+                (0.299 * r + 0.587 * g + 0.114 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
         }
     }
     for row in (0..height).step_by(2) {
         for col in (0..width).step_by(2) {
             let [r, g, b] = canvas.get_pixel(col, row).0.map(f64::from);
-            u.push((128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b).round().clamp(0.0, 255.0) as u8);
-            v.push((128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b).round().clamp(0.0, 255.0) as u8);
+            u.push(
+                (128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
+            v.push(
+                (128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b)
+                    .round()
+                    .clamp(0.0, 255.0) as u8,
+            );
         }
     }
     let mut video = format!("YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n").into_bytes();

@@ -13,14 +13,17 @@ use baf_store::{PgPool, Store};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
-use verification::{Engine, EngineConfig};
 use uuid::Uuid;
+use verification::{Engine, EngineConfig};
 
 pub const API: &str = "/publicapi/api/v2";
 
 /// The repository root, for `models/` and `../shared/faces`.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 /// A photo of `../shared/faces` by its manifest path, e.g. `selfie/obama/fr_obama.jpg`.
@@ -39,12 +42,23 @@ pub fn base64(bytes: &[u8]) -> String {
 pub static ENGINE: LazyLock<Engine> = LazyLock::new(|| engine(2, 256));
 
 pub fn engine(workers: usize, queue_len: usize) -> Engine {
-    let models_dir = std::env::var_os("BAF_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("models"));
+    let models_dir = std::env::var_os("BAF_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("models"));
     let ort = std::env::var_os("ORT_DYLIB_PATH")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("vendor/onnxruntime/libonnxruntime.so.1.31.1"));
-    let config = EngineConfig { models_dir, ort_dylib_path: Some(ort), workers, intra_threads: 1, queue_len, ..EngineConfig::default() };
-    Engine::start(&config).expect("the face engine starts (run scripts/setup-models.sh and scripts/fetch-onnxruntime.sh)")
+    let config = EngineConfig {
+        models_dir,
+        ort_dylib_path: Some(ort),
+        workers,
+        intra_threads: 1,
+        queue_len,
+        ..EngineConfig::default()
+    };
+    Engine::start(&config).expect(
+        "the face engine starts (run scripts/setup-models.sh and scripts/fetch-onnxruntime.sh)",
+    )
 }
 
 pub struct TestApp {
@@ -70,14 +84,32 @@ pub struct Reply {
 impl Reply {
     /// The BAF error code of an error envelope.
     pub fn code(&self) -> &str {
-        self.body["code"].as_str().unwrap_or_else(|| panic!("not an error envelope: {} {}", self.status, self.text))
+        self.body["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not an error envelope: {} {}", self.status, self.text))
     }
 
     pub fn assert_error(&self, status: u16, code: &str) -> &Self {
-        assert_eq!((self.status.as_u16(), self.code()), (status, code), "{}", self.text);
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (status, code),
+            "{}",
+            self.text
+        );
         let envelope = self.body.as_object().expect("envelope object");
-        for field in ["code", "message", "additionalData", "propertyErrors", "multipleErrors", "traceId"] {
-            assert!(envelope.contains_key(field), "envelope lacks {field}: {}", self.text);
+        for field in [
+            "code",
+            "message",
+            "additionalData",
+            "propertyErrors",
+            "multipleErrors",
+            "traceId",
+        ] {
+            assert!(
+                envelope.contains_key(field),
+                "envelope lacks {field}: {}",
+                self.text
+            );
         }
         self
     }
@@ -99,9 +131,15 @@ impl TestApp {
     }
 
     /// A server whose settings `configure` changes (notifier, webhooks, link lifetime).
-    pub async fn spawn_configured(pool: PgPool, engine: Engine, configure: impl FnOnce(&mut ServeConfig)) -> Self {
+    pub async fn spawn_configured(
+        pool: PgPool,
+        engine: Engine,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> Self {
         let store = Store::new(pool, 4);
-        let account = baf_server::accounts::create(&store, "test", None).await.expect("create account");
+        let account = baf_server::accounts::create(&store, "test", None)
+            .await
+            .expect("create account");
         let media = Arc::new(tempfile::tempdir().expect("a media folder"));
         Self::serve(store, account, media, engine, configure).await
     }
@@ -113,7 +151,14 @@ impl TestApp {
             secret_key: self.account.secret_key.clone(),
             public_key: self.account.public_key.clone(),
         };
-        Self::serve(self.store.clone(), account, Arc::clone(&self.media), ENGINE.clone(), |_| {}).await
+        Self::serve(
+            self.store.clone(),
+            account,
+            Arc::clone(&self.media),
+            ENGINE.clone(),
+            |_| {},
+        )
+        .await
     }
 
     async fn serve(
@@ -123,7 +168,9 @@ impl TestApp {
         engine: Engine,
         configure: impl FnOnce(&mut ServeConfig),
     ) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let address = listener.local_addr().expect("address");
         let mut config = ServeConfig {
             listen: address,
@@ -152,10 +199,23 @@ impl TestApp {
             let signal = async move {
                 let _ = signal.await;
             };
-            baf_server::run(&config, server_store, engine, listener, signal).await.expect("server runs");
+            baf_server::run(&config, server_store, engine, listener, signal)
+                .await
+                .expect("server runs");
         });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, store, account, media, client, shutdown, server }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            address,
+            store,
+            account,
+            media,
+            client,
+            shutdown,
+            server,
+        }
     }
 
     /// Asks the server to stop, as SIGTERM does, and waits until it has.
@@ -169,7 +229,13 @@ impl TestApp {
     }
 
     /// A request with any key (or none), body and content type.
-    pub async fn raw(&self, method: Method, path: &str, key: Option<&str>, body: Option<(&str, String)>) -> Reply {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<(&str, String)>,
+    ) -> Reply {
         let mut request = self.client.request(method, self.url(path));
         if let Some(key) = key {
             request = request.bearer_auth(key);
@@ -182,56 +248,119 @@ impl TestApp {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body read");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, text, body }
+        Reply {
+            status,
+            headers,
+            text,
+            body,
+        }
     }
 
     /// A request with the account's secret key and an optional JSON body.
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let key = self.account.secret_key.clone();
-        self.raw(method, path, Some(&key), body.map(|b| ("application/json", b.to_string()))).await
+        self.raw(
+            method,
+            path,
+            Some(&key),
+            body.map(|b| ("application/json", b.to_string())),
+        )
+        .await
     }
 
     pub async fn create_applicant(&self, body: Value) -> Uuid {
-        let reply = self.call(Method::POST, &format!("{API}/private/Applicants"), Some(body)).await;
+        let reply = self
+            .call(
+                Method::POST,
+                &format!("{API}/private/Applicants"),
+                Some(body),
+            )
+            .await;
         reply.assert_ok();
-        reply.body["applicantId"].as_str().and_then(|id| id.parse().ok()).expect("applicantId")
+        reply.body["applicantId"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .expect("applicantId")
     }
 
     pub async fn get_applicant(&self, id: Uuid) -> Reply {
-        self.call(Method::GET, &format!("{API}/private/Applicants/{id}"), None).await
+        self.call(Method::GET, &format!("{API}/private/Applicants/{id}"), None)
+            .await
     }
 
     pub async fn list(&self, query: &str) -> Reply {
-        self.call(Method::GET, &format!("{API}/private/Applicants?{query}"), None).await
+        self.call(
+            Method::GET,
+            &format!("{API}/private/Applicants?{query}"),
+            None,
+        )
+        .await
     }
 
     pub async fn update(&self, id: Uuid, body: Value) -> Reply {
-        self.call(Method::PUT, &format!("{API}/private/Applicants/{id}"), Some(body)).await
+        self.call(
+            Method::PUT,
+            &format!("{API}/private/Applicants/{id}"),
+            Some(body),
+        )
+        .await
     }
 
     pub async fn delete(&self, id: Uuid) -> Reply {
-        self.call(Method::DELETE, &format!("{API}/private/Applicants/{id}"), None).await
+        self.call(
+            Method::DELETE,
+            &format!("{API}/private/Applicants/{id}"),
+            None,
+        )
+        .await
     }
 
     pub async fn open(&self, id: Uuid) -> Reply {
-        self.call(Method::POST, &format!("{API}/private/Applicants/{id}/Open"), None).await
+        self.call(
+            Method::POST,
+            &format!("{API}/private/Applicants/{id}/Open"),
+            None,
+        )
+        .await
     }
 
     pub async fn complete(&self, id: Uuid) -> Reply {
-        self.call(Method::POST, &format!("{API}/public/Applicants/{id}/Complete"), None).await
+        self.call(
+            Method::POST,
+            &format!("{API}/public/Applicants/{id}/Complete"),
+            None,
+        )
+        .await
     }
 
     pub async fn completed(&self, id: Uuid) -> Reply {
-        self.call(Method::GET, &format!("{API}/public/Applicants/{id}/Completed"), None).await
+        self.call(
+            Method::GET,
+            &format!("{API}/public/Applicants/{id}/Completed"),
+            None,
+        )
+        .await
     }
 
     /// `POST public/Validation` with a selfie (and a document front for other document types).
-    pub async fn validate(&self, applicant: Uuid, selfie: &str, document_type: i16, front: Option<&str>) -> Reply {
-        let mut model = json!({"faceImageBase64": base64(&face(selfie)), "documentType": document_type});
+    pub async fn validate(
+        &self,
+        applicant: Uuid,
+        selfie: &str,
+        document_type: i16,
+        front: Option<&str>,
+    ) -> Reply {
+        let mut model =
+            json!({"faceImageBase64": base64(&face(selfie)), "documentType": document_type});
         if let Some(front) = front {
             model["frontImageBase64"] = json!(base64(&face(front)));
         }
-        self.call(Method::POST, &format!("{API}/public/Validation"), Some(json!({"model": model, "applicantId": applicant}))).await
+        self.call(
+            Method::POST,
+            &format!("{API}/public/Validation"),
+            Some(json!({"model": model, "applicantId": applicant})),
+        )
+        .await
     }
 
     pub async fn register(&self, applicant: Uuid, selfie: &str) -> Reply {
@@ -239,7 +368,12 @@ impl TestApp {
     }
 
     pub async fn attempt(&self, applicant: Uuid, attempt: i64) -> Reply {
-        self.call(Method::GET, &format!("{API}/private/Applicants/{applicant}/Attempts/{attempt}"), None).await
+        self.call(
+            Method::GET,
+            &format!("{API}/private/Applicants/{applicant}/Attempts/{attempt}"),
+            None,
+        )
+        .await
     }
 
     /// Raises the account's `antiSpoofingPercent` to 90 for applicants created afterwards. At the
@@ -251,12 +385,16 @@ impl TestApp {
             anti_spoofing_percent: Some(90),
             ..Default::default()
         };
-        baf_server::accounts::change_settings(&self.store, &change).await.expect("change settings");
+        baf_server::accounts::change_settings(&self.store, &change)
+            .await
+            .expect("change settings");
     }
 
     /// A second account on the same server, for tenant-isolation tests.
     pub async fn other_account(&self) -> CreatedAccount {
-        baf_server::accounts::create(&self.store, "other", None).await.expect("create account")
+        baf_server::accounts::create(&self.store, "other", None)
+            .await
+            .expect("create account")
     }
 
     /// Sets the applicant's status directly, for states only later issues' flows reach.
@@ -285,29 +423,37 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(failures: usize) -> Self {
-        use std::sync::{Arc, Mutex};
         use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Arc, Mutex};
         let received: Arc<Mutex<Vec<(reqwest::header::HeaderMap, Vec<u8>)>>> = Arc::default();
         let calls = Arc::new(AtomicUsize::new(0));
         let sink = Arc::clone(&received);
-        let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-            let sink = Arc::clone(&sink);
-            let calls = Arc::clone(&calls);
-            async move {
-                let mut copied = reqwest::header::HeaderMap::new();
-                for (name, value) in &headers {
-                    if let (Ok(name), Ok(value)) = (
-                        reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
-                        reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
-                    ) {
-                        copied.insert(name, value);
+        let app = axum::Router::new().fallback(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let sink = Arc::clone(&sink);
+                let calls = Arc::clone(&calls);
+                async move {
+                    let mut copied = reqwest::header::HeaderMap::new();
+                    for (name, value) in &headers {
+                        if let (Ok(name), Ok(value)) = (
+                            reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+                            reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
+                        ) {
+                            copied.insert(name, value);
+                        }
+                    }
+                    sink.lock().unwrap().push((copied, body.to_vec()));
+                    if calls.fetch_add(1, Ordering::SeqCst) < failures {
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        axum::http::StatusCode::OK
                     }
                 }
-                sink.lock().unwrap().push((copied, body.to_vec()));
-                if calls.fetch_add(1, Ordering::SeqCst) < failures { axum::http::StatusCode::INTERNAL_SERVER_ERROR } else { axum::http::StatusCode::OK }
-            }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let url = format!("http://{}/hook", listener.local_addr().expect("address"));
         tokio::spawn(async move { axum::serve(listener, app).await.expect("receiver runs") });
         Self { url, received }
@@ -327,6 +473,9 @@ impl Receiver {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("expected {count} webhook requests, got {}", self.requests().len());
+        panic!(
+            "expected {count} webhook requests, got {}",
+            self.requests().len()
+        );
     }
 }

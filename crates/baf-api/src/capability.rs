@@ -9,9 +9,9 @@
 //! reach the browser. A stolen token is worth one applicant's attempts until it expires;
 //! deleting the `link_signing_key` secret revokes every token at once.
 
+use baf_domain::{AccountId, ApplicantId};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use baf_domain::{AccountId, ApplicantId};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -44,9 +44,18 @@ impl LinkSigner {
     }
 
     pub fn issue(&self, capability: Capability) -> String {
-        let payload = format!("{}.{}.{}", capability.account, capability.applicant, capability.expires.timestamp());
+        let payload = format!(
+            "{}.{}.{}",
+            capability.account,
+            capability.applicant,
+            capability.expires.timestamp()
+        );
         let signature = self.mac(payload.as_bytes()).finalize().into_bytes();
-        format!("{PREFIX}{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(signature))
+        format!(
+            "{PREFIX}{}.{}",
+            URL_SAFE_NO_PAD.encode(payload),
+            URL_SAFE_NO_PAD.encode(signature)
+        )
     }
 
     /// The capability of a token that this key signed and that has not expired at `now`.
@@ -60,7 +69,11 @@ impl LinkSigner {
         let account = AccountId(parts.next()?.parse().ok()?);
         let applicant = ApplicantId(parts.next()?.parse().ok()?);
         let expires = DateTime::from_timestamp(parts.next()?.parse().ok()?, 0)?;
-        (parts.next().is_none() && expires > now).then_some(Capability { account, applicant, expires })
+        (parts.next().is_none() && expires > now).then_some(Capability {
+            account,
+            applicant,
+            expires,
+        })
     }
 }
 
@@ -84,7 +97,10 @@ mod tests {
         assert!(token.starts_with(PREFIX));
         assert_eq!(signer.verify(&token, Utc::now()), Some(cap));
         assert_eq!(signer.verify(&token, cap.expires), None);
-        assert_eq!(LinkSigner::new(b"other".to_vec()).verify(&token, Utc::now()), None);
+        assert_eq!(
+            LinkSigner::new(b"other".to_vec()).verify(&token, Utc::now()),
+            None
+        );
     }
 
     #[test]
@@ -94,7 +110,10 @@ mod tests {
         let other = signer.issue(capability(60));
         let (payload, _) = token.split_once('.').unwrap();
         let (_, signature) = other.split_once('.').unwrap();
-        assert_eq!(signer.verify(&format!("{payload}.{signature}"), Utc::now()), None);
+        assert_eq!(
+            signer.verify(&format!("{payload}.{signature}"), Utc::now()),
+            None
+        );
         assert_eq!(signer.verify("cap_garbage", Utc::now()), None);
         assert_eq!(signer.verify("sk_whatever", Utc::now()), None);
     }

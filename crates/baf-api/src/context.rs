@@ -18,7 +18,9 @@ tokio::task_local! {
 
 /// The current request's trace id (`00-<32 hex>-<16 hex>-00`); a fresh one outside a request.
 pub fn trace_id() -> String {
-    TRACE_ID.try_with(Clone::clone).unwrap_or_else(|_| new_trace_id(None))
+    TRACE_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| new_trace_id(None))
 }
 
 /// Keeps the caller's trace from a valid `traceparent` header, with a new span id of ours.
@@ -27,8 +29,10 @@ fn new_trace_id(traceparent: Option<&str>) -> String {
     let span: u64 = rng.random();
     let incoming = traceparent.and_then(|value| {
         let trace = value.split('-').nth(1)?;
-        (trace.len() == 32 && trace.bytes().all(|b| b.is_ascii_hexdigit()) && trace != "0".repeat(32))
-            .then(|| trace.to_ascii_lowercase())
+        (trace.len() == 32
+            && trace.bytes().all(|b| b.is_ascii_hexdigit())
+            && trace != "0".repeat(32))
+        .then(|| trace.to_ascii_lowercase())
     });
     let trace = incoming.unwrap_or_else(|| format!("{:032x}", rng.random::<u128>()));
     format!("00-{trace}-{span:016x}-00")
@@ -37,23 +41,37 @@ fn new_trace_id(traceparent: Option<&str>) -> String {
 /// Opens the request's span with its trace id, runs the request inside it, and logs the outcome
 /// (with the cause of an internal error, which the client never sees).
 pub async fn request_context(request: Request, next: Next) -> Response {
-    let traceparent = request.headers().get("traceparent").and_then(|v| v.to_str().ok());
+    let traceparent = request
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok());
     let trace_id = new_trace_id(traceparent);
     let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), trace_id = %trace_id);
     let started = Instant::now();
-    let mut response = TRACE_ID.scope(trace_id, next.run(request).instrument(span.clone())).await;
+    let mut response = TRACE_ID
+        .scope(trace_id, next.run(request).instrument(span.clone()))
+        .await;
     let _entered = span.enter();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     match response.extensions_mut().remove::<InternalErrorReport>() {
         Some(InternalErrorReport(cause)) => {
             tracing::error!(status = response.status().as_u16(), latency_ms, error = %cause, "request failed")
         }
-        None => tracing::info!(status = response.status().as_u16(), latency_ms, "request finished"),
+        None => tracing::info!(
+            status = response.status().as_u16(),
+            latency_ms,
+            "request finished"
+        ),
     }
-    if response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v == "application/json") {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    if response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/json")
+    {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
     }
     response
 }
@@ -100,7 +118,13 @@ pub fn canonical_path(path: &str) -> Option<String> {
     let mut keep_next = false;
     for segment in path.split('/').skip(1) {
         out.push('/');
-        let canonical = (!keep_next).then(|| SEGMENTS.iter().find(|known| known.eq_ignore_ascii_case(segment))).flatten();
+        let canonical = (!keep_next)
+            .then(|| {
+                SEGMENTS
+                    .iter()
+                    .find(|known| known.eq_ignore_ascii_case(segment))
+            })
+            .flatten();
         keep_next = segment.eq_ignore_ascii_case("ByReferenceId");
         out.push_str(canonical.copied().unwrap_or(segment));
     }
@@ -132,11 +156,23 @@ mod tests {
     #[test]
     fn api_paths_are_rewritten_to_the_registered_spelling() {
         for (path, canonical) in [
-            ("/publicapi/api/v2/private/applicants", Some("/publicapi/api/v2/private/Applicants")),
-            ("/api/v2/PRIVATE/APPLICANTS/abc/open", Some("/publicapi/api/v2/private/Applicants/abc/Open")),
+            (
+                "/publicapi/api/v2/private/applicants",
+                Some("/publicapi/api/v2/private/Applicants"),
+            ),
+            (
+                "/api/v2/PRIVATE/APPLICANTS/abc/open",
+                Some("/publicapi/api/v2/private/Applicants/abc/Open"),
+            ),
             ("/publicapi/api/v2/private/Applicants", None),
-            ("/API/v2/private/Applicants/ByReferenceId/open", Some("/publicapi/api/v2/private/Applicants/ByReferenceId/open")),
-            ("/publicapi/api/v2/private/applicants/byreferenceid/MixedCase", Some("/publicapi/api/v2/private/Applicants/ByReferenceId/MixedCase")),
+            (
+                "/API/v2/private/Applicants/ByReferenceId/open",
+                Some("/publicapi/api/v2/private/Applicants/ByReferenceId/open"),
+            ),
+            (
+                "/publicapi/api/v2/private/applicants/byreferenceid/MixedCase",
+                Some("/publicapi/api/v2/private/Applicants/ByReferenceId/MixedCase"),
+            ),
             ("/healthz", None),
             ("/AbCdEf1234", None),
         ] {
@@ -148,9 +184,23 @@ mod tests {
     fn trace_ids_are_traceparent_shaped_and_keep_an_incoming_trace() {
         let id = new_trace_id(None);
         let parts: Vec<_> = id.split('-').collect();
-        assert_eq!((parts.len(), parts[0], parts[1].len(), parts[2].len(), parts[3]), (4, "00", 32, 16, "00"));
-        let kept = new_trace_id(Some("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"));
+        assert_eq!(
+            (
+                parts.len(),
+                parts[0],
+                parts[1].len(),
+                parts[2].len(),
+                parts[3]
+            ),
+            (4, "00", 32, 16, "00")
+        );
+        let kept = new_trace_id(Some(
+            "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
+        ));
         assert!(kept.starts_with("00-0af7651916cd43dd8448eb211c80319c-"));
-        assert_ne!(new_trace_id(Some("garbage")).split('-').nth(1), Some("garbage"));
+        assert_ne!(
+            new_trace_id(Some("garbage")).split('-').nth(1),
+            Some("garbage")
+        );
     }
 }

@@ -18,7 +18,13 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(query: &ListQuery, total: i64, items: Vec<T>) -> Self {
-        Self { page: query.page, page_size: query.page_size, total, total_pages: query.total_pages(total), items }
+        Self {
+            page: query.page,
+            page_size: query.page_size,
+            total,
+            total_pages: query.total_pages(total),
+            items,
+        }
     }
 }
 
@@ -28,7 +34,10 @@ pub fn baf_time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S:
     serializer.collect_str(&time.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f"))
 }
 
-pub fn baf_time_opt<S: Serializer>(time: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn baf_time_opt<S: Serializer>(
+    time: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match time {
         Some(time) => baf_time(time, serializer),
         None => serializer.serialize_none(),
@@ -52,9 +61,19 @@ mod tests {
     fn timestamps_have_microseconds_and_no_zone() {
         #[derive(serde::Serialize)]
         struct T(#[serde(serialize_with = "baf_time")] DateTime<Utc>);
-        let time = DateTime::parse_from_rfc3339("2023-11-17T04:40:31.509932123Z").unwrap().to_utc();
-        assert_eq!(serde_json::to_string(&T(time)).unwrap(), "\"2023-11-17T04:40:31.509932\"");
-        let whole = DateTime::parse_from_rfc3339("2023-11-17T04:40:31Z").unwrap().to_utc();
-        assert_eq!(serde_json::to_string(&T(whole)).unwrap(), "\"2023-11-17T04:40:31.000000\"");
+        let time = DateTime::parse_from_rfc3339("2023-11-17T04:40:31.509932123Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            serde_json::to_string(&T(time)).unwrap(),
+            "\"2023-11-17T04:40:31.509932\""
+        );
+        let whole = DateTime::parse_from_rfc3339("2023-11-17T04:40:31Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            serde_json::to_string(&T(whole)).unwrap(),
+            "\"2023-11-17T04:40:31.000000\""
+        );
     }
 }

@@ -53,9 +53,10 @@ pub enum BafCode {
 impl BafCode {
     pub const fn status(self) -> StatusCode {
         match self {
-            Self::ApplicantNotFound | Self::NotCompleted | Self::RouteNotFound | Self::AttemptNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Self::ApplicantNotFound
+            | Self::NotCompleted
+            | Self::RouteNotFound
+            | Self::AttemptNotFound => StatusCode::NOT_FOUND,
             Self::ImageReviewDenied => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NoVideo
             | Self::AlreadyCompleted
@@ -137,13 +138,22 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: BafCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), property_errors: None, internal: None, retry_after: None }
+        Self {
+            code,
+            message: message.into(),
+            property_errors: None,
+            internal: None,
+            retry_after: None,
+        }
     }
 
     pub fn validation(errors: PropertyErrors) -> Self {
         Self {
             property_errors: Some(errors),
-            ..Self::new(BafCode::Validation, "One or more validation errors occurred.")
+            ..Self::new(
+                BafCode::Validation,
+                "One or more validation errors occurred.",
+            )
         }
     }
 
@@ -152,11 +162,17 @@ impl ApiError {
     }
 
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Self { internal: Some(error.into()), ..Self::new(BafCode::Internal, "Internal server error") }
+        Self {
+            internal: Some(error.into()),
+            ..Self::new(BafCode::Internal, "Internal server error")
+        }
     }
 
     pub fn with_message(self, message: impl Into<String>) -> Self {
-        Self { message: message.into(), ..self }
+        Self {
+            message: message.into(),
+            ..self
+        }
     }
 
     pub fn message(&self) -> &str {
@@ -198,14 +214,21 @@ impl IntoResponse for ApiError {
         };
         let mut response = (self.code.status(), axum::Json(envelope)).into_response();
         if let Some(internal) = self.internal {
-            response.extensions_mut().insert(InternalErrorReport(format!("{internal:#}")));
+            response
+                .extensions_mut()
+                .insert(InternalErrorReport(format!("{internal:#}")));
         }
         if let Some(after) = self.retry_after {
             let seconds = after.as_secs().max(1).to_string();
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_str(&seconds).expect("digits"));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_str(&seconds).expect("digits"),
+            );
         }
         if self.code == BafCode::Unauthorized {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -215,21 +238,40 @@ impl From<baf_store::Error> for ApiError {
     fn from(error: baf_store::Error) -> Self {
         use baf_store::Error as E;
         match error {
-            E::ApplicantNotFound(id) => Self::new(BafCode::ApplicantNotFound, format!("Applicant with id {id} not found")),
-            E::ReferenceNotFound(reference) => {
-                Self::new(BafCode::ApplicantNotFound, format!("Applicant with referenceId {reference} not found"))
-            }
-            E::AmbiguousReference { count } => {
-                Self::new(BafCode::AmbiguousReference, format!("Too many request by reference id: {count}"))
-            }
-            E::AttemptNotFound(id) => Self::new(BafCode::AttemptNotFound, format!("Response not found: attempt {id}")),
-            E::PersonNotFound(id) => Self::new(BafCode::PersonNotFound, format!("BlacklistPerson with id {id} not found")),
-            E::BlacklistDuplicate => Self::new(BafCode::BlacklistDuplicate, "BlacklistPerson already exists"),
+            E::ApplicantNotFound(id) => Self::new(
+                BafCode::ApplicantNotFound,
+                format!("Applicant with id {id} not found"),
+            ),
+            E::ReferenceNotFound(reference) => Self::new(
+                BafCode::ApplicantNotFound,
+                format!("Applicant with referenceId {reference} not found"),
+            ),
+            E::AmbiguousReference { count } => Self::new(
+                BafCode::AmbiguousReference,
+                format!("Too many request by reference id: {count}"),
+            ),
+            E::AttemptNotFound(id) => Self::new(
+                BafCode::AttemptNotFound,
+                format!("Response not found: attempt {id}"),
+            ),
+            E::PersonNotFound(id) => Self::new(
+                BafCode::PersonNotFound,
+                format!("BlacklistPerson with id {id} not found"),
+            ),
+            E::BlacklistDuplicate => Self::new(
+                BafCode::BlacklistDuplicate,
+                "BlacklistPerson already exists",
+            ),
             E::Database(sqlx::Error::PoolTimedOut) => Self {
                 retry_after: Some(std::time::Duration::from_secs(1)),
-                ..Self::new(BafCode::Busy, "Every database connection is busy; retry shortly.")
+                ..Self::new(
+                    BafCode::Busy,
+                    "Every database connection is busy; retry shortly.",
+                )
             },
-            E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => Self::internal(error),
+            E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => {
+                Self::internal(error)
+            }
         }
     }
 }
@@ -270,12 +312,19 @@ impl From<verification::Error> for ApiError {
                 ..Self::new(BafCode::Busy, "Every face worker is busy; retry shortly.")
             },
             E::NoFace => Self::new(BafCode::NoOrManyFaces, "No faces found"),
-            E::MultipleFaces { count } => Self::new(BafCode::NoOrManyFaces, format!("Multiple faces found ({count})")),
+            E::MultipleFaces { count } => Self::new(
+                BafCode::NoOrManyFaces,
+                format!("Multiple faces found ({count})"),
+            ),
             E::EmptyImage => Self::new(BafCode::NoOrManyFaces, "Face image is empty"),
-            E::InvalidBase64(_) | E::NotAnImage(_) | E::ImageTooLarge { .. } | E::ImageTooSmall { .. } => {
-                Self::invalid_field("image", error.to_string())
-            }
-            other => Self { internal: Some(other.into()), ..Self::new(BafCode::FaceEngine, "Face analysis failed") },
+            E::InvalidBase64(_)
+            | E::NotAnImage(_)
+            | E::ImageTooLarge { .. }
+            | E::ImageTooSmall { .. } => Self::invalid_field("image", error.to_string()),
+            other => Self {
+                internal: Some(other.into()),
+                ..Self::new(BafCode::FaceEngine, "Face analysis failed")
+            },
         }
     }
 }
@@ -285,9 +334,10 @@ impl ApiError {
     pub fn for_image(field: &str, error: verification::Error) -> Self {
         use verification::Error as E;
         match error {
-            E::InvalidBase64(_) | E::NotAnImage(_) | E::ImageTooLarge { .. } | E::ImageTooSmall { .. } => {
-                Self::invalid_field(field, error.to_string())
-            }
+            E::InvalidBase64(_)
+            | E::NotAnImage(_)
+            | E::ImageTooLarge { .. }
+            | E::ImageTooSmall { .. } => Self::invalid_field(field, error.to_string()),
             other => Self::from(other),
         }
     }
@@ -296,7 +346,10 @@ impl ApiError {
 impl From<crate::notify::NotifyError> for ApiError {
     fn from(error: crate::notify::NotifyError) -> Self {
         tracing::warn!(%error, "verification link not sent");
-        Self::new(BafCode::SmsFailed, "Sms sending error. Please check your phone number")
+        Self::new(
+            BafCode::SmsFailed,
+            "Sms sending error. Please check your phone number",
+        )
     }
 }
 
@@ -306,13 +359,17 @@ impl From<ListError> for ApiError {
             ListError::Invalid(errors) => {
                 let mut property_errors = PropertyErrors::new();
                 for (field, message) in errors {
-                    property_errors.entry(field.to_owned()).or_default().push(message);
+                    property_errors
+                        .entry(field.to_owned())
+                        .or_default()
+                        .push(message);
                 }
                 Self::validation(property_errors)
             }
-            ListError::UnknownSortField(field) => {
-                Self::new(BafCode::UnknownSortField, format!("No sorting by selected property: {field}"))
-            }
+            ListError::UnknownSortField(field) => Self::new(
+                BafCode::UnknownSortField,
+                format!("No sorting by selected property: {field}"),
+            ),
         }
     }
 }
@@ -338,7 +395,8 @@ mod tests {
 
     #[test]
     fn an_exhausted_connection_pool_asks_the_client_to_retry() {
-        let response = ApiError::from(baf_store::Error::Database(sqlx::Error::PoolTimedOut)).into_response();
+        let response =
+            ApiError::from(baf_store::Error::Database(sqlx::Error::PoolTimedOut)).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }

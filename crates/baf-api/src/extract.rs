@@ -23,21 +23,36 @@ use crate::error::{ApiError, BafCode};
 pub struct Json<T>(pub T);
 
 fn is_json_content_type(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || essence == "text/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence == "text/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let content_type = request.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_owned());
-        let body = Bytes::from_request(request, state).await.map_err(|rejection| match rejection {
-            BytesRejection::FailedToBufferBody(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(BafCode::PayloadTooLarge, "The request body is too large.")
-            }
-            other => ApiError::invalid_field("body", other.body_text()),
-        })?;
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("?").to_owned());
+        let body =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection {
+                    BytesRejection::FailedToBufferBody(e)
+                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+                    {
+                        ApiError::new(BafCode::PayloadTooLarge, "The request body is too large.")
+                    }
+                    other => ApiError::invalid_field("body", other.body_text()),
+                })?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return parse(b"{}").map(Json);
         }
@@ -57,7 +72,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 /// does. Every body of the API is an object; serde would otherwise read an array positionally.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::invalid_field("body", "A JSON object is expected."));
+        return Err(ApiError::invalid_field(
+            "body",
+            "A JSON object is expected.",
+        ));
     }
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
@@ -79,12 +97,16 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 }
 
 fn url_pairs(uri: &axum::http::Uri) -> Vec<(String, String)> {
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).map(|q| q.0).unwrap_or_default()
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
 }
 
 /// Reads a path parameter as a uuid, naming the parameter when it is not one.
 pub fn parse_uuid(name: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::invalid_field(name, format!("The value '{raw}' is not a valid {name}.")))
+    uuid::Uuid::parse_str(raw).map_err(|_| {
+        ApiError::invalid_field(name, format!("The value '{raw}' is not a valid {name}."))
+    })
 }
 
 /// `{applicantId}` in the path.
@@ -94,9 +116,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ApplicantPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(params) = axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::invalid_field("applicantId", e.body_text()))?;
+        let axum::extract::Path(params) =
+            axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid_field("applicantId", e.body_text()))?;
         let raw = params.get("applicantId").map(String::as_str).unwrap_or("");
         Ok(Self(ApplicantId(parse_uuid("applicantId", raw)?)))
     }
@@ -124,7 +147,9 @@ impl FromRequestParts<AppState> for Account {
         }
         let store = Store::from_ref(state);
         let mut conn = store.connection().await?;
-        let (id, kind) = baf_store::accounts::find_key(&mut conn, &hash).await?.ok_or_else(unauthorized)?;
+        let (id, kind) = baf_store::accounts::find_key(&mut conn, &hash)
+            .await?
+            .ok_or_else(unauthorized)?;
         let account = Account { id, kind };
         state.keys.insert(hash, account);
         Ok(account)
@@ -132,7 +157,10 @@ impl FromRequestParts<AppState> for Account {
 }
 
 fn unauthorized() -> ApiError {
-    ApiError::new(BafCode::Unauthorized, "A valid API key is required: Authorization: Bearer <key>.")
+    ApiError::new(
+        BafCode::Unauthorized,
+        "A valid API key is required: Authorization: Bearer <key>.",
+    )
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -140,7 +168,11 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("Bearer ").or_else(|| v.trim().strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.trim()
+                .strip_prefix("Bearer ")
+                .or_else(|| v.trim().strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|key| !key.is_empty())
 }
@@ -161,11 +193,22 @@ impl FromRequestParts<AppState> for ValidationCaller {
             let capability = state
                 .signer
                 .verify(token, chrono::Utc::now())
-                .ok_or_else(|| ApiError::new(BafCode::Unauthorized, "The verification page has expired: open the link again."))?;
-            return Ok(Self { account: capability.account, only: Some(capability.applicant) });
+                .ok_or_else(|| {
+                    ApiError::new(
+                        BafCode::Unauthorized,
+                        "The verification page has expired: open the link again.",
+                    )
+                })?;
+            return Ok(Self {
+                account: capability.account,
+                only: Some(capability.applicant),
+            });
         }
         let account = Account::from_request_parts(parts, state).await?;
-        Ok(Self { account: account.id, only: None })
+        Ok(Self {
+            account: account.id,
+            only: None,
+        })
     }
 }
 
@@ -176,7 +219,10 @@ impl FromRequestParts<AppState> for SecretAccount {
         let account = Account::from_request_parts(parts, state).await?;
         match account.kind {
             KeyKind::Secret => Ok(Self(account.id)),
-            KeyKind::Public => Err(ApiError::new(BafCode::Forbidden, "This route needs the account's secret key.")),
+            KeyKind::Public => Err(ApiError::new(
+                BafCode::Forbidden,
+                "This route needs the account's secret key.",
+            )),
         }
     }
 }
@@ -197,7 +243,10 @@ const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
 impl KeyCache {
     fn get(&self, hash: &[u8; 32]) -> Option<Account> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries.get(hash).filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL).map(|(account, _)| *account)
+        entries
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
+            .map(|(account, _)| *account)
     }
 
     fn insert(&self, hash: [u8; 32], account: Account) {
@@ -228,6 +277,12 @@ mod tests {
 
     #[test]
     fn query_pairs_are_decoded() {
-        assert_eq!(url_pairs(&"/x?Page=2&TextFilter=a%20b".parse().unwrap()), vec![("Page".into(), "2".into()), ("TextFilter".into(), "a b".into())]);
+        assert_eq!(
+            url_pairs(&"/x?Page=2&TextFilter=a%20b".parse().unwrap()),
+            vec![
+                ("Page".into(), "2".into()),
+                ("TextFilter".into(), "a b".into())
+            ]
+        );
     }
 }

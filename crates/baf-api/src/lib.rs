@@ -35,12 +35,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use capability::LinkSigner;
 pub use error::{ApiError, BafCode};
 pub use extract::{KeyCache, hash_key};
-pub use capability::LinkSigner;
 pub use notify::Notifier;
-pub use webhooks::StatusWebhook;
 pub use profiles::ProfileIndex;
+pub use webhooks::StatusWebhook;
 
 /// What the API needs to know about its deployment.
 #[derive(Clone, Debug)]
@@ -78,7 +78,15 @@ impl AppState {
         signer: LinkSigner,
         config: ApiConfig,
     ) -> Self {
-        Self { store, blobs, engine, profiles, keys: KeyCache::default(), signer: Arc::new(signer), config: Arc::new(config) }
+        Self {
+            store,
+            blobs,
+            engine,
+            profiles,
+            keys: KeyCache::default(),
+            signer: Arc::new(signer),
+            config: Arc::new(config),
+        }
     }
 
     fn status_webhook(&self) -> Option<&StatusWebhook> {
@@ -120,7 +128,9 @@ impl Links {
     /// 10 base62 characters (59 bits): unguessable by enumeration, short enough for an SMS.
     fn new_short_code() -> String {
         let mut rng = rand::rng();
-        (0..Self::SHORT_CODE_LEN).map(|_| Self::ALPHABET[rng.random_range(0..Self::ALPHABET.len())] as char).collect()
+        (0..Self::SHORT_CODE_LEN)
+            .map(|_| Self::ALPHABET[rng.random_range(0..Self::ALPHABET.len())] as char)
+            .collect()
     }
 }
 
@@ -152,7 +162,9 @@ impl utoipa::Modify for BearerKey {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("sk_<uuid> (every route) or pk_<uuid> (public/ routes only)"))
+                    .description(Some(
+                        "sk_<uuid> (every route) or pk_<uuid> (public/ routes only)",
+                    ))
                     .build(),
             ),
         );
@@ -188,7 +200,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::service::not_found)
         .method_not_allowed_fallback(routes::service::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
         .layer(axum::middleware::from_fn(context::request_context))
         .with_state(state)
 }
@@ -198,5 +212,7 @@ pub type Service = MapRequest<Router, fn(Request<Body>) -> Request<Body>>;
 /// The whole HTTP service: paths are rewritten to their registered spelling before routing,
 /// which a layer on the router itself could not do (it runs after the route is chosen).
 pub fn service(state: AppState) -> Service {
-    ServiceBuilder::new().map_request(context::normalize_path as fn(Request<Body>) -> Request<Body>).service(router(state))
+    ServiceBuilder::new()
+        .map_request(context::normalize_path as fn(Request<Body>) -> Request<Body>)
+        .service(router(state))
 }

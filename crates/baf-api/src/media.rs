@@ -19,17 +19,29 @@ pub struct StoredFiles {
 }
 
 /// Stores the files durably. On failure nothing stays stored.
-pub async fn store(blobs: &Arc<dyn BlobStore>, account: AccountId, applicant: ApplicantId, files: Vec<(MediaKind, Bytes)>) -> Result<StoredFiles, ApiError> {
+pub async fn store(
+    blobs: &Arc<dyn BlobStore>,
+    account: AccountId,
+    applicant: ApplicantId,
+    files: Vec<(MediaKind, Bytes)>,
+) -> Result<StoredFiles, ApiError> {
     let blobs = Arc::clone(blobs);
     blocking(move || {
-        let mut stored = StoredFiles { keys: Vec::with_capacity(files.len()), rows: Vec::with_capacity(files.len()) };
+        let mut stored = StoredFiles {
+            keys: Vec::with_capacity(files.len()),
+            rows: Vec::with_capacity(files.len()),
+        };
         for (kind, bytes) in files {
             let key = BlobKey::new_for(account.0, applicant.0);
             if let Err(error) = blobs.put(&key, &bytes) {
                 delete_quietly(blobs.as_ref(), &stored.keys);
                 return Err(error.into());
             }
-            stored.rows.push(NewMedia { kind, content_type: content_type(kind, &bytes).to_owned(), blob_key: key.to_string() });
+            stored.rows.push(NewMedia {
+                kind,
+                content_type: content_type(kind, &bytes).to_owned(),
+                blob_key: key.to_string(),
+            });
             stored.keys.push(key);
         }
         Ok(stored)
@@ -41,7 +53,9 @@ pub async fn store(blobs: &Arc<dyn BlobStore>, account: AccountId, applicant: Ap
 /// leaves them under the applicant's folder (deleted with the applicant) and is logged.
 pub async fn discard(blobs: &Arc<dyn BlobStore>, stored: StoredFiles) {
     let blobs = Arc::clone(blobs);
-    if let Err(error) = tokio::task::spawn_blocking(move || delete_quietly(blobs.as_ref(), &stored.keys)).await {
+    if let Err(error) =
+        tokio::task::spawn_blocking(move || delete_quietly(blobs.as_ref(), &stored.keys)).await
+    {
         tracing::warn!(error = %error, "unrecorded files were not deleted");
     }
 }
@@ -49,10 +63,18 @@ pub async fn discard(blobs: &Arc<dyn BlobStore>, stored: StoredFiles) {
 /// After the applicant's rows are deleted: its files go too, before the client hears of it. A
 /// failure is logged, not answered: the deletion has happened, and the files are unreachable
 /// through the API either way.
-pub async fn delete_applicant(blobs: &Arc<dyn BlobStore>, account: AccountId, applicant: ApplicantId) {
+pub async fn delete_applicant(
+    blobs: &Arc<dyn BlobStore>,
+    account: AccountId,
+    applicant: ApplicantId,
+) {
     let blobs = Arc::clone(blobs);
-    let deleted = tokio::task::spawn_blocking(move || blobs.delete_applicant(account.0, applicant.0)).await;
-    if let Err(error) = deleted.map_err(anyhow::Error::from).and_then(|deleted| Ok(deleted?)) {
+    let deleted =
+        tokio::task::spawn_blocking(move || blobs.delete_applicant(account.0, applicant.0)).await;
+    if let Err(error) = deleted
+        .map_err(anyhow::Error::from)
+        .and_then(|deleted| Ok(deleted?))
+    {
         tracing::error!(%applicant, error = format!("{error:#}"), "the deleted applicant's files were not deleted");
     }
 }
@@ -65,7 +87,9 @@ pub async fn load(blobs: &Arc<dyn BlobStore>, media: Media) -> Result<Vec<u8>, A
             let key = BlobKey::parse(&key)?;
             let blobs = Arc::clone(blobs);
             blocking(move || {
-                blobs.get(&key)?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("blob {key} named by an attempt is missing")))
+                blobs.get(&key)?.ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("blob {key} named by an attempt is missing"))
+                })
             })
             .await
         }
@@ -80,8 +104,12 @@ fn delete_quietly(blobs: &dyn BlobStore, keys: &[BlobKey]) {
     }
 }
 
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)?
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)?
 }
 
 pub fn content_type(kind: MediaKind, bytes: &[u8]) -> &'static str {
@@ -96,7 +124,11 @@ pub fn content_type(kind: MediaKind, bytes: &[u8]) -> &'static str {
 
 fn video_type(bytes: &[u8]) -> &'static str {
     if bytes.get(4..8) == Some(b"ftyp") {
-        if bytes.get(8..10) == Some(b"qt") { "video/quicktime" } else { "video/mp4" }
+        if bytes.get(8..10) == Some(b"qt") {
+            "video/quicktime"
+        } else {
+            "video/mp4"
+        }
     } else if bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
         "video/webm"
     } else {
@@ -110,10 +142,25 @@ mod tests {
 
     #[test]
     fn types_come_from_the_bytes() {
-        assert_eq!(content_type(MediaKind::Face, &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), "image/jpeg");
-        assert_eq!(content_type(MediaKind::Face, b"\x89PNG\r\n\x1a\n...."), "image/png");
-        assert_eq!(content_type(MediaKind::LivenessVideo, b"\0\0\0\x20ftypisom"), "video/mp4");
-        assert_eq!(content_type(MediaKind::LivenessVideo, &[0x1A, 0x45, 0xDF, 0xA3, 1]), "video/webm");
-        assert_eq!(content_type(MediaKind::LivenessActionVideo, b"nope"), "application/octet-stream");
+        assert_eq!(
+            content_type(MediaKind::Face, &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
+            "image/jpeg"
+        );
+        assert_eq!(
+            content_type(MediaKind::Face, b"\x89PNG\r\n\x1a\n...."),
+            "image/png"
+        );
+        assert_eq!(
+            content_type(MediaKind::LivenessVideo, b"\0\0\0\x20ftypisom"),
+            "video/mp4"
+        );
+        assert_eq!(
+            content_type(MediaKind::LivenessVideo, &[0x1A, 0x45, 0xDF, 0xA3, 1]),
+            "video/webm"
+        );
+        assert_eq!(
+            content_type(MediaKind::LivenessActionVideo, b"nope"),
+            "application/octet-stream"
+        );
     }
 }

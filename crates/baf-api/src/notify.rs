@@ -19,7 +19,11 @@ pub enum Notifier {
     /// Writes the message to the log, where an operator or a log shipper picks it up.
     Log,
     /// POSTs `{applicantId, phone, link, message}` to `url`, signed with `secret`, with retries.
-    Webhook { client: reqwest::Client, url: String, secret: String },
+    Webhook {
+        client: reqwest::Client,
+        url: String,
+        secret: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,13 +41,19 @@ struct LinkMessage<'a> {
 
 /// `sha256=<hex>` of the body, for the receiver to check with the shared secret.
 pub fn signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// POSTs a signed JSON body; any answer other than 2xx, or no answer, is an error.
-pub async fn post_signed(client: &reqwest::Client, url: &str, secret: &str, body: &[u8]) -> Result<(), String> {
+pub async fn post_signed(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    body: &[u8],
+) -> Result<(), String> {
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -53,7 +63,11 @@ pub async fn post_signed(client: &reqwest::Client, url: &str, secret: &str, body
         .send()
         .await
         .map_err(|e| e.to_string())?;
-    if response.status().is_success() { Ok(()) } else { Err(format!("the receiver answered {}", response.status())) }
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("the receiver answered {}", response.status()))
+    }
 }
 
 impl Notifier {
@@ -66,9 +80,18 @@ impl Notifier {
                 tracing::info!(notifier = "log", applicant_id = %applicant.id, phone, link, message, "verification link");
                 Ok(())
             }
-            Self::Webhook { client, url, secret } => {
-                let body = serde_json::to_vec(&LinkMessage { applicant_id: applicant.id.0, phone, link, message })
-                    .expect("messages serialize");
+            Self::Webhook {
+                client,
+                url,
+                secret,
+            } => {
+                let body = serde_json::to_vec(&LinkMessage {
+                    applicant_id: applicant.id.0,
+                    phone,
+                    link,
+                    message,
+                })
+                .expect("messages serialize");
                 let mut backoff = FIRST_BACKOFF;
                 let mut last_error = String::new();
                 for attempt in 1..=TRIES {

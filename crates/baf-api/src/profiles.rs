@@ -30,7 +30,10 @@ pub struct ProfileIndex {
 impl ProfileIndex {
     /// An empty index of `model` embeddings.
     pub fn new(model: EmbeddingModel) -> Self {
-        Self { gallery: Gallery::new(model), seen: Mutex::default() }
+        Self {
+            gallery: Gallery::new(model),
+            seen: Mutex::default(),
+        }
     }
 
     pub fn model(&self) -> EmbeddingModel {
@@ -68,7 +71,8 @@ impl ProfileIndex {
                 .and_then(|m| Embedding::from_raw(m, &profile.embedding));
             match current {
                 Some(embedding) => {
-                    self.gallery.upsert(account.0, profile.applicant.0, &embedding);
+                    self.gallery
+                        .upsert(account.0, profile.applicant.0, &embedding);
                 }
                 // A profile rewritten by another model's server must not keep matching as before.
                 None => {
@@ -86,18 +90,33 @@ impl ProfileIndex {
     }
 
     fn watermark(&self, account: AccountId) -> i64 {
-        self.seen.lock().unwrap_or_else(|e| e.into_inner()).get(&account).copied().unwrap_or(0)
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&account)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Applies the account's profiles written since this process last looked.
-    pub async fn catch_up(&self, conn: &mut PgConnection, account: AccountId) -> Result<(), baf_store::Error> {
+    pub async fn catch_up(
+        &self,
+        conn: &mut PgConnection,
+        account: AccountId,
+    ) -> Result<(), baf_store::Error> {
         let newer = profiles::since(conn, account, self.watermark(account)).await?;
         self.apply(account, newer);
         Ok(())
     }
 
     /// After a profile write committed in this process.
-    pub fn saved(&self, account: AccountId, applicant: ApplicantId, embedding: &Embedding, seq: i64) {
+    pub fn saved(
+        &self,
+        account: AccountId,
+        applicant: ApplicantId,
+        embedding: &Embedding,
+        seq: i64,
+    ) {
         self.gallery.upsert(account.0, applicant.0, embedding);
         self.advance(account, seq);
     }
@@ -147,8 +166,13 @@ impl ProfileIndex {
     ) -> Result<Vec<(ApplicantId, f64)>, baf_store::Error> {
         profiles::lock_account(tx, account).await?;
         self.catch_up(tx, account).await?;
-        let hits = self.search(tx, account, face, min_confidence, MAX_SEARCH_RESULTS).await?;
-        Ok(hits.into_iter().filter(|(id, _)| *id != applicant).collect())
+        let hits = self
+            .search(tx, account, face, min_confidence, MAX_SEARCH_RESULTS)
+            .await?;
+        Ok(hits
+            .into_iter()
+            .filter(|(id, _)| *id != applicant)
+            .collect())
     }
 
     /// Follows the other processes' profile writes until the process ends. After a lost
@@ -200,7 +224,13 @@ impl ProfileIndex {
     }
 
     async fn catch_up_all(&self, store: &Store) -> Result<(), baf_store::Error> {
-        let accounts: Vec<AccountId> = self.seen.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect();
+        let accounts: Vec<AccountId> = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect();
         let mut conn = store.connection().await?;
         for account in accounts {
             self.catch_up(&mut conn, account).await?;

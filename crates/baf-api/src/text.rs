@@ -7,7 +7,10 @@ use baf_domain::listing::{self, ListQuery};
 use crate::error::ApiError;
 
 /// The list parameters of a request, with its text filter held to the same limits.
-pub fn list_query(pairs: &[(String, String)], sort_fields: &[&'static str]) -> Result<ListQuery, ApiError> {
+pub fn list_query(
+    pairs: &[(String, String)],
+    sort_fields: &[&'static str],
+) -> Result<ListQuery, ApiError> {
     let query = listing::parse(pairs, sort_fields)?;
     check("TextFilter", query.text_filter.as_deref())?;
     Ok(query)
@@ -18,17 +21,24 @@ const MAX_METADATA_ENTRIES: usize = 100;
 
 pub fn check(field: &str, value: Option<&str>) -> Result<(), ApiError> {
     match value {
-        Some(value) if value.contains('\0') => Err(ApiError::invalid_field(field, "The value must not contain NUL characters.")),
-        Some(value) if value.chars().count() > MAX_FIELD_CHARS => {
-            Err(ApiError::invalid_field(field, format!("The value must be at most {MAX_FIELD_CHARS} characters long.")))
-        }
+        Some(value) if value.contains('\0') => Err(ApiError::invalid_field(
+            field,
+            "The value must not contain NUL characters.",
+        )),
+        Some(value) if value.chars().count() > MAX_FIELD_CHARS => Err(ApiError::invalid_field(
+            field,
+            format!("The value must be at most {MAX_FIELD_CHARS} characters long."),
+        )),
         _ => Ok(()),
     }
 }
 
 pub fn check_metadata(metadata: &Metadata) -> Result<(), ApiError> {
     if metadata.len() > MAX_METADATA_ENTRIES {
-        return Err(ApiError::invalid_field("metadata", format!("At most {MAX_METADATA_ENTRIES} entries are allowed.")));
+        return Err(ApiError::invalid_field(
+            "metadata",
+            format!("At most {MAX_METADATA_ENTRIES} entries are allowed."),
+        ));
     }
     for (key, value) in metadata {
         check(&format!("metadata.{key}"), Some(key))?;

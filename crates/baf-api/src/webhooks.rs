@@ -68,7 +68,11 @@ pub fn deliver_forever(store: Store, hook: StatusWebhook) {
     });
 }
 
-async fn deliver_due(store: &Store, client: &reqwest::Client, hook: &StatusWebhook) -> Result<usize, baf_store::Error> {
+async fn deliver_due(
+    store: &Store,
+    client: &reqwest::Client,
+    hook: &StatusWebhook,
+) -> Result<usize, baf_store::Error> {
     let mut tx = store.begin().await?;
     let due = webhooks::claim_due(&mut tx, 16).await?;
     for delivery in &due {

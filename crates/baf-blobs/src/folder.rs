@@ -22,16 +22,22 @@ impl LocalFolder {
     }
 
     fn applicant_dir(&self, account: Uuid, applicant: Uuid) -> PathBuf {
-        self.root.join(account.to_string()).join(applicant.to_string())
+        self.root
+            .join(account.to_string())
+            .join(applicant.to_string())
     }
 
     fn path(&self, key: &BlobKey) -> PathBuf {
-        self.applicant_dir(key.account, key.applicant).join(key.object.to_string())
+        self.applicant_dir(key.account, key.applicant)
+            .join(key.object.to_string())
     }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.display().to_string(), source }
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 fn sync_dir(dir: &Path) -> Result<(), Error> {
@@ -42,13 +48,21 @@ impl BlobStore for LocalFolder {
     fn put(&self, key: &BlobKey, bytes: &[u8]) -> Result<(), Error> {
         let path = self.path(key);
         let applicant_dir = path.parent().expect("a blob path has a folder");
-        let account_dir = applicant_dir.parent().expect("an applicant folder has an account folder");
+        let account_dir = applicant_dir
+            .parent()
+            .expect("an applicant folder has an account folder");
         let new_account = !account_dir.exists();
         let new_applicant = !applicant_dir.exists();
         fs::create_dir_all(applicant_dir).map_err(io(applicant_dir))?;
         // A crash mid-write leaves a partial file no row names yet (the row is committed after).
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&path).map_err(io(&path))?;
-        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io(&path))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(io(&path))?;
         // The file's name, and the folders created for it, must survive a crash as well.
         sync_dir(applicant_dir)?;
         if new_applicant {
@@ -102,7 +116,10 @@ mod tests {
         let key = BlobKey::new_for(Uuid::new_v4(), Uuid::new_v4());
         assert_eq!(store.get(&key).unwrap(), None);
         store.put(&key, b"jpeg bytes").unwrap();
-        assert_eq!(store.get(&key).unwrap().as_deref(), Some(&b"jpeg bytes"[..]));
+        assert_eq!(
+            store.get(&key).unwrap().as_deref(),
+            Some(&b"jpeg bytes"[..])
+        );
         store.delete(&key).unwrap();
         assert_eq!(store.get(&key).unwrap(), None);
         store.delete(&key).unwrap();
@@ -122,14 +139,27 @@ mod tests {
         let (dir, store) = store();
         let account = Uuid::new_v4();
         let (gone, kept) = (Uuid::new_v4(), Uuid::new_v4());
-        let gone_keys = [BlobKey::new_for(account, gone), BlobKey::new_for(account, gone)];
+        let gone_keys = [
+            BlobKey::new_for(account, gone),
+            BlobKey::new_for(account, gone),
+        ];
         let kept_key = BlobKey::new_for(account, kept);
         for key in gone_keys.iter().chain([&kept_key]) {
             store.put(key, b"bytes").unwrap();
         }
         store.delete_applicant(account, gone).unwrap();
-        assert!(gone_keys.iter().all(|key| store.get(key).unwrap().is_none()));
-        assert!(!dir.path().join("media").join(account.to_string()).join(gone.to_string()).exists());
+        assert!(
+            gone_keys
+                .iter()
+                .all(|key| store.get(key).unwrap().is_none())
+        );
+        assert!(
+            !dir.path()
+                .join("media")
+                .join(account.to_string())
+                .join(gone.to_string())
+                .exists()
+        );
         assert!(store.get(&kept_key).unwrap().is_some());
         store.delete_applicant(account, gone).unwrap();
     }

@@ -16,7 +16,10 @@ pub enum Error {
     #[error("blob key {0:?} is not account/applicant/object")]
     InvalidKey(String),
     #[error("blob store I/O on {path}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Where one stored file lives: `account/applicant/object`, three UUIDs.
@@ -30,13 +33,19 @@ pub struct BlobKey {
 impl BlobKey {
     /// A key no other blob has.
     pub fn new_for(account: Uuid, applicant: Uuid) -> Self {
-        Self { account, applicant, object: Uuid::new_v4() }
+        Self {
+            account,
+            applicant,
+            object: Uuid::new_v4(),
+        }
     }
 
     /// A key as rows keep it ([`BlobKey::to_string`]).
     pub fn parse(text: &str) -> Result<Self, Error> {
         let invalid = || Error::InvalidKey(text.to_owned());
-        let mut parts = text.split('/').map(|part| Uuid::parse_str(part).map_err(|_| invalid()));
+        let mut parts = text
+            .split('/')
+            .map(|part| Uuid::parse_str(part).map_err(|_| invalid()));
         let key = Self {
             account: parts.next().ok_or_else(invalid)??,
             applicant: parts.next().ok_or_else(invalid)??,
@@ -77,8 +86,17 @@ mod tests {
         assert_eq!(BlobKey::parse(&key.to_string()).unwrap(), key);
         assert_ne!(BlobKey::new_for(key.account, key.applicant), key);
         let account = Uuid::new_v4();
-        for bad in ["", "a/b/c", &format!("{account}/{account}"), &format!("{account}/../{account}/{account}"), &format!("{key}/{account}")] {
-            assert!(matches!(BlobKey::parse(bad), Err(Error::InvalidKey(_))), "{bad}");
+        for bad in [
+            "",
+            "a/b/c",
+            &format!("{account}/{account}"),
+            &format!("{account}/../{account}/{account}"),
+            &format!("{key}/{account}"),
+        ] {
+            assert!(
+                matches!(BlobKey::parse(bad), Err(Error::InvalidKey(_))),
+                "{bad}"
+            );
         }
     }
 }

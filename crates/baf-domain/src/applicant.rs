@@ -143,23 +143,36 @@ pub enum Refusal {
 
 /// `POST .../Open`: a completed applicant becomes Pending again. Reopening a Failed one also
 /// gives its attempts back, as the vendor documents; Success and Canceled keep the count.
-pub fn reopen(status: ApplicantStatus, attempts_used: i32) -> Result<(ApplicantStatus, i32), Refusal> {
+pub fn reopen(
+    status: ApplicantStatus,
+    attempts_used: i32,
+) -> Result<(ApplicantStatus, i32), Refusal> {
     match status {
         ApplicantStatus::Pending | ApplicantStatus::FailedAttempt => Err(Refusal::AlreadyOpen),
         ApplicantStatus::Failed => Ok((ApplicantStatus::Pending, 0)),
-        ApplicantStatus::Success | ApplicantStatus::Canceled => Ok((ApplicantStatus::Pending, attempts_used)),
+        ApplicantStatus::Success | ApplicantStatus::Canceled => {
+            Ok((ApplicantStatus::Pending, attempts_used))
+        }
     }
 }
 
 /// `POST .../Complete`: an open applicant is canceled. A completed one keeps its final status,
 /// so a late force-close can never turn a success or a fraud block into a cancellation.
 pub fn force_close(status: ApplicantStatus) -> ApplicantStatus {
-    if status.is_completed() { status } else { ApplicantStatus::Canceled }
+    if status.is_completed() {
+        status
+    } else {
+        ApplicantStatus::Canceled
+    }
 }
 
 /// `GET .../Completed`: 200 only when the applicant reached a final status.
 pub fn require_completed(status: ApplicantStatus) -> Result<(), Refusal> {
-    if status.is_completed() { Ok(()) } else { Err(Refusal::NotCompleted) }
+    if status.is_completed() {
+        Ok(())
+    } else {
+        Err(Refusal::NotCompleted)
+    }
 }
 
 /// One field of a partial update: absent keeps the value, `""` (or `null`) clears it.
@@ -194,7 +207,9 @@ impl Patch<String> {
 /// A phone number an SMS can be sent to: digits with the usual separators, 7 to 15 digits (E.164).
 pub fn is_usable_phone(phone: &str) -> bool {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let only_phone_chars = phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    let only_phone_chars = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     only_phone_chars && (7..=15).contains(&digits)
 }
 
@@ -217,7 +232,11 @@ pub fn check_renotify(send_sms: bool, phone: Option<&str>) -> Result<(), Refusal
 
 /// An update may not take the phone away from an applicant that is to receive SMS.
 pub fn check_sms_on_update(send_sms: bool, phone_after: Option<&str>) -> Result<(), Refusal> {
-    if send_sms && phone_after.is_none() { Err(Refusal::PhoneRequiredForSms) } else { Ok(()) }
+    if send_sms && phone_after.is_none() {
+        Err(Refusal::PhoneRequiredForSms)
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -227,7 +246,13 @@ mod tests {
 
     #[test]
     fn completed_means_success_failed_or_canceled() {
-        for (status, completed) in [(Pending, false), (Success, true), (Failed, true), (Canceled, true), (FailedAttempt, false)] {
+        for (status, completed) in [
+            (Pending, false),
+            (Success, true),
+            (Failed, true),
+            (Canceled, true),
+            (FailedAttempt, false),
+        ] {
             assert_eq!(status.is_completed(), completed, "{status:?}");
             assert_eq!(ApplicantStatus::from_code(status.code()), Some(status));
         }
@@ -256,8 +281,14 @@ mod tests {
         assert_eq!(Patch::from_wire(None), Patch::Keep);
         assert_eq!(Patch::from_wire(Some(None)), Patch::Clear);
         assert_eq!(Patch::from_wire(Some(Some(String::new()))), Patch::Clear);
-        assert_eq!(Patch::from_wire(Some(Some("x".into()))), Patch::Set("x".into()));
-        assert_eq!(Patch::<String>::Keep.apply(Some("a".into())), Some("a".into()));
+        assert_eq!(
+            Patch::from_wire(Some(Some("x".into()))),
+            Patch::Set("x".into())
+        );
+        assert_eq!(
+            Patch::<String>::Keep.apply(Some("a".into())),
+            Some("a".into())
+        );
         assert_eq!(Patch::<String>::Clear.apply(Some("a".into())), None);
     }
 
@@ -279,7 +310,10 @@ mod tests {
 
     #[test]
     fn renotify_needs_sms_enabled_and_a_phone() {
-        assert_eq!(check_renotify(false, Some("+49 30 1234567")), Err(Refusal::SmsDisabled));
+        assert_eq!(
+            check_renotify(false, Some("+49 30 1234567")),
+            Err(Refusal::SmsDisabled)
+        );
         assert_eq!(check_renotify(true, None), Err(Refusal::NoPhoneForSms));
         assert_eq!(check_renotify(true, Some("+49 30 1234567")), Ok(()));
     }
@@ -287,10 +321,16 @@ mod tests {
     #[test]
     fn sms_needs_a_phone_on_create_and_on_update() {
         assert_eq!(check_sms_on_create(true, None), Err(Refusal::NoPhoneForSms));
-        assert_eq!(check_sms_on_create(true, Some("12")), Err(Refusal::NoPhoneForSms));
+        assert_eq!(
+            check_sms_on_create(true, Some("12")),
+            Err(Refusal::NoPhoneForSms)
+        );
         assert_eq!(check_sms_on_create(true, Some("+49 30 1234567")), Ok(()));
         assert_eq!(check_sms_on_create(false, None), Ok(()));
-        assert_eq!(check_sms_on_update(true, None), Err(Refusal::PhoneRequiredForSms));
+        assert_eq!(
+            check_sms_on_update(true, None),
+            Err(Refusal::PhoneRequiredForSms)
+        );
         assert_eq!(check_sms_on_update(false, None), Ok(()));
     }
 }
@@ -353,7 +393,14 @@ pub struct NewApplicant {
 impl NewApplicant {
     /// Empty strings are stored as null, as an update would store them.
     pub fn normalized(mut self) -> Result<Self, Refusal> {
-        for field in [&mut self.first_name, &mut self.last_name, &mut self.phone, &mut self.email, &mut self.reference_id, &mut self.callback_url] {
+        for field in [
+            &mut self.first_name,
+            &mut self.last_name,
+            &mut self.phone,
+            &mut self.email,
+            &mut self.reference_id,
+            &mut self.callback_url,
+        ] {
             if field.as_deref() == Some("") {
                 *field = None;
             }
@@ -429,22 +476,36 @@ mod update_tests {
     use super::*;
 
     fn applicant(send_sms: bool) -> Applicant {
-        Applicant { send_sms, phone: Some("+49 30 1234567".into()), ..sample(ApplicantStatus::Pending, 0) }
+        Applicant {
+            send_sms,
+            phone: Some("+49 30 1234567".into()),
+            ..sample(ApplicantStatus::Pending, 0)
+        }
     }
 
     #[test]
     fn absent_fields_are_kept_and_empty_ones_cleared() {
         let mut a = applicant(false);
-        let update = ApplicantUpdate { first_name: Patch::Clear, email: Patch::Set("x@y.z".into()), ..Default::default() };
+        let update = ApplicantUpdate {
+            first_name: Patch::Clear,
+            email: Patch::Set("x@y.z".into()),
+            ..Default::default()
+        };
         update.apply(&mut a).unwrap();
-        assert_eq!((a.first_name, a.last_name, a.email), (None, Some("Dow".into()), Some("x@y.z".into())));
+        assert_eq!(
+            (a.first_name, a.last_name, a.email),
+            (None, Some("Dow".into()), Some("x@y.z".into()))
+        );
         assert_eq!(a.metadata.len(), 1);
     }
 
     #[test]
     fn metadata_is_replaced_as_a_whole() {
         let mut a = applicant(false);
-        let update = ApplicantUpdate { metadata: Some(Metadata::from([("k".into(), "v".into())])), ..Default::default() };
+        let update = ApplicantUpdate {
+            metadata: Some(Metadata::from([("k".into(), "v".into())])),
+            ..Default::default()
+        };
         update.apply(&mut a).unwrap();
         assert_eq!(a.metadata, Metadata::from([("k".into(), "v".into())]));
     }
@@ -453,16 +514,28 @@ mod update_tests {
     fn clearing_the_phone_of_an_sms_applicant_is_refused_and_changes_nothing() {
         let mut a = applicant(true);
         let before = a.clone();
-        let update = ApplicantUpdate { phone: Patch::Clear, first_name: Patch::Clear, ..Default::default() };
+        let update = ApplicantUpdate {
+            phone: Patch::Clear,
+            first_name: Patch::Clear,
+            ..Default::default()
+        };
         assert_eq!(update.apply(&mut a), Err(Refusal::PhoneRequiredForSms));
         assert_eq!(a, before);
     }
 
     #[test]
     fn new_applicants_store_empty_strings_as_null() {
-        let new = NewApplicant { first_name: Some(String::new()), ..Default::default() }.normalized().unwrap();
+        let new = NewApplicant {
+            first_name: Some(String::new()),
+            ..Default::default()
+        }
+        .normalized()
+        .unwrap();
         assert_eq!(new.first_name, None);
-        let sms_without_phone = NewApplicant { send_sms: true, ..Default::default() };
+        let sms_without_phone = NewApplicant {
+            send_sms: true,
+            ..Default::default()
+        };
         assert_eq!(sms_without_phone.normalized(), Err(Refusal::NoPhoneForSms));
     }
 }

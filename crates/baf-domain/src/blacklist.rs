@@ -6,7 +6,15 @@ use crate::applicant::{Applicant, Refusal};
 use crate::{AccountId, ApplicantId, PersonId};
 
 /// Sort fields of `GET private/Blacklist`, with the vendor's camelCase names.
-pub const SORT_FIELDS: &[&str] = &["id", "firstName", "middleName", "familyName", "dob", "created", "applicantId"];
+pub const SORT_FIELDS: &[&str] = &[
+    "id",
+    "firstName",
+    "middleName",
+    "familyName",
+    "dob",
+    "created",
+    "applicantId",
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlacklistPerson {
@@ -31,13 +39,20 @@ pub struct PersonData {
 }
 
 fn normalize(name: Option<&str>) -> Option<String> {
-    name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_uppercase)
+    name.map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_uppercase)
 }
 
 impl PersonData {
     /// A person entered by hand (`POST` or `PUT private/Blacklist`): a date of birth, a first
     /// name and a family name are required (the middle name is optional: many people have none).
-    pub fn entered(first_name: Option<&str>, middle_name: Option<&str>, family_name: Option<&str>, dob: Option<DateTime<Utc>>) -> Result<Self, Refusal> {
+    pub fn entered(
+        first_name: Option<&str>,
+        middle_name: Option<&str>,
+        family_name: Option<&str>,
+        dob: Option<DateTime<Utc>>,
+    ) -> Result<Self, Refusal> {
         let data = Self {
             first_name: normalize(first_name),
             middle_name: normalize(middle_name),
@@ -47,11 +62,14 @@ impl PersonData {
         if data.dob.is_none() {
             return Err(Refusal::DobEmpty);
         }
-        let missing: Vec<&str> = [("firstName", &data.first_name), ("familyName", &data.family_name)]
-            .into_iter()
-            .filter(|(_, value)| value.is_none())
-            .map(|(name, _)| name)
-            .collect();
+        let missing: Vec<&str> = [
+            ("firstName", &data.first_name),
+            ("familyName", &data.family_name),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.is_none())
+        .map(|(name, _)| name)
+        .collect();
         if !missing.is_empty() {
             return Err(Refusal::NamesEmpty(missing.join(", ")));
         }
@@ -79,21 +97,48 @@ mod tests {
     use super::*;
 
     fn dob() -> Option<DateTime<Utc>> {
-        Some(DateTime::parse_from_rfc3339("2023-06-22T13:57:35.163Z").unwrap().to_utc())
+        Some(
+            DateTime::parse_from_rfc3339("2023-06-22T13:57:35.163Z")
+                .unwrap()
+                .to_utc(),
+        )
     }
 
     #[test]
     fn names_are_stored_upper_case_and_trimmed() {
-        let p = PersonData::entered(Some(" Bob "), Some("Jamesbob"), Some("Familybob"), dob()).unwrap();
-        assert_eq!((p.first_name.as_deref(), p.middle_name.as_deref(), p.family_name.as_deref()), (Some("BOB"), Some("JAMESBOB"), Some("FAMILYBOB")));
-        assert_eq!(PersonData::entered(Some("Zoë"), None, Some("ß"), dob()).unwrap().first_name.as_deref(), Some("ZOË"));
+        let p =
+            PersonData::entered(Some(" Bob "), Some("Jamesbob"), Some("Familybob"), dob()).unwrap();
+        assert_eq!(
+            (
+                p.first_name.as_deref(),
+                p.middle_name.as_deref(),
+                p.family_name.as_deref()
+            ),
+            (Some("BOB"), Some("JAMESBOB"), Some("FAMILYBOB"))
+        );
+        assert_eq!(
+            PersonData::entered(Some("Zoë"), None, Some("ß"), dob())
+                .unwrap()
+                .first_name
+                .as_deref(),
+            Some("ZOË")
+        );
     }
 
     #[test]
     fn a_date_of_birth_and_both_names_are_required() {
-        assert_eq!(PersonData::entered(Some("A"), None, Some("B"), None), Err(Refusal::DobEmpty));
-        assert_eq!(PersonData::entered(Some(" "), None, Some("B"), dob()), Err(Refusal::NamesEmpty("firstName".into())));
-        assert_eq!(PersonData::entered(None, Some("M"), None, dob()), Err(Refusal::NamesEmpty("firstName, familyName".into())));
+        assert_eq!(
+            PersonData::entered(Some("A"), None, Some("B"), None),
+            Err(Refusal::DobEmpty)
+        );
+        assert_eq!(
+            PersonData::entered(Some(" "), None, Some("B"), dob()),
+            Err(Refusal::NamesEmpty("firstName".into()))
+        );
+        assert_eq!(
+            PersonData::entered(None, Some("M"), None, dob()),
+            Err(Refusal::NamesEmpty("firstName, familyName".into()))
+        );
         assert!(PersonData::entered(Some("A"), None, Some("B"), dob()).is_ok());
     }
 }

@@ -9,6 +9,9 @@ pub mod listing;
 pub mod settings;
 pub mod validation;
 
-pub use applicant::{Applicant, ApplicantStatus, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal, ResponseStatus, VerificationMethod};
+pub use applicant::{
+    Applicant, ApplicantStatus, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal,
+    ResponseStatus, VerificationMethod,
+};
 pub use ids::{AccountId, ApplicantId, AttemptId, PersonId};
 pub use settings::{AccountSettings, ImageReview, SettingsError, ValidationRequestSettings};

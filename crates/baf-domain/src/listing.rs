@@ -41,9 +41,17 @@ pub enum ListError {
 
 /// Reads query pairs. Names are matched case-insensitively, as ASP.NET model binding does, and
 /// sort fields are matched case-insensitively against `sort_fields` (camelCase wire names).
-pub fn parse(pairs: &[(String, String)], sort_fields: &[&'static str]) -> Result<ListQuery, ListError> {
+pub fn parse(
+    pairs: &[(String, String)],
+    sort_fields: &[&'static str],
+) -> Result<ListQuery, ListError> {
     let get = |name: &str| {
-        pairs.iter().rev().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+        pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
     };
     let mut errors = Vec::new();
     let mut number = |name: &'static str, default: i64, max: i64| match get(name) {
@@ -51,7 +59,10 @@ pub fn parse(pairs: &[(String, String)], sort_fields: &[&'static str]) -> Result
         Some(raw) => match raw.parse::<i64>() {
             Ok(n) if (1..=max).contains(&n) => n,
             _ => {
-                errors.push((name, format!("The field {name} must be between 1 and {max}.")));
+                errors.push((
+                    name,
+                    format!("The field {name} must be between 1 and {max}."),
+                ));
                 default
             }
         },
@@ -62,7 +73,10 @@ pub fn parse(pairs: &[(String, String)], sort_fields: &[&'static str]) -> Result
         get(name).and_then(|raw| match NaiveDate::parse_from_str(raw, "%d-%m-%Y") {
             Ok(date) => Some(date),
             Err(_) => {
-                errors.push((name, format!("The value '{raw}' is not a valid date; expected dd-mm-yyyy.")));
+                errors.push((
+                    name,
+                    format!("The value '{raw}' is not a valid date; expected dd-mm-yyyy."),
+                ));
                 None
             }
         })
@@ -71,10 +85,21 @@ pub fn parse(pairs: &[(String, String)], sort_fields: &[&'static str]) -> Result
     let created_to = date("CreatedTo");
     let descending = match get("Order") {
         None => false,
-        Some(order) if order.eq_ignore_ascii_case("descending") || order.eq_ignore_ascii_case("desc") => true,
-        Some(order) if order.eq_ignore_ascii_case("ascending") || order.eq_ignore_ascii_case("asc") => false,
+        Some(order)
+            if order.eq_ignore_ascii_case("descending") || order.eq_ignore_ascii_case("desc") =>
+        {
+            true
+        }
+        Some(order)
+            if order.eq_ignore_ascii_case("ascending") || order.eq_ignore_ascii_case("asc") =>
+        {
+            false
+        }
         Some(order) => {
-            errors.push(("Order", format!("The value '{order}' is not valid; use 'ascending' or 'descending'.")));
+            errors.push((
+                "Order",
+                format!("The value '{order}' is not valid; use 'ascending' or 'descending'."),
+            ));
             false
         }
     };
@@ -104,7 +129,10 @@ pub fn parse(pairs: &[(String, String)], sort_fields: &[&'static str]) -> Result
 
 /// A text filter as a `LIKE` pattern matching it anywhere, with the pattern characters escaped.
 pub fn contains_pattern(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
@@ -115,37 +143,66 @@ mod tests {
     const FIELDS: &[&str] = &["firstName", "created"];
 
     fn query(pairs: &[(&str, &str)]) -> Result<ListQuery, ListError> {
-        let pairs: Vec<_> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let pairs: Vec<_> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         parse(&pairs, FIELDS)
     }
 
     #[test]
     fn no_parameters_give_the_first_page_newest_first() {
         let q = query(&[]).unwrap();
-        assert_eq!((q.page, q.page_size, q.sort_field, q.descending), (1, DEFAULT_PAGE_SIZE, None, false));
+        assert_eq!(
+            (q.page, q.page_size, q.sort_field, q.descending),
+            (1, DEFAULT_PAGE_SIZE, None, false)
+        );
     }
 
     #[test]
     fn names_and_sort_fields_match_case_insensitively() {
-        let q = query(&[("page", "2"), ("pagesize", "5"), ("sortfield", "FIRSTNAME"), ("order", "Descending")]).unwrap();
-        assert_eq!((q.page, q.page_size, q.sort_field, q.descending), (2, 5, Some("firstName"), true));
+        let q = query(&[
+            ("page", "2"),
+            ("pagesize", "5"),
+            ("sortfield", "FIRSTNAME"),
+            ("order", "Descending"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (q.page, q.page_size, q.sort_field, q.descending),
+            (2, 5, Some("firstName"), true)
+        );
         assert_eq!(q.offset(), 5);
     }
 
     #[test]
     fn out_of_range_paging_names_each_parameter() {
-        for (name, value) in [("Page", "0"), ("Page", "2147483648"), ("PageSize", "401"), ("PageSize", "x"), ("PageSize", "-1")] {
+        for (name, value) in [
+            ("Page", "0"),
+            ("Page", "2147483648"),
+            ("PageSize", "401"),
+            ("PageSize", "x"),
+            ("PageSize", "-1"),
+        ] {
             match query(&[(name, value)]) {
                 Err(ListError::Invalid(errors)) => assert_eq!(errors[0].0, name),
                 other => panic!("{name}={value}: {other:?}"),
             }
         }
-        assert_eq!(query(&[("Page", "2147483647"), ("PageSize", "400")]).unwrap().page, MAX_PAGE);
+        assert_eq!(
+            query(&[("Page", "2147483647"), ("PageSize", "400")])
+                .unwrap()
+                .page,
+            MAX_PAGE
+        );
     }
 
     #[test]
     fn an_unknown_sort_field_is_its_own_error() {
-        assert_eq!(query(&[("SortField", "password")]), Err(ListError::UnknownSortField("password".into())));
+        assert_eq!(
+            query(&[("SortField", "password")]),
+            Err(ListError::UnknownSortField("password".into()))
+        );
     }
 
     #[test]
@@ -153,8 +210,14 @@ mod tests {
         let q = query(&[("CreatedFrom", "01-02-2024"), ("CreatedTo", "28-02-2024")]).unwrap();
         assert_eq!(q.created_from, NaiveDate::from_ymd_opt(2024, 2, 1));
         assert_eq!(q.created_to, NaiveDate::from_ymd_opt(2024, 2, 28));
-        assert!(matches!(query(&[("CreatedFrom", "2024-02-01")]), Err(ListError::Invalid(_))));
-        assert!(matches!(query(&[("CreatedTo", "31-02-2024")]), Err(ListError::Invalid(_))));
+        assert!(matches!(
+            query(&[("CreatedFrom", "2024-02-01")]),
+            Err(ListError::Invalid(_))
+        ));
+        assert!(matches!(
+            query(&[("CreatedTo", "31-02-2024")]),
+            Err(ListError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -79,7 +79,10 @@ pub struct ImageReview {
 
 impl Default for ImageReview {
     fn default() -> Self {
-        Self { allowed: true, hours: 24 * 30 }
+        Self {
+            allowed: true,
+            hours: 24 * 30,
+        }
     }
 }
 
@@ -161,7 +164,10 @@ mod tests {
     #[test]
     fn attempts_outside_one_to_five_are_refused() {
         for (attempts, ok) in [(0, false), (1, true), (5, true), (6, false)] {
-            let settings = AccountSettings { max_attempts: attempts, ..Default::default() };
+            let settings = AccountSettings {
+                max_attempts: attempts,
+                ..Default::default()
+            };
             assert_eq!(settings.validate().is_ok(), ok, "{attempts}");
         }
     }
@@ -172,7 +178,10 @@ mod tests {
         settings.validation.anti_spoofing_percent = 101;
         assert_eq!(
             settings.validate(),
-            Err(SettingsError::Percentage { field: "antiSpoofingPercent", value: 101 })
+            Err(SettingsError::Percentage {
+                field: "antiSpoofingPercent",
+                value: 101
+            })
         );
     }
 

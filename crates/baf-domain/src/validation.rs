@@ -42,15 +42,27 @@ pub struct RequestShape {
 }
 
 /// Whether the attempt may run and as which flow. Decided under the applicant's row lock.
-pub fn admit(applicant: &Applicant, has_profile: bool, settings: &AccountSettings, request: RequestShape) -> Result<Flow, Refusal> {
-    if !request.has_face_image || (request.document_type != SELFIE_DOCUMENT_TYPE && !request.has_front_image) {
+pub fn admit(
+    applicant: &Applicant,
+    has_profile: bool,
+    settings: &AccountSettings,
+    request: RequestShape,
+) -> Result<Flow, Refusal> {
+    if !request.has_face_image
+        || (request.document_type != SELFIE_DOCUMENT_TYPE && !request.has_front_image)
+    {
         return Err(Refusal::FaceImageRequired);
     }
     if applicant.status == ApplicantStatus::Canceled {
         return Err(Refusal::Closed);
     }
-    if request.document_type == SELFIE_DOCUMENT_TYPE && applicant.status == ApplicantStatus::Success {
-        return if has_profile { Ok(Flow::Authorization) } else { Err(Refusal::NoVerifiedFace) };
+    if request.document_type == SELFIE_DOCUMENT_TYPE && applicant.status == ApplicantStatus::Success
+    {
+        return if has_profile {
+            Ok(Flow::Authorization)
+        } else {
+            Err(Refusal::NoVerifiedFace)
+        };
     }
     if applicant.status.is_completed() {
         return Err(Refusal::AlreadyCompleted);
@@ -58,12 +70,20 @@ pub fn admit(applicant: &Applicant, has_profile: bool, settings: &AccountSetting
     if applicant.attempts_used >= i32::from(settings.max_attempts) {
         return Err(Refusal::AttemptsExhausted);
     }
-    Ok(if request.document_type == SELFIE_DOCUMENT_TYPE { Flow::Registration } else { Flow::RegistrationWithDocument })
+    Ok(if request.document_type == SELFIE_DOCUMENT_TYPE {
+        Flow::Registration
+    } else {
+        Flow::RegistrationWithDocument
+    })
 }
 
 /// `UpdateMainPhoto` needs a registered face to replace.
 pub fn admit_profile_update(has_profile: bool) -> Result<Flow, Refusal> {
-    if has_profile { Ok(Flow::ProfileUpdate) } else { Err(Refusal::NotRegistered) }
+    if has_profile {
+        Ok(Flow::ProfileUpdate)
+    } else {
+        Err(Refusal::NotRegistered)
+    }
 }
 
 /// What the engine measured on the selfie, on the vendor's 0..100 scales.
@@ -223,7 +243,10 @@ pub fn decide(
     let face_ok = match flow {
         Flow::Registration => !duplicate,
         Flow::RegistrationWithDocument => {
-            !duplicate && scores.match_confidence.is_some_and(|c| c >= f64::from(thresholds.match_percent))
+            !duplicate
+                && scores
+                    .match_confidence
+                    .is_some_and(|c| c >= f64::from(thresholds.match_percent))
         }
         Flow::Authorization => evidence.found_own_profile,
         Flow::ProfileUpdate => true,
@@ -231,10 +254,16 @@ pub fn decide(
     let mut reasons = Vec::new();
     let mut risk_events = Vec::new();
     if !quality_ok {
-        reasons.push(format!("Face quality {:.0}% is below {}%", scores.quality_percent, thresholds.quality_percent));
+        reasons.push(format!(
+            "Face quality {:.0}% is below {}%",
+            scores.quality_percent, thresholds.quality_percent
+        ));
     }
     if !live_ok {
-        reasons.push(format!("Liveness {live_percent:.0}% is below {}%", thresholds.liveness_percent));
+        reasons.push(format!(
+            "Liveness {live_percent:.0}% is below {}%",
+            thresholds.liveness_percent
+        ));
     }
     if duplicate {
         reasons.push("The face matches another applicant's profile".to_owned());
@@ -246,10 +275,16 @@ pub fn decide(
     }
     match flow {
         Flow::RegistrationWithDocument if !duplicate && !face_ok => {
-            reasons.push(format!("The selfie does not match the document's face at {}%", thresholds.match_percent));
+            reasons.push(format!(
+                "The selfie does not match the document's face at {}%",
+                thresholds.match_percent
+            ));
         }
         Flow::Authorization if !face_ok => {
-            reasons.push(format!("The face does not match the applicant's profile at {}%", thresholds.match_percent));
+            reasons.push(format!(
+                "The face does not match the applicant's profile at {}%",
+                thresholds.match_percent
+            ));
         }
         _ => {}
     }
@@ -279,7 +314,11 @@ pub fn decide(
     Outcome {
         record: AttemptRecord {
             flow,
-            response_status: if success { ResponseStatus::Success } else { ResponseStatus::Fail },
+            response_status: if success {
+                ResponseStatus::Success
+            } else {
+                ResponseStatus::Fail
+            },
             validation_status,
             scores: Some(scores),
             thresholds,
@@ -297,7 +336,12 @@ pub fn decide(
 /// An attempt whose images could not be used (no face, several faces): recorded as InvalidData.
 /// It changes neither the applicant's status nor its used attempts: nothing was checked, and the
 /// person only needs to take the picture again.
-pub fn invalid_data(flow: Flow, applicant: &Applicant, settings: &AccountSettings, error: InvalidDataError) -> Outcome {
+pub fn invalid_data(
+    flow: Flow,
+    applicant: &Applicant,
+    settings: &AccountSettings,
+    error: InvalidDataError,
+) -> Outcome {
     Outcome {
         record: AttemptRecord {
             flow,
@@ -317,7 +361,12 @@ pub fn invalid_data(flow: Flow, applicant: &Applicant, settings: &AccountSetting
 }
 
 fn risk((number, name): (i32, &str), now: DateTime<Utc>) -> RiskEvent {
-    RiskEvent { created: now, risk_number: number, risk_name: name.to_owned(), is_active: true }
+    RiskEvent {
+        created: now,
+        risk_number: number,
+        risk_name: name.to_owned(),
+        is_active: true,
+    }
 }
 
 /// Attempts left after this state, as the response reports them.
@@ -334,30 +383,75 @@ mod tests {
         crate::applicant::sample(status, attempts_used)
     }
 
-    const SELFIE: RequestShape = RequestShape { document_type: 10, has_face_image: true, has_front_image: false };
+    const SELFIE: RequestShape = RequestShape {
+        document_type: 10,
+        has_face_image: true,
+        has_front_image: false,
+    };
 
     fn settings(max_attempts: u8) -> AccountSettings {
-        AccountSettings { max_attempts, ..AccountSettings::default() }
+        AccountSettings {
+            max_attempts,
+            ..AccountSettings::default()
+        }
     }
 
     #[test]
     fn admission_follows_the_vendors_preconditions() {
         let s = settings(3);
-        let passport = RequestShape { document_type: 2, has_face_image: true, has_front_image: true };
+        let passport = RequestShape {
+            document_type: 2,
+            has_face_image: true,
+            has_front_image: true,
+        };
         for (status, used, profile, request, expected) in [
             (Pending, 0, false, SELFIE, Ok(Flow::Registration)),
             (FailedAttempt, 2, false, SELFIE, Ok(Flow::Registration)),
-            (FailedAttempt, 3, false, SELFIE, Err(Refusal::AttemptsExhausted)),
-            (Pending, 0, false, passport, Ok(Flow::RegistrationWithDocument)),
+            (
+                FailedAttempt,
+                3,
+                false,
+                SELFIE,
+                Err(Refusal::AttemptsExhausted),
+            ),
+            (
+                Pending,
+                0,
+                false,
+                passport,
+                Ok(Flow::RegistrationWithDocument),
+            ),
             (Success, 1, true, SELFIE, Ok(Flow::Authorization)),
             (Success, 1, false, SELFIE, Err(Refusal::NoVerifiedFace)),
             (Success, 1, true, passport, Err(Refusal::AlreadyCompleted)),
             (Failed, 3, false, SELFIE, Err(Refusal::AlreadyCompleted)),
             (Canceled, 0, false, SELFIE, Err(Refusal::Closed)),
-            (Pending, 0, false, RequestShape { has_face_image: false, ..SELFIE }, Err(Refusal::FaceImageRequired)),
-            (Pending, 0, false, RequestShape { has_front_image: false, ..passport }, Err(Refusal::FaceImageRequired)),
+            (
+                Pending,
+                0,
+                false,
+                RequestShape {
+                    has_face_image: false,
+                    ..SELFIE
+                },
+                Err(Refusal::FaceImageRequired),
+            ),
+            (
+                Pending,
+                0,
+                false,
+                RequestShape {
+                    has_front_image: false,
+                    ..passport
+                },
+                Err(Refusal::FaceImageRequired),
+            ),
         ] {
-            assert_eq!(admit(&applicant(status, used), profile, &s, request), expected, "{status:?} used {used}");
+            assert_eq!(
+                admit(&applicant(status, used), profile, &s, request),
+                expected,
+                "{status:?} used {used}"
+            );
         }
         assert_eq!(admit_profile_update(false), Err(Refusal::NotRegistered));
     }
@@ -379,37 +473,108 @@ mod tests {
 
     #[test]
     fn a_good_registration_succeeds_and_saves_the_profile() {
-        let outcome = decide(Flow::Registration, &applicant(Pending, 0), &settings(3), &evidence(95.0, 0.98), Utc::now());
+        let outcome = decide(
+            Flow::Registration,
+            &applicant(Pending, 0),
+            &settings(3),
+            &evidence(95.0, 0.98),
+            Utc::now(),
+        );
         assert!(outcome.succeeded() && outcome.save_profile);
-        assert_eq!((outcome.applicant_status, outcome.attempts_used), (Success, 1));
-        assert_eq!(outcome.record.validation_status.profile_already_exists, Some(false));
+        assert_eq!(
+            (outcome.applicant_status, outcome.attempts_used),
+            (Success, 1)
+        );
+        assert_eq!(
+            outcome.record.validation_status.profile_already_exists,
+            Some(false)
+        );
     }
 
     #[test]
     fn a_failed_registration_costs_an_attempt_and_the_last_one_fails_the_applicant() {
         let spoof = evidence(95.0, 0.1);
-        let first = decide(Flow::Registration, &applicant(Pending, 0), &settings(2), &spoof, Utc::now());
-        assert_eq!((first.applicant_status, first.attempts_used, first.save_profile), (FailedAttempt, 1, false));
-        assert_eq!(first.record.validation_status.anti_spoofing_is_valid, Some(false));
-        let last = decide(Flow::Registration, &applicant(FailedAttempt, 1), &settings(2), &spoof, Utc::now());
+        let first = decide(
+            Flow::Registration,
+            &applicant(Pending, 0),
+            &settings(2),
+            &spoof,
+            Utc::now(),
+        );
+        assert_eq!(
+            (
+                first.applicant_status,
+                first.attempts_used,
+                first.save_profile
+            ),
+            (FailedAttempt, 1, false)
+        );
+        assert_eq!(
+            first.record.validation_status.anti_spoofing_is_valid,
+            Some(false)
+        );
+        let last = decide(
+            Flow::Registration,
+            &applicant(FailedAttempt, 1),
+            &settings(2),
+            &spoof,
+            Utc::now(),
+        );
         assert_eq!((last.applicant_status, last.attempts_used), (Failed, 2));
-        let blurry = decide(Flow::Registration, &applicant(Pending, 0), &settings(2), &evidence(40.0, 0.9), Utc::now());
-        assert_eq!(blurry.record.validation_status.quality_is_valid, Some(false));
+        let blurry = decide(
+            Flow::Registration,
+            &applicant(Pending, 0),
+            &settings(2),
+            &evidence(40.0, 0.9),
+            Utc::now(),
+        );
+        assert_eq!(
+            blurry.record.validation_status.quality_is_valid,
+            Some(false)
+        );
     }
 
     #[test]
     fn a_duplicate_face_fails_with_an_active_risk_event() {
         let other = ApplicantId::new_random();
-        let duplicate = Evidence { duplicates: vec![(other, 99.0)], ..evidence(95.0, 0.98) };
-        let outcome = decide(Flow::Registration, &applicant(Pending, 0), &settings(3), &duplicate, Utc::now());
+        let duplicate = Evidence {
+            duplicates: vec![(other, 99.0)],
+            ..evidence(95.0, 0.98)
+        };
+        let outcome = decide(
+            Flow::Registration,
+            &applicant(Pending, 0),
+            &settings(3),
+            &duplicate,
+            Utc::now(),
+        );
         assert!(!outcome.succeeded());
         assert_eq!(outcome.applicant_status, FailedAttempt);
-        assert_eq!(outcome.record.validation_status.profile_already_exists, Some(true));
+        assert_eq!(
+            outcome.record.validation_status.profile_already_exists,
+            Some(true)
+        );
         assert_eq!(outcome.record.similar_applicants, vec![other]);
         let event = &outcome.record.risk_events[0];
-        assert_eq!((event.risk_name.as_str(), event.is_active), ("DuplicateFace", true));
-        let blocking = AccountSettings { block_duplicates: true, ..settings(3) };
-        assert_eq!(decide(Flow::Registration, &applicant(Pending, 0), &blocking, &duplicate, Utc::now()).applicant_status, Failed);
+        assert_eq!(
+            (event.risk_name.as_str(), event.is_active),
+            ("DuplicateFace", true)
+        );
+        let blocking = AccountSettings {
+            block_duplicates: true,
+            ..settings(3)
+        };
+        assert_eq!(
+            decide(
+                Flow::Registration,
+                &applicant(Pending, 0),
+                &blocking,
+                &duplicate,
+                Utc::now()
+            )
+            .applicant_status,
+            Failed
+        );
     }
 
     #[test]
@@ -417,7 +582,13 @@ mod tests {
         let mut e = evidence(95.0, 0.98);
         for (confidence, ok) in [(Some(69.9), false), (Some(70.0), true), (None, false)] {
             e.scores.match_confidence = confidence;
-            let outcome = decide(Flow::RegistrationWithDocument, &applicant(Pending, 0), &settings(3), &e, Utc::now());
+            let outcome = decide(
+                Flow::RegistrationWithDocument,
+                &applicant(Pending, 0),
+                &settings(3),
+                &e,
+                Utc::now(),
+            );
             assert_eq!(outcome.succeeded(), ok, "{confidence:?}");
         }
     }
@@ -425,29 +596,72 @@ mod tests {
     #[test]
     fn authorization_needs_the_own_profile_and_never_changes_the_applicant() {
         let registered = applicant(Success, 1);
-        let found = Evidence { found_own_profile: true, ..evidence(95.0, 0.98) };
-        let ok = decide(Flow::Authorization, &registered, &settings(3), &found, Utc::now());
+        let found = Evidence {
+            found_own_profile: true,
+            ..evidence(95.0, 0.98)
+        };
+        let ok = decide(
+            Flow::Authorization,
+            &registered,
+            &settings(3),
+            &found,
+            Utc::now(),
+        );
         assert!(ok.succeeded() && !ok.save_profile);
         assert_eq!((ok.applicant_status, ok.attempts_used), (Success, 1));
         assert_eq!(ok.record.thresholds.match_percent, 90);
-        let stranger = decide(Flow::Authorization, &registered, &settings(3), &evidence(95.0, 0.98), Utc::now());
+        let stranger = decide(
+            Flow::Authorization,
+            &registered,
+            &settings(3),
+            &evidence(95.0, 0.98),
+            Utc::now(),
+        );
         assert!(!stranger.succeeded());
-        assert_eq!((stranger.applicant_status, stranger.record.validation_status.face_is_valid), (Success, Some(false)));
+        assert_eq!(
+            (
+                stranger.applicant_status,
+                stranger.record.validation_status.face_is_valid
+            ),
+            (Success, Some(false))
+        );
     }
 
     #[test]
     fn a_blacklisted_person_fails_at_once() {
-        let e = Evidence { blacklisted: true, ..evidence(95.0, 0.98) };
-        let outcome = decide(Flow::Registration, &applicant(Pending, 0), &settings(5), &e, Utc::now());
-        assert_eq!((outcome.applicant_status, outcome.record.validation_status.has_been_black_listed), (Failed, Some(true)));
+        let e = Evidence {
+            blacklisted: true,
+            ..evidence(95.0, 0.98)
+        };
+        let outcome = decide(
+            Flow::Registration,
+            &applicant(Pending, 0),
+            &settings(5),
+            &e,
+            Utc::now(),
+        );
+        assert_eq!(
+            (
+                outcome.applicant_status,
+                outcome.record.validation_status.has_been_black_listed
+            ),
+            (Failed, Some(true))
+        );
     }
 
     #[test]
     fn invalid_data_changes_nothing_but_is_recorded() {
         let a = applicant(FailedAttempt, 1);
-        let error = InvalidDataError { code: "120038".into(), message: "No faces found".into(), description: None };
+        let error = InvalidDataError {
+            code: "120038".into(),
+            message: "No faces found".into(),
+            description: None,
+        };
         let outcome = invalid_data(Flow::Registration, &a, &settings(3), error);
-        assert_eq!((outcome.applicant_status, outcome.attempts_used), (FailedAttempt, 1));
+        assert_eq!(
+            (outcome.applicant_status, outcome.attempts_used),
+            (FailedAttempt, 1)
+        );
         assert_eq!(outcome.record.response_status, ResponseStatus::InvalidData);
         assert_eq!(attempts_left(&settings(3), 1), 2);
         assert_eq!(attempts_left(&settings(1), 3), 0);

@@ -72,13 +72,25 @@ impl SettingsChange {
             }
         };
         set(&mut settings.max_attempts, self.max_attempts);
-        set(&mut settings.face_match_threshold, self.face_match_threshold);
-        set(&mut settings.duplicate_face_percent, self.duplicate_face_percent);
+        set(
+            &mut settings.face_match_threshold,
+            self.face_match_threshold,
+        );
+        set(
+            &mut settings.duplicate_face_percent,
+            self.duplicate_face_percent,
+        );
         let v = &mut settings.validation;
         set(&mut v.face_validation_percent, self.face_validation_percent);
-        set(&mut v.document_validation_percent, self.document_validation_percent);
+        set(
+            &mut v.document_validation_percent,
+            self.document_validation_percent,
+        );
         set(&mut v.quality_score, self.quality_score);
-        set(&mut v.liveness_reflection_score, self.liveness_reflection_score);
+        set(
+            &mut v.liveness_reflection_score,
+            self.liveness_reflection_score,
+        );
         set(&mut v.anti_spoofing_percent, self.anti_spoofing_percent);
         if let Some(verify_face) = self.verify_face {
             v.verify_face = verify_face;
@@ -103,7 +115,11 @@ pub struct CreatedAccount {
     pub public_key: String,
 }
 
-pub async fn create(store: &Store, name: &str, max_attempts: Option<u8>) -> anyhow::Result<CreatedAccount> {
+pub async fn create(
+    store: &Store,
+    name: &str,
+    max_attempts: Option<u8>,
+) -> anyhow::Result<CreatedAccount> {
     let mut settings = AccountSettings::default();
     if let Some(max_attempts) = max_attempts {
         settings.max_attempts = max_attempts;
@@ -118,12 +134,19 @@ pub async fn create(store: &Store, name: &str, max_attempts: Option<u8>) -> anyh
 }
 
 /// A new secret/public key pair for an account; only their hashes are stored.
-pub async fn issue_keys(conn: &mut baf_store::PgConnection, account: AccountId) -> anyhow::Result<CreatedAccount> {
+pub async fn issue_keys(
+    conn: &mut baf_store::PgConnection,
+    account: AccountId,
+) -> anyhow::Result<CreatedAccount> {
     let secret_key = format!("sk_{}", Uuid::new_v4());
     let public_key = format!("pk_{}", Uuid::new_v4());
     accounts::add_key(conn, account, &hash_key(&secret_key), KeyKind::Secret).await?;
     accounts::add_key(conn, account, &hash_key(&public_key), KeyKind::Public).await?;
-    Ok(CreatedAccount { account_id: account, secret_key, public_key })
+    Ok(CreatedAccount {
+        account_id: account,
+        secret_key,
+        public_key,
+    })
 }
 
 /// The account named `name`, created with default settings if there is none, with a fresh key
@@ -143,7 +166,10 @@ pub async fn demo(store: &Store, name: &str) -> anyhow::Result<CreatedAccount> {
     Ok(created)
 }
 
-pub async fn change_settings(store: &Store, change: &SettingsChange) -> anyhow::Result<AccountSettings> {
+pub async fn change_settings(
+    store: &Store,
+    change: &SettingsChange,
+) -> anyhow::Result<AccountSettings> {
     let account = AccountId(change.account);
     let mut tx = store.begin().await?;
     let mut settings = accounts::lock_settings(&mut tx, account).await?;
@@ -161,9 +187,22 @@ mod tests {
     #[test]
     fn flags_left_out_keep_their_values() {
         let mut settings = AccountSettings::default();
-        let change = SettingsChange { max_attempts: Some(5), anti_spoofing_percent: Some(80), ..Default::default() };
+        let change = SettingsChange {
+            max_attempts: Some(5),
+            anti_spoofing_percent: Some(80),
+            ..Default::default()
+        };
         change.apply(&mut settings);
-        assert_eq!((settings.max_attempts, settings.validation.anti_spoofing_percent), (5, 80));
-        assert_eq!(settings.face_match_threshold, AccountSettings::default().face_match_threshold);
+        assert_eq!(
+            (
+                settings.max_attempts,
+                settings.validation.anti_spoofing_percent
+            ),
+            (5, 80)
+        );
+        assert_eq!(
+            settings.face_match_threshold,
+            AccountSettings::default().face_match_threshold
+        );
     }
 }

@@ -61,13 +61,28 @@ pub enum WebhookCommand {
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on.
-    #[arg(long, env = "BAF_LISTEN", default_value = "0.0.0.0:8080", global = true)]
+    #[arg(
+        long,
+        env = "BAF_LISTEN",
+        default_value = "0.0.0.0:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
     /// Postgres connection URL.
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/baf", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/baf",
+        global = true
+    )]
     pub database_url: String,
     /// Base URL of this server as applicants reach it; validation links are built from it.
-    #[arg(long, env = "BAF_PUBLIC_URL", default_value = "http://localhost:8080", global = true)]
+    #[arg(
+        long,
+        env = "BAF_PUBLIC_URL",
+        default_value = "http://localhost:8080",
+        global = true
+    )]
     pub public_url: String,
     /// Log format: `text` or `json`.
     #[arg(long, env = "BAF_LOG", default_value = "text", global = true)]
@@ -79,7 +94,12 @@ pub struct ServeConfig {
     #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
     pub body_limit_bytes: usize,
     /// Minutes the verification page's capability stays valid after the link is opened.
-    #[arg(long, env = "BAF_LINK_TTL_MINUTES", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "BAF_LINK_TTL_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
     pub link_ttl_minutes: u32,
     /// Where `sendSms` and `ReNotify` send the verification link: `log` or `webhook`.
     #[arg(long, env = "BAF_NOTIFIER", default_value = "log", global = true)]
@@ -88,13 +108,25 @@ pub struct ServeConfig {
     #[arg(long, env = "BAF_NOTIFIER_URL", global = true)]
     pub notifier_url: Option<String>,
     /// Key of the `X-Baf-Signature` HMAC-SHA256 on notifier webhooks.
-    #[arg(long, env = "BAF_NOTIFIER_SECRET", default_value = "", hide_default_value = true, global = true)]
+    #[arg(
+        long,
+        env = "BAF_NOTIFIER_SECRET",
+        default_value = "",
+        hide_default_value = true,
+        global = true
+    )]
     pub notifier_secret: String,
     /// POST every applicant status change here (off when unset).
     #[arg(long, env = "BAF_STATUS_WEBHOOK_URL", global = true)]
     pub status_webhook_url: Option<String>,
     /// Key of the `X-Baf-Signature` HMAC-SHA256 on status webhooks.
-    #[arg(long, env = "BAF_STATUS_WEBHOOK_SECRET", default_value = "", hide_default_value = true, global = true)]
+    #[arg(
+        long,
+        env = "BAF_STATUS_WEBHOOK_SECRET",
+        default_value = "",
+        hide_default_value = true,
+        global = true
+    )]
     pub status_webhook_secret: String,
     /// Threads serving HTTP and the database (default: one per core). Face inference has its
     /// own threads (BAF_FACE_WORKERS).

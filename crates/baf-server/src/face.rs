@@ -36,7 +36,9 @@ pub enum FaceCommand {
 pub fn run(command: FaceCommand, config: &EngineConfig) -> anyhow::Result<()> {
     let load = || Pipeline::load(config).context("loading the face models");
     let output = match command {
-        FaceCommand::Evaluate { manifest, out } => return evaluate(&manifest, out.as_deref(), config),
+        FaceCommand::Evaluate { manifest, out } => {
+            return evaluate(&manifest, out.as_deref(), config);
+        }
         FaceCommand::Detect { images } => {
             let mut pipeline = load()?;
             let mut results = Vec::with_capacity(images.len());
@@ -49,7 +51,10 @@ pub fn run(command: FaceCommand, config: &EngineConfig) -> anyhow::Result<()> {
         FaceCommand::Compare { a, b } => {
             let mut pipeline = load()?;
             let (ea, eb) = (main_face(&mut pipeline, &a)?, main_face(&mut pipeline, &b)?);
-            let similarity = ea.embedding.similarity(&eb.embedding).context("one pipeline makes embeddings of one model")?;
+            let similarity = ea
+                .embedding
+                .similarity(&eb.embedding)
+                .context("one pipeline makes embeddings of one model")?;
             json!({
                 "a": a,
                 "b": b,
@@ -96,7 +101,9 @@ fn evaluate(manifest: &Path, out: Option<&Path>, config: &EngineConfig) -> anyho
         anti_spoofing_percent: f32::from(account.validation.anti_spoofing_percent),
         match_percent: f64::from(account.face_match_threshold),
         duplicate_percent: f64::from(account.duplicate_face_percent),
-        shipped_model: config.embedding_model().context("reading the model manifest")?,
+        shipped_model: config
+            .embedding_model()
+            .context("reading the model manifest")?,
     };
     let run = evaluation::evaluate(manifest, config, settings, std::io::stderr().is_terminal())
         .with_context(|| format!("evaluating {}", manifest.display()))?;

@@ -16,11 +16,11 @@ use std::sync::Arc;
 
 use baf_api::{ApiConfig, AppState, LinkSigner, Notifier, ProfileIndex, StatusWebhook};
 use baf_blobs::LocalFolder;
-use config::NotifierKind;
-use verification::{Engine, EngineConfig};
 use baf_store::Store;
+use config::NotifierKind;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
+use verification::{Engine, EngineConfig};
 
 pub use config::{Cli, Command, ServeConfig};
 
@@ -41,7 +41,9 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
 /// The URL without its password, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
         _ => url.to_owned(),
     }
 }
@@ -55,8 +57,15 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    store.migrate().await.context("applying database migrations")?;
-    let profiles = Arc::new(ProfileIndex::load(&store, engine.embedding_model()).await.context("loading face profiles")?);
+    store
+        .migrate()
+        .await
+        .context("applying database migrations")?;
+    let profiles = Arc::new(
+        ProfileIndex::load(&store, engine.embedding_model())
+            .await
+            .context("loading face profiles")?,
+    );
     Arc::clone(&profiles).follow(store.clone());
     let link_key = {
         let mut conn = store.connection().await?;
@@ -71,13 +80,23 @@ pub async fn run(
     }
     let blobs = LocalFolder::open(&config.media_dir)
         .with_context(|| format!("opening the media folder {}", config.media_dir.display()))?;
-    let state = AppState::new(store, Arc::new(blobs), engine, profiles, LinkSigner::new(link_key), api_config);
+    let state = AppState::new(
+        store,
+        Arc::new(blobs),
+        engine,
+        profiles,
+        LinkSigner::new(link_key),
+        api_config,
+    );
     let service = baf_api::service(state);
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
-    axum::serve(listener, ServiceExt::<Request<Body>>::into_make_service(service))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")
+    axum::serve(
+        listener,
+        ServiceExt::<Request<Body>>::into_make_service(service),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")
 }
 
 fn api_config(config: &ServeConfig) -> anyhow::Result<ApiConfig> {
@@ -85,7 +104,10 @@ fn api_config(config: &ServeConfig) -> anyhow::Result<ApiConfig> {
         NotifierKind::Log => Notifier::Log,
         NotifierKind::Webhook => Notifier::Webhook {
             client: reqwest::Client::new(),
-            url: config.notifier_url.clone().context("BAF_NOTIFIER=webhook needs BAF_NOTIFIER_URL")?,
+            url: config
+                .notifier_url
+                .clone()
+                .context("BAF_NOTIFIER=webhook needs BAF_NOTIFIER_URL")?,
             secret: config.notifier_secret.clone(),
         },
     };
@@ -94,10 +116,10 @@ fn api_config(config: &ServeConfig) -> anyhow::Result<ApiConfig> {
         body_limit: config.body_limit_bytes,
         link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
         notifier,
-        status_webhook: config
-            .status_webhook_url
-            .clone()
-            .map(|url| StatusWebhook { url, secret: config.status_webhook_secret.clone() }),
+        status_webhook: config.status_webhook_url.clone().map(|url| StatusWebhook {
+            url,
+            secret: config.status_webhook_secret.clone(),
+        }),
     })
 }
 
@@ -143,7 +165,10 @@ pub async fn shutdown_signal() {
 mod tests {
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(super::redact("postgres://u:secret@db:5432/baf"), "postgres://…@db:5432/baf");
+        assert_eq!(
+            super::redact("postgres://u:secret@db:5432/baf"),
+            "postgres://…@db:5432/baf"
+        );
         assert_eq!(super::redact("postgres://db/baf"), "postgres://db/baf");
     }
 }

@@ -33,16 +33,30 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
             if demo {
                 store.migrate().await?;
                 let account = accounts::demo(&store, "demo").await?;
-                println!("demo account (keys are new at every start):\n{}", serde_json::to_string_pretty(&account)?);
+                println!(
+                    "demo account (keys are new at every start):\n{}",
+                    serde_json::to_string_pretty(&account)?
+                );
             }
             let engine = baf_server::start_engine(&config)?;
             let workers = engine.threads();
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
-            let served = baf_server::run(&config, store, engine, listener, baf_server::shutdown_signal()).await;
+            let served = baf_server::run(
+                &config,
+                store,
+                engine,
+                listener,
+                baf_server::shutdown_signal(),
+            )
+            .await;
             // every Engine clone went with the router: wait (bounded) for the job each worker has in hand
-            let joined = tokio::time::timeout(Duration::from_secs(10), tokio::task::spawn_blocking(|| workers.join())).await;
+            let joined = tokio::time::timeout(
+                Duration::from_secs(10),
+                tokio::task::spawn_blocking(|| workers.join()),
+            )
+            .await;
             if joined.is_err() {
                 tracing::warn!("face workers still busy after 10 s; exiting anyway");
             }
@@ -58,12 +72,12 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
             let store = baf_server::connect(&config.database_url, 1).await?;
             store.migrate().await?;
             let output = match command {
-                AccountCommand::Create { name, max_attempts } => {
-                    serde_json::to_string_pretty(&accounts::create(&store, &name, max_attempts).await?)?
-                }
-                AccountCommand::Settings(change) => {
-                    serde_json::to_string_pretty(&accounts::change_settings(&store, &change).await?)?
-                }
+                AccountCommand::Create { name, max_attempts } => serde_json::to_string_pretty(
+                    &accounts::create(&store, &name, max_attempts).await?,
+                )?,
+                AccountCommand::Settings(change) => serde_json::to_string_pretty(
+                    &accounts::change_settings(&store, &change).await?,
+                )?,
             };
             println!("{output}");
             Ok(())
@@ -84,15 +98,25 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Face(command) => baf_server::face::run(command, &baf_server::engine_config(&config)),
+        Command::Face(command) => {
+            baf_server::face::run(command, &baf_server::engine_config(&config))
+        }
         Command::Profiles(ProfilesCommand::Reembed { batch }) => {
             let store = baf_server::connect(&config.database_url, 2).await?;
             store.migrate().await?;
-            let blobs = baf_blobs::LocalFolder::open(&config.media_dir)
-                .with_context(|| format!("opening the media folder {}", config.media_dir.display()))?;
+            let blobs = baf_blobs::LocalFolder::open(&config.media_dir).with_context(|| {
+                format!("opening the media folder {}", config.media_dir.display())
+            })?;
             let engine = baf_server::start_engine(&config)?;
             let workers = engine.threads();
-            let summary = baf_server::profiles::reembed(&store, Arc::new(blobs), &engine, batch, std::io::stderr().is_terminal()).await;
+            let summary = baf_server::profiles::reembed(
+                &store,
+                Arc::new(blobs),
+                &engine,
+                batch,
+                std::io::stderr().is_terminal(),
+            )
+            .await;
             drop(engine);
             let _ = tokio::task::spawn_blocking(|| workers.join()).await;
             println!("{}", serde_json::to_string_pretty(&summary?)?);
@@ -107,10 +131,17 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
 
 /// Logs go to stderr, so commands that print JSON keep stdout clean.
 fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
         LogFormat::Text => builder.init(),
     }
 }

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use baf_blobs::{BlobKey, BlobStore};
+use baf_store::Store;
 use baf_store::attempts::{self, MediaLocation};
 use baf_store::profiles::{self, StaleProfile};
-use baf_store::Store;
 use bytes::Bytes;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -50,17 +50,33 @@ pub struct NotReembedded {
     pub reason: String,
 }
 
-pub async fn reembed(store: &Store, blobs: Arc<dyn BlobStore>, engine: &Engine, batch: i64, progress: bool) -> anyhow::Result<Summary> {
+pub async fn reembed(
+    store: &Store,
+    blobs: Arc<dyn BlobStore>,
+    engine: &Engine,
+    batch: i64,
+    progress: bool,
+) -> anyhow::Result<Summary> {
     let model = engine.embedding_model();
     let mut conn = store.connection().await?;
     let stale_before = profiles::count_stale(&mut conn, model.name()).await?;
-    let bar = if progress { ProgressBar::new(stale_before.max(0) as u64) } else { ProgressBar::hidden() };
+    let bar = if progress {
+        ProgressBar::new(stale_before.max(0) as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} re-embedding {pos}/{len} profiles [{bar:40}] {elapsed_precise}, {eta} left")
-            .expect("a valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} re-embedding {pos}/{len} profiles [{bar:40}] {elapsed_precise}, {eta} left",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
     );
-    let mut summary = Summary { model: model.name(), stale_before, ..Summary::default() };
+    let mut summary = Summary {
+        model: model.name(),
+        stale_before,
+        ..Summary::default()
+    };
     let mut after = None;
     loop {
         let page = profiles::stale(&mut conn, model.name(), after, batch.max(1)).await?;
@@ -77,11 +93,21 @@ pub async fn reembed(store: &Store, blobs: Arc<dyn BlobStore>, engine: &Engine, 
         }
         for (profile, job) in jobs {
             let face = match job {
-                Ok(analysis) => analysis.await.map_err(|e| e.to_string()).and_then(|a| a.into_single().map_err(|e| e.to_string())),
+                Ok(analysis) => analysis
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|a| a.into_single().map_err(|e| e.to_string())),
                 Err(reason) => Err(reason),
             };
             match face {
-                Ok(face) => match profiles::reembed(&mut conn, profile, face.embedding.as_slice(), model.name()).await? {
+                Ok(face) => match profiles::reembed(
+                    &mut conn,
+                    profile,
+                    face.embedding.as_slice(),
+                    model.name(),
+                )
+                .await?
+                {
                     Some(_) => summary.reembedded += 1,
                     None => summary.changed_meanwhile += 1,
                 },
@@ -100,16 +126,23 @@ pub async fn reembed(store: &Store, blobs: Arc<dyn BlobStore>, engine: &Engine, 
 
 /// The image the profile was computed from: its own blob, or (profiles written before migration
 /// 0009) the selfie of the applicant's successful registration.
-async fn image(conn: &mut baf_store::PgConnection, blobs: &Arc<dyn BlobStore>, profile: &StaleProfile) -> anyhow::Result<Option<Bytes>> {
+async fn image(
+    conn: &mut baf_store::PgConnection,
+    blobs: &Arc<dyn BlobStore>,
+    profile: &StaleProfile,
+) -> anyhow::Result<Option<Bytes>> {
     let location = match &profile.image_key {
         Some(key) => Some(MediaLocation::Blob(key.clone())),
-        None => attempts::registration_face(conn, profile.account, profile.applicant).await?.map(|m| m.location),
+        None => attempts::registration_face(conn, profile.account, profile.applicant)
+            .await?
+            .map(|m| m.location),
     };
     match location {
         None => Ok(None),
         Some(MediaLocation::Row(bytes)) => Ok(Some(Bytes::from(bytes))),
         Some(MediaLocation::Blob(key)) => {
-            let key = BlobKey::parse(&key).with_context(|| format!("the stored key {key} of a profile's image"))?;
+            let key = BlobKey::parse(&key)
+                .with_context(|| format!("the stored key {key} of a profile's image"))?;
             let blobs = Arc::clone(blobs);
             let bytes = tokio::task::spawn_blocking(move || blobs.get(&key)).await??;
             Ok(bytes.map(Bytes::from))

@@ -38,7 +38,12 @@ pub async fn create(
     Ok(())
 }
 
-pub async fn add_key(conn: &mut PgConnection, account: AccountId, key_hash: &[u8; 32], kind: KeyKind) -> Result<(), Error> {
+pub async fn add_key(
+    conn: &mut PgConnection,
+    account: AccountId,
+    key_hash: &[u8; 32],
+    kind: KeyKind,
+) -> Result<(), Error> {
     sqlx::query!(
         "insert into api_key (key_hash, account_id, kind) values ($1, $2, $3)",
         key_hash.as_slice(),
@@ -51,32 +56,53 @@ pub async fn add_key(conn: &mut PgConnection, account: AccountId, key_hash: &[u8
 }
 
 /// The account and kind of a key, by the key's hash.
-pub async fn find_key(conn: &mut PgConnection, key_hash: &[u8; 32]) -> Result<Option<(AccountId, KeyKind)>, Error> {
-    let row = sqlx::query!("select account_id, kind from api_key where key_hash = $1", key_hash.as_slice())
-        .fetch_optional(conn)
-        .await?;
+pub async fn find_key(
+    conn: &mut PgConnection,
+    key_hash: &[u8; 32],
+) -> Result<Option<(AccountId, KeyKind)>, Error> {
+    let row = sqlx::query!(
+        "select account_id, kind from api_key where key_hash = $1",
+        key_hash.as_slice()
+    )
+    .fetch_optional(conn)
+    .await?;
     row.map(|row| {
         let kind = match row.kind.as_str() {
             "secret" => KeyKind::Secret,
             "public" => KeyKind::Public,
-            other => return Err(Error::Corrupt { what: "api key kind", detail: other.to_owned() }),
+            other => {
+                return Err(Error::Corrupt {
+                    what: "api key kind",
+                    detail: other.to_owned(),
+                });
+            }
         };
         Ok((AccountId(row.account_id), kind))
     })
     .transpose()
 }
 
-pub async fn settings(conn: &mut PgConnection, account: AccountId) -> Result<AccountSettings, Error> {
-    let row = sqlx::query!("select settings from account where account_id = $1", account.0)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(Error::AccountNotFound(account))?;
+pub async fn settings(
+    conn: &mut PgConnection,
+    account: AccountId,
+) -> Result<AccountSettings, Error> {
+    let row = sqlx::query!(
+        "select settings from account where account_id = $1",
+        account.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::AccountNotFound(account))?;
     parse_settings(row.settings)
 }
 
 /// The account's settings and whether the applicant has a registered face: what admitting an
 /// attempt needs besides the applicant, in one round trip.
-pub async fn settings_and_profile(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<(AccountSettings, bool), Error> {
+pub async fn settings_and_profile(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+) -> Result<(AccountSettings, bool), Error> {
     let row = sqlx::query!(
         r#"select settings, exists(select 1 from face_profile where account_id = $1 and applicant_id = $2) as "has_profile!"
            from account where account_id = $1"#,
@@ -90,15 +116,25 @@ pub async fn settings_and_profile(conn: &mut PgConnection, account: AccountId, a
 }
 
 /// Locks the account's row, so concurrent settings changes apply one after the other.
-pub async fn lock_settings(conn: &mut PgConnection, account: AccountId) -> Result<AccountSettings, Error> {
-    let row = sqlx::query!("select settings from account where account_id = $1 for update", account.0)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(Error::AccountNotFound(account))?;
+pub async fn lock_settings(
+    conn: &mut PgConnection,
+    account: AccountId,
+) -> Result<AccountSettings, Error> {
+    let row = sqlx::query!(
+        "select settings from account where account_id = $1 for update",
+        account.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::AccountNotFound(account))?;
     parse_settings(row.settings)
 }
 
-pub async fn save_settings(conn: &mut PgConnection, account: AccountId, settings: &AccountSettings) -> Result<(), Error> {
+pub async fn save_settings(
+    conn: &mut PgConnection,
+    account: AccountId,
+    settings: &AccountSettings,
+) -> Result<(), Error> {
     sqlx::query!(
         "update account set settings = $2 where account_id = $1",
         account.0,
@@ -110,13 +146,19 @@ pub async fn save_settings(conn: &mut PgConnection, account: AccountId, settings
 }
 
 pub(crate) fn parse_settings(value: serde_json::Value) -> Result<AccountSettings, Error> {
-    serde_json::from_value(value).map_err(|e| Error::Corrupt { what: "account settings", detail: e.to_string() })
+    serde_json::from_value(value).map_err(|e| Error::Corrupt {
+        what: "account settings",
+        detail: e.to_string(),
+    })
 }
 
 /// The oldest account with this name, if any.
 pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> Result<Option<AccountId>, Error> {
-    let id = sqlx::query_scalar!("select account_id from account where name = $1 order by created limit 1", name)
-        .fetch_optional(conn)
-        .await?;
+    let id = sqlx::query_scalar!(
+        "select account_id from account where name = $1 order by created limit 1",
+        name
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(id.map(AccountId))
 }

@@ -1,6 +1,9 @@
 //! Applicants. Every query is scoped by the account that asks.
 
-use baf_domain::applicant::{Applicant, ApplicantStatus, LastAttempt, Metadata, NewApplicant, ResponseStatus, VerificationMethod};
+use baf_domain::applicant::{
+    Applicant, ApplicantStatus, LastAttempt, Metadata, NewApplicant, ResponseStatus,
+    VerificationMethod,
+};
 use baf_domain::listing::{ListQuery, contains_pattern};
 use baf_domain::{AccountId, AccountSettings, ApplicantId, AttemptId, ValidationRequestSettings};
 use chrono::{DateTime, Utc};
@@ -75,12 +78,16 @@ impl TryFrom<ApplicantRow> for Applicant {
             phone: row.phone,
             email: row.email,
             reference_id: row.reference_id,
-            metadata: serde_json::from_value::<Metadata>(row.metadata).map_err(|e| corrupt("applicant metadata", e.to_string()))?,
+            metadata: serde_json::from_value::<Metadata>(row.metadata)
+                .map_err(|e| corrupt("applicant metadata", e.to_string()))?,
             callback_url: row.callback_url,
             send_sms: row.send_sms,
             verification_method: VerificationMethod::from_code(row.verification_method)
-                .ok_or_else(|| corrupt("verification method", row.verification_method.to_string()))?,
-            status: ApplicantStatus::from_code(row.status).ok_or_else(|| corrupt("applicant status", row.status.to_string()))?,
+                .ok_or_else(|| {
+                    corrupt("verification method", row.verification_method.to_string())
+                })?,
+            status: ApplicantStatus::from_code(row.status)
+                .ok_or_else(|| corrupt("applicant status", row.status.to_string()))?,
             attempts_count: row.attempts_count,
             attempts_used: row.attempts_used,
             last_attempt_id: row.last_attempt_id.map(AttemptId),
@@ -93,7 +100,11 @@ impl TryFrom<ApplicantRow> for Applicant {
                 .map_err(|e| corrupt("applicant settings", e.to_string()))?,
             short_code: row.short_code,
             created: row.created,
-            last_attempt: match (row.last_attempt_id, row.last_attempt_created, row.last_response_status) {
+            last_attempt: match (
+                row.last_attempt_id,
+                row.last_attempt_created,
+                row.last_response_status,
+            ) {
                 (Some(id), Some(created), Some(status)) => Some(LastAttempt {
                     id: AttemptId(id),
                     created,
@@ -142,17 +153,30 @@ pub async fn insert(
     row.try_into()
 }
 
-pub async fn get(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<Applicant, Error> {
-    sqlx::query_as!(ApplicantRow, "select * from applicant where account_id = $1 and applicant_id = $2", account.0, id.0)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(Error::ApplicantNotFound(id))?
-        .try_into()
+pub async fn get(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+) -> Result<Applicant, Error> {
+    sqlx::query_as!(
+        ApplicantRow,
+        "select * from applicant where account_id = $1 and applicant_id = $2",
+        account.0,
+        id.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::ApplicantNotFound(id))?
+    .try_into()
 }
 
 /// Reads the applicant and locks its row until the transaction ends: decisions about its status
 /// and attempts are taken under this lock.
-pub async fn lock(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<Applicant, Error> {
+pub async fn lock(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+) -> Result<Applicant, Error> {
     sqlx::query_as!(
         ApplicantRow,
         "select * from applicant where account_id = $1 and applicant_id = $2 for update",
@@ -177,7 +201,11 @@ pub struct ValidationContext {
 
 /// The applicant, its account's settings, whether it has a registered face and whether the account
 /// bans any face, in one round trip.
-pub async fn for_validation(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<ValidationContext, Error> {
+pub async fn for_validation(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+) -> Result<ValidationContext, Error> {
     let row = sqlx::query!(
         r#"select a as "applicant!: ApplicantRow", account.settings as account_settings,
                   exists(select 1 from face_profile p where p.account_id = $1 and p.applicant_id = $2) as "has_profile!",
@@ -202,16 +230,28 @@ pub async fn for_validation(conn: &mut PgConnection, account: AccountId, id: App
 /// its status and attempts are taken under that lock. The lock is a statement of its own: a
 /// statement that waits for a row lock sees the row's newest version but every other table as of
 /// its start, so it would miss the profile saved by the transaction it waited for.
-pub async fn lock_for_validation(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<ValidationContext, Error> {
-    sqlx::query_scalar!("select 1 from applicant where account_id = $1 and applicant_id = $2 for update", account.0, id.0)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(Error::ApplicantNotFound(id))?;
+pub async fn lock_for_validation(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+) -> Result<ValidationContext, Error> {
+    sqlx::query_scalar!(
+        "select 1 from applicant where account_id = $1 and applicant_id = $2 for update",
+        account.0,
+        id.0
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(Error::ApplicantNotFound(id))?;
     for_validation(conn, account, id).await
 }
 
 /// The one applicant with this reference; none or several are errors, as for the vendor.
-pub async fn by_reference(conn: &mut PgConnection, account: AccountId, reference: &str) -> Result<Applicant, Error> {
+pub async fn by_reference(
+    conn: &mut PgConnection,
+    account: AccountId,
+    reference: &str,
+) -> Result<Applicant, Error> {
     let mut rows = sqlx::query_as!(
         ApplicantRow,
         "select * from applicant where account_id = $1 and reference_id = $2 order by created limit 2",
@@ -237,7 +277,11 @@ pub async fn by_reference(conn: &mut PgConnection, account: AccountId, reference
 }
 
 /// One page of the account's applicants and the number of applicants that match the filters.
-pub async fn list(conn: &mut PgConnection, account: AccountId, query: &ListQuery) -> Result<(Vec<Applicant>, i64), Error> {
+pub async fn list(
+    conn: &mut PgConnection,
+    account: AccountId,
+    query: &ListQuery,
+) -> Result<(Vec<Applicant>, i64), Error> {
     let pattern = query.text_filter.as_deref().map(contains_pattern);
     let total = sqlx::query_scalar!(
         r#"select count(*) as "count!" from applicant
@@ -298,7 +342,10 @@ pub async fn list(conn: &mut PgConnection, account: AccountId, query: &ListQuery
     )
     .fetch_all(conn)
     .await?;
-    let applicants = rows.into_iter().map(Applicant::try_from).collect::<Result<_, _>>()?;
+    let applicants = rows
+        .into_iter()
+        .map(Applicant::try_from)
+        .collect::<Result<_, _>>()?;
     Ok((applicants, total))
 }
 
@@ -342,18 +389,38 @@ pub async fn save_status(
     Ok(())
 }
 
-pub async fn delete(conn: &mut PgConnection, account: AccountId, id: ApplicantId) -> Result<(), Error> {
-    let deleted = sqlx::query!("delete from applicant where account_id = $1 and applicant_id = $2", account.0, id.0)
-        .execute(conn)
-        .await?
-        .rows_affected();
-    if deleted == 0 { Err(Error::ApplicantNotFound(id)) } else { Ok(()) }
+pub async fn delete(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+) -> Result<(), Error> {
+    let deleted = sqlx::query!(
+        "delete from applicant where account_id = $1 and applicant_id = $2",
+        account.0,
+        id.0
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if deleted == 0 {
+        Err(Error::ApplicantNotFound(id))
+    } else {
+        Ok(())
+    }
 }
 
 /// The applicant a short validation link points at; the code is unguessable, not secret, so it
 /// is looked up across accounts.
-pub async fn by_short_code(conn: &mut PgConnection, code: &str) -> Result<Option<ApplicantId>, Error> {
-    let id = sqlx::query_scalar!("select applicant_id from applicant where short_code = $1", code).fetch_optional(conn).await?;
+pub async fn by_short_code(
+    conn: &mut PgConnection,
+    code: &str,
+) -> Result<Option<ApplicantId>, Error> {
+    let id = sqlx::query_scalar!(
+        "select applicant_id from applicant where short_code = $1",
+        code
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(id.map(ApplicantId))
 }
 
@@ -368,7 +435,12 @@ pub struct AttemptEffect {
     pub risk: bool,
 }
 
-pub async fn record_attempt(conn: &mut PgConnection, account: AccountId, id: ApplicantId, effect: &AttemptEffect) -> Result<(), Error> {
+pub async fn record_attempt(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApplicantId,
+    effect: &AttemptEffect,
+) -> Result<(), Error> {
     sqlx::query!(
         "update applicant set attempts_count = attempts_count + 1, last_attempt_id = $3, last_attempt_created = $4,
                               last_response_status = $5, status = $6, attempts_used = $7,

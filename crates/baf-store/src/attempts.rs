@@ -40,9 +40,15 @@ impl MediaKind {
     }
 
     fn parse(kind: &str) -> Option<Self> {
-        [Self::Face, Self::Front, Self::Back, Self::LivenessVideo, Self::LivenessActionVideo]
-            .into_iter()
-            .find(|k| k.as_str() == kind)
+        [
+            Self::Face,
+            Self::Front,
+            Self::Back,
+            Self::LivenessVideo,
+            Self::LivenessActionVideo,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == kind)
     }
 }
 
@@ -63,14 +69,31 @@ pub enum MediaLocation {
 }
 
 impl Media {
-    fn from_row(kind: &str, content_type: String, bytes: Option<Vec<u8>>, blob_key: Option<String>) -> Result<Self, Error> {
-        let kind = MediaKind::parse(kind).ok_or_else(|| Error::Corrupt { what: "media kind", detail: kind.to_owned() })?;
+    fn from_row(
+        kind: &str,
+        content_type: String,
+        bytes: Option<Vec<u8>>,
+        blob_key: Option<String>,
+    ) -> Result<Self, Error> {
+        let kind = MediaKind::parse(kind).ok_or_else(|| Error::Corrupt {
+            what: "media kind",
+            detail: kind.to_owned(),
+        })?;
         let location = match (blob_key, bytes) {
             (Some(key), _) => MediaLocation::Blob(key),
             (None, Some(bytes)) => MediaLocation::Row(bytes),
-            (None, None) => return Err(Error::Corrupt { what: "media", detail: "neither bytes nor a blob key".into() }),
+            (None, None) => {
+                return Err(Error::Corrupt {
+                    what: "media",
+                    detail: "neither bytes nor a blob key".into(),
+                });
+            }
         };
-        Ok(Self { kind, content_type, location })
+        Ok(Self {
+            kind,
+            content_type,
+            location,
+        })
     }
 }
 
@@ -137,14 +160,20 @@ impl TryFrom<AttemptRow> for Attempt {
             created: row.created,
             document_type: row.document_type,
             has_risk_events: row.has_risk_events,
-            record: serde_json::from_value(row.record)
-                .map_err(|e| Error::Corrupt { what: "attempt record", detail: e.to_string() })?,
+            record: serde_json::from_value(row.record).map_err(|e| Error::Corrupt {
+                what: "attempt record",
+                detail: e.to_string(),
+            })?,
         })
     }
 }
 
 /// The applicant's attempts, newest first.
-pub async fn list(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<Vec<Attempt>, Error> {
+pub async fn list(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+) -> Result<Vec<Attempt>, Error> {
     let rows = sqlx::query_as!(
         AttemptRow,
         "select attempt_id, applicant_id, created, document_type, has_risk_events, record from attempt
@@ -157,7 +186,12 @@ pub async fn list(conn: &mut PgConnection, account: AccountId, applicant: Applic
     rows.into_iter().map(Attempt::try_from).collect()
 }
 
-pub async fn get(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId, id: AttemptId) -> Result<Attempt, Error> {
+pub async fn get(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+    id: AttemptId,
+) -> Result<Attempt, Error> {
     sqlx::query_as!(
         AttemptRow,
         "select attempt_id, applicant_id, created, document_type, has_risk_events, record from attempt
@@ -174,14 +208,23 @@ pub async fn get(conn: &mut PgConnection, account: AccountId, applicant: Applica
 
 /// Every stored file of an attempt (already scoped: call after [`get`]).
 pub async fn media(conn: &mut PgConnection, attempt: AttemptId) -> Result<Vec<Media>, Error> {
-    let rows = sqlx::query!("select kind, content_type, bytes, blob_key from attempt_media where attempt_id = $1", attempt.0)
-        .fetch_all(conn)
-        .await?;
-    rows.into_iter().map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key)).collect()
+    let rows = sqlx::query!(
+        "select kind, content_type, bytes, blob_key from attempt_media where attempt_id = $1",
+        attempt.0
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key))
+        .collect()
 }
 
 /// One stored file of an attempt, if it has it.
-pub async fn media_of_kind(conn: &mut PgConnection, attempt: AttemptId, kind: MediaKind) -> Result<Option<Media>, Error> {
+pub async fn media_of_kind(
+    conn: &mut PgConnection,
+    attempt: AttemptId,
+    kind: MediaKind,
+) -> Result<Option<Media>, Error> {
     let row = sqlx::query!(
         "select kind, content_type, bytes, blob_key from attempt_media where attempt_id = $1 and kind = $2",
         attempt.0,
@@ -189,11 +232,16 @@ pub async fn media_of_kind(conn: &mut PgConnection, attempt: AttemptId, kind: Me
     )
     .fetch_optional(conn)
     .await?;
-    row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key)).transpose()
+    row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key))
+        .transpose()
 }
 
 /// The selfie of the applicant's successful registration, if it is still stored.
-pub async fn registration_face(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<Option<Media>, Error> {
+pub async fn registration_face(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+) -> Result<Option<Media>, Error> {
     let row = sqlx::query!(
         "select m.kind, m.content_type, m.bytes, m.blob_key
          from applicant a join attempt_media m on m.attempt_id = a.success_attempt_id and m.kind = 'face'
@@ -203,5 +251,6 @@ pub async fn registration_face(conn: &mut PgConnection, account: AccountId, appl
     )
     .fetch_optional(conn)
     .await?;
-    row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key)).transpose()
+    row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key))
+        .transpose()
 }

@@ -41,7 +41,9 @@ impl From<PersonRow> for BlacklistPerson {
 /// The unique index on names and date of birth turns an exact duplicate into its own error.
 fn duplicate_or(error: sqlx::Error) -> Error {
     match &error {
-        sqlx::Error::Database(db) if db.constraint() == Some(IDENTITY_CONSTRAINT) => Error::BlacklistDuplicate,
+        sqlx::Error::Database(db) if db.constraint() == Some(IDENTITY_CONSTRAINT) => {
+            Error::BlacklistDuplicate
+        }
         _ => Error::Database(error),
     }
 }
@@ -73,7 +75,11 @@ pub async fn insert(
     Ok(())
 }
 
-pub async fn get(conn: &mut PgConnection, account: AccountId, id: PersonId) -> Result<BlacklistPerson, Error> {
+pub async fn get(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: PersonId,
+) -> Result<BlacklistPerson, Error> {
     sqlx::query_as!(
         PersonRow,
         r#"select person_id, account_id, applicant_id, first_name, middle_name, family_name, dob,
@@ -88,7 +94,12 @@ pub async fn get(conn: &mut PgConnection, account: AccountId, id: PersonId) -> R
     .ok_or(Error::PersonNotFound(id))
 }
 
-pub async fn update(conn: &mut PgConnection, account: AccountId, id: PersonId, data: &PersonData) -> Result<(), Error> {
+pub async fn update(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: PersonId,
+    data: &PersonData,
+) -> Result<(), Error> {
     let updated = sqlx::query!(
         "update blacklist_person set first_name = $3, middle_name = $4, family_name = $5, dob = $6
          where account_id = $1 and person_id = $2",
@@ -103,19 +114,39 @@ pub async fn update(conn: &mut PgConnection, account: AccountId, id: PersonId, d
     .await
     .map_err(duplicate_or)?
     .rows_affected();
-    if updated == 0 { Err(Error::PersonNotFound(id)) } else { Ok(()) }
+    if updated == 0 {
+        Err(Error::PersonNotFound(id))
+    } else {
+        Ok(())
+    }
 }
 
-pub async fn delete(conn: &mut PgConnection, account: AccountId, id: PersonId) -> Result<(), Error> {
-    let deleted = sqlx::query!("delete from blacklist_person where account_id = $1 and person_id = $2", account.0, id.0)
-        .execute(conn)
-        .await?
-        .rows_affected();
-    if deleted == 0 { Err(Error::PersonNotFound(id)) } else { Ok(()) }
+pub async fn delete(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: PersonId,
+) -> Result<(), Error> {
+    let deleted = sqlx::query!(
+        "delete from blacklist_person where account_id = $1 and person_id = $2",
+        account.0,
+        id.0
+    )
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if deleted == 0 {
+        Err(Error::PersonNotFound(id))
+    } else {
+        Ok(())
+    }
 }
 
 /// One page of the blacklist and the number of entries that match the filter.
-pub async fn list(conn: &mut PgConnection, account: AccountId, query: &ListQuery) -> Result<(Vec<BlacklistPerson>, i64), Error> {
+pub async fn list(
+    conn: &mut PgConnection,
+    account: AccountId,
+    query: &ListQuery,
+) -> Result<(Vec<BlacklistPerson>, i64), Error> {
     let pattern = query.text_filter.as_deref().map(contains_pattern);
     let total = sqlx::query_scalar!(
         r#"select count(*) as "count!" from blacklist_person
@@ -168,7 +199,11 @@ pub struct BannedFace {
 /// The account's blacklisted faces made by `model` (faces of other models are not comparable).
 /// Read at each registration, so adding or lifting a ban takes effect at once in every process;
 /// blacklists are small next to the profile gallery.
-pub async fn faces(conn: &mut PgConnection, account: AccountId, model: &str) -> Result<Vec<(PersonId, Vec<f32>)>, Error> {
+pub async fn faces(
+    conn: &mut PgConnection,
+    account: AccountId,
+    model: &str,
+) -> Result<Vec<(PersonId, Vec<f32>)>, Error> {
     let rows = sqlx::query!(
         r#"select person_id, embedding as "embedding!" from blacklist_person
            where account_id = $1 and embedding is not null and embedding_model = $2"#,
@@ -177,11 +212,18 @@ pub async fn faces(conn: &mut PgConnection, account: AccountId, model: &str) -> 
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|row| (PersonId(row.person_id), row.embedding)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| (PersonId(row.person_id), row.embedding))
+        .collect())
 }
 
 /// The applicant's registered face, to copy into its blacklist entry.
-pub async fn applicant_face(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<Option<BannedFace>, Error> {
+pub async fn applicant_face(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+) -> Result<Option<BannedFace>, Error> {
     let row = sqlx::query!(
         "select embedding, model from face_profile where account_id = $1 and applicant_id = $2",
         account.0,
@@ -189,5 +231,8 @@ pub async fn applicant_face(conn: &mut PgConnection, account: AccountId, applica
     )
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|row| BannedFace { embedding: row.embedding, model: row.model }))
+    Ok(row.map(|row| BannedFace {
+        embedding: row.embedding,
+        model: row.model,
+    }))
 }

@@ -20,7 +20,10 @@ static CONNECTION_FAILURES: AtomicU64 = AtomicU64::new(0);
 
 pub(crate) fn note_failure(error: &sqlx::Error) {
     let connection_lost = match error {
-        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
         // FATAL ends the session: a terminated backend says so before it closes the socket
         sqlx::Error::Database(error) => error
             .try_downcast_ref::<PgDatabaseError>()
@@ -53,14 +56,25 @@ impl managed::Manager for Connector {
 
     async fn create(&self) -> Result<Checked, sqlx::Error> {
         let failures_seen = CONNECTION_FAILURES.load(Ordering::Relaxed);
-        Ok(Checked { connection: PgConnection::connect_with(&self.options).await?, failures_seen })
+        Ok(Checked {
+            connection: PgConnection::connect_with(&self.options).await?,
+            failures_seen,
+        })
     }
 
-    async fn recycle(&self, checked: &mut Checked, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
+    async fn recycle(
+        &self,
+        checked: &mut Checked,
+        metrics: &Metrics,
+    ) -> RecycleResult<sqlx::Error> {
         let failures = CONNECTION_FAILURES.load(Ordering::Relaxed);
         // A statement abandoned mid-way (its request was cancelled) is drained by the next one.
         if checked.failures_seen != failures || metrics.last_used() > IDLE_BEFORE_PING {
-            checked.connection.ping().await.map_err(RecycleError::Backend)?;
+            checked
+                .connection
+                .ping()
+                .await
+                .map_err(RecycleError::Backend)?;
             checked.failures_seen = failures;
         }
         Ok(())

@@ -28,7 +28,8 @@ impl Store {
     /// `pool` serves transactions, listeners and migrations; single statements take a connection
     /// from a second pool of up to `max_connections` that skips sqlx's round trip on release.
     pub fn new(pool: PgPool, max_connections: usize) -> Self {
-        let statements = connections::pool(pool.connect_options().as_ref().clone(), max_connections);
+        let statements =
+            connections::pool(pool.connect_options().as_ref().clone(), max_connections);
         Self { pool, statements }
     }
 
@@ -50,7 +51,9 @@ impl Store {
 
     /// Readiness: the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), Error> {
-        sqlx::query!("select 1 as one").fetch_one(&self.pool).await?;
+        sqlx::query!("select 1 as one")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -16,20 +16,35 @@ pub const CHANNEL: &str = "face_profiles";
 pub enum Notice {
     /// A profile of the account was written with this `seq` (payload `<account>@<seq>`; a bare
     /// `<account>` from an older server means an unknown `seq`, read as "fetch").
-    Written { account: AccountId, seq: Option<i64> },
+    Written {
+        account: AccountId,
+        seq: Option<i64>,
+    },
     /// The applicant's profile was deleted (payload `<account>:<applicant>`).
-    Deleted { account: AccountId, applicant: ApplicantId },
+    Deleted {
+        account: AccountId,
+        applicant: ApplicantId,
+    },
 }
 
 impl Notice {
     pub fn parse(payload: &str) -> Option<Self> {
         let uuid = |text: &str| uuid::Uuid::parse_str(text).ok();
         if let Some((account, applicant)) = payload.split_once(':') {
-            return Some(Self::Deleted { account: AccountId(uuid(account)?), applicant: ApplicantId(uuid(applicant)?) });
+            return Some(Self::Deleted {
+                account: AccountId(uuid(account)?),
+                applicant: ApplicantId(uuid(applicant)?),
+            });
         }
         match payload.split_once('@') {
-            Some((account, seq)) => Some(Self::Written { account: AccountId(uuid(account)?), seq: Some(seq.parse().ok()?) }),
-            None => Some(Self::Written { account: AccountId(uuid(payload)?), seq: None }),
+            Some((account, seq)) => Some(Self::Written {
+                account: AccountId(uuid(account)?),
+                seq: Some(seq.parse().ok()?),
+            }),
+            None => Some(Self::Written {
+                account: AccountId(uuid(payload)?),
+                seq: None,
+            }),
         }
     }
 }
@@ -56,15 +71,23 @@ pub struct NewProfile<'a> {
 /// ends, so the duplicate search and the profile insert of one registration cannot interleave with
 /// another's: this closes the duplicate window the vendor's service admits.
 pub async fn lock_account(conn: &mut PgConnection, account: AccountId) -> Result<(), Error> {
-    sqlx::query!("select pg_advisory_xact_lock(hashtextextended('face_profile:' || $1::text, 0))", account.0.to_string())
-        .fetch_one(conn)
-        .await?;
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended('face_profile:' || $1::text, 0))",
+        account.0.to_string()
+    )
+    .fetch_one(conn)
+    .await?;
     Ok(())
 }
 
 /// Saves (or replaces) the applicant's profile and tells the other processes after commit
 /// (`pg_notify` is transactional), in one round trip.
-pub async fn upsert(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId, profile: NewProfile<'_>) -> Result<i64, Error> {
+pub async fn upsert(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+    profile: NewProfile<'_>,
+) -> Result<i64, Error> {
     let seq = sqlx::query_scalar!(
         r#"with saved as (
                insert into face_profile (applicant_id, account_id, embedding, model, image_key) values ($1, $2, $3, $4, $5)
@@ -97,14 +120,22 @@ pub struct StaleProfile {
 
 /// How many profiles were made by a model other than `model`.
 pub async fn count_stale(conn: &mut PgConnection, model: &str) -> Result<i64, Error> {
-    let count = sqlx::query_scalar!(r#"select count(*) as "count!" from face_profile where model <> $1"#, model)
-        .fetch_one(conn)
-        .await?;
+    let count = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from face_profile where model <> $1"#,
+        model
+    )
+    .fetch_one(conn)
+    .await?;
     Ok(count)
 }
 
 /// Up to `limit` profiles not made by `model`, after `after` in applicant order: a resumable walk.
-pub async fn stale(conn: &mut PgConnection, model: &str, after: Option<ApplicantId>, limit: i64) -> Result<Vec<StaleProfile>, Error> {
+pub async fn stale(
+    conn: &mut PgConnection,
+    model: &str,
+    after: Option<ApplicantId>,
+    limit: i64,
+) -> Result<Vec<StaleProfile>, Error> {
     let rows = sqlx::query!(
         "select account_id, applicant_id, seq, image_key from face_profile
          where model <> $1 and applicant_id > coalesce($2, '00000000-0000-0000-0000-000000000000'::uuid)
@@ -153,18 +184,28 @@ pub async fn reembed(
 }
 
 /// Announces a deleted profile (the row itself goes with its applicant).
-pub async fn notify_deleted(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<(), Error> {
+pub async fn notify_deleted(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+) -> Result<(), Error> {
     notify(conn, &format!("{account}:{applicant}")).await
 }
 
 /// `pg_notify` is transactional: listeners hear it only if and when the transaction commits.
 async fn notify(conn: &mut PgConnection, payload: &str) -> Result<(), Error> {
-    sqlx::query!("select pg_notify($1, $2)", CHANNEL, payload).fetch_one(conn).await?;
+    sqlx::query!("select pg_notify($1, $2)", CHANNEL, payload)
+        .fetch_one(conn)
+        .await?;
     Ok(())
 }
 
 /// The account's profiles written after `seq`, oldest first.
-pub async fn since(conn: &mut PgConnection, account: AccountId, seq: i64) -> Result<Vec<StoredProfile>, Error> {
+pub async fn since(
+    conn: &mut PgConnection,
+    account: AccountId,
+    seq: i64,
+) -> Result<Vec<StoredProfile>, Error> {
     let rows = sqlx::query!(
         "select applicant_id, embedding, model, seq from face_profile where account_id = $1 and seq > $2 order by seq",
         account.0,
@@ -186,8 +227,11 @@ pub async fn since(conn: &mut PgConnection, account: AccountId, seq: i64) -> Res
 
 /// Every profile of every account, for filling the galleries at start.
 pub async fn all(conn: &mut PgConnection) -> Result<Vec<StoredProfile>, Error> {
-    let rows =
-        sqlx::query!("select account_id, applicant_id, embedding, model, seq from face_profile order by seq").fetch_all(conn).await?;
+    let rows = sqlx::query!(
+        "select account_id, applicant_id, embedding, model, seq from face_profile order by seq"
+    )
+    .fetch_all(conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|row| StoredProfile {
@@ -202,7 +246,11 @@ pub async fn all(conn: &mut PgConnection) -> Result<Vec<StoredProfile>, Error> {
 
 /// Which of these applicants still have a profile: search hits are confirmed against the database,
 /// so a profile deleted by another process a moment ago never matches.
-pub async fn still_present(conn: &mut PgConnection, account: AccountId, applicants: &[ApplicantId]) -> Result<Vec<ApplicantId>, Error> {
+pub async fn still_present(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicants: &[ApplicantId],
+) -> Result<Vec<ApplicantId>, Error> {
     let ids: Vec<uuid::Uuid> = applicants.iter().map(|a| a.0).collect();
     let rows = sqlx::query_scalar!(
         "select applicant_id from face_profile where account_id = $1 and applicant_id = any($2)",
@@ -222,9 +270,21 @@ mod tests {
     fn notices_read_back_what_is_written() {
         let account = AccountId(uuid::Uuid::new_v4());
         let applicant = ApplicantId(uuid::Uuid::new_v4());
-        assert_eq!(Notice::parse(&format!("{account}@42")), Some(Notice::Written { account, seq: Some(42) }));
-        assert_eq!(Notice::parse(&account.to_string()), Some(Notice::Written { account, seq: None }));
-        assert_eq!(Notice::parse(&format!("{account}:{applicant}")), Some(Notice::Deleted { account, applicant }));
+        assert_eq!(
+            Notice::parse(&format!("{account}@42")),
+            Some(Notice::Written {
+                account,
+                seq: Some(42)
+            })
+        );
+        assert_eq!(
+            Notice::parse(&account.to_string()),
+            Some(Notice::Written { account, seq: None })
+        );
+        assert_eq!(
+            Notice::parse(&format!("{account}:{applicant}")),
+            Some(Notice::Deleted { account, applicant })
+        );
         assert_eq!(Notice::parse("nonsense"), None);
         assert_eq!(Notice::parse(&format!("{account}@x")), None);
     }

@@ -48,7 +48,12 @@ impl From<DeliveryRow> for Delivery {
     }
 }
 
-pub async fn enqueue(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId, payload: &serde_json::Value) -> Result<(), Error> {
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+    payload: &serde_json::Value,
+) -> Result<(), Error> {
     sqlx::query!(
         "insert into webhook_delivery (account_id, applicant_id, payload) values ($1, $2, $3)",
         account.0,
@@ -88,7 +93,12 @@ pub async fn mark_delivered(conn: &mut PgConnection, id: i64) -> Result<(), Erro
 }
 
 /// A failed try: retried after `retry_in_ms`, or given up (`failed`) when `retry_in_ms` is `None`.
-pub async fn mark_failed_try(conn: &mut PgConnection, id: i64, error: &str, retry_in_ms: Option<i64>) -> Result<(), Error> {
+pub async fn mark_failed_try(
+    conn: &mut PgConnection,
+    id: i64,
+    error: &str,
+    retry_in_ms: Option<i64>,
+) -> Result<(), Error> {
     sqlx::query!(
         "update webhook_delivery
          set attempts = attempts + 1, last_error = $2,
@@ -105,7 +115,11 @@ pub async fn mark_failed_try(conn: &mut PgConnection, id: i64, error: &str, retr
 }
 
 /// The delivery log, newest first, optionally of one state.
-pub async fn list(conn: &mut PgConnection, state: Option<&str>, limit: i64) -> Result<Vec<Delivery>, Error> {
+pub async fn list(
+    conn: &mut PgConnection,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Delivery>, Error> {
     let rows = sqlx::query_as!(
         DeliveryRow,
         r#"select delivery_id as id, account_id, applicant_id, payload, state, attempts,

@@ -14,7 +14,13 @@ async fn images_and_videos_come_back_as_stored(pool: PgPool) {
     let id = app.create_applicant(json!({})).await;
     let video = b"\0\0\0\x20ftypisom-pretend-mp4-payload".to_vec();
     let body = json!({"model": {"faceImageBase64": base64(&face(SELFIE)), "documentType": 10, "livenessVideoBase64": base64(&video)}, "applicantId": id});
-    let reply = app.call(Method::POST, &format!("{API}/public/Validation"), Some(body)).await;
+    let reply = app
+        .call(
+            Method::POST,
+            &format!("{API}/public/Validation"),
+            Some(body),
+        )
+        .await;
     reply.assert_ok();
     let attempt = reply.body["attemptId"].as_i64().unwrap();
     let base = format!("{API}/private/Applicants/{id}/Attempts/{attempt}");
@@ -22,14 +28,46 @@ async fn images_and_videos_come_back_as_stored(pool: PgPool) {
     images.assert_ok();
     assert_eq!(images.body["faceImageBase64"], base64(&face(SELFIE)));
     assert_eq!(images.body["frontImageBase64"], json!(null));
-    assert!(images.body["livenessReflectionVideoLink"].as_str().unwrap().ends_with("/Video"));
+    assert!(
+        images.body["livenessReflectionVideoLink"]
+            .as_str()
+            .unwrap()
+            .ends_with("/Video")
+    );
     assert_eq!(images.body["livenessActiveVideoLink"], json!(null));
-    let stored = app.raw(Method::GET, &format!("{base}/Video"), Some(&app.account.secret_key), None).await;
-    assert_eq!((stored.status.as_u16(), stored.headers["content-type"].to_str().unwrap()), (200, "video/mp4"));
+    let stored = app
+        .raw(
+            Method::GET,
+            &format!("{base}/Video"),
+            Some(&app.account.secret_key),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            stored.status.as_u16(),
+            stored.headers["content-type"].to_str().unwrap()
+        ),
+        (200, "video/mp4")
+    );
     assert_eq!(stored.text.as_bytes(), video.as_slice());
-    app.call(Method::GET, &format!("{base}/LivenessActionVideo"), None).await.assert_error(400, "120033");
-    app.call(Method::GET, &format!("{API}/private/Applicants/{id}/Attempts/999999"), None).await.assert_error(404, "NotFound");
-    app.call(Method::GET, &format!("{API}/private/Applicants/{id}/Attempts/abc"), None).await.assert_error(400, "ValidationError");
+    app.call(Method::GET, &format!("{base}/LivenessActionVideo"), None)
+        .await
+        .assert_error(400, "120033");
+    app.call(
+        Method::GET,
+        &format!("{API}/private/Applicants/{id}/Attempts/999999"),
+        None,
+    )
+    .await
+    .assert_error(404, "NotFound");
+    app.call(
+        Method::GET,
+        &format!("{API}/private/Applicants/{id}/Attempts/abc"),
+        None,
+    )
+    .await
+    .assert_error(400, "ValidationError");
     // the bytes live in the media folder, one file each; the rows only name them
     let in_rows: i64 = sqlx::query_scalar("select count(*) from attempt_media where attempt_id = $1 and bytes is null and blob_key is not null")
         .bind(attempt)
@@ -41,7 +79,11 @@ async fn images_and_videos_come_back_as_stored(pool: PgPool) {
 
 /// The files in the applicant's media folder.
 fn applicant_files(app: &TestApp, id: uuid::Uuid) -> Vec<std::path::PathBuf> {
-    let folder = app.media.path().join(app.account.account_id.to_string()).join(id.to_string());
+    let folder = app
+        .media
+        .path()
+        .join(app.account.account_id.to_string())
+        .join(id.to_string());
     match std::fs::read_dir(folder) {
         Ok(entries) => entries.map(|entry| entry.unwrap().path()).collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -53,7 +95,9 @@ fn applicant_files(app: &TestApp, id: uuid::Uuid) -> Vec<std::path::PathBuf> {
 async fn images_stored_in_their_row_before_the_media_folder_existed_are_still_served(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(json!({})).await;
-    let attempt = app.register(id, SELFIE).await.body["attemptId"].as_i64().unwrap();
+    let attempt = app.register(id, SELFIE).await.body["attemptId"]
+        .as_i64()
+        .unwrap();
     let older = face("selfie/obama/fr_obama.jpg");
     sqlx::query("update attempt_media set bytes = $2, blob_key = null where attempt_id = $1 and kind = 'face'")
         .bind(attempt)
@@ -61,7 +105,13 @@ async fn images_stored_in_their_row_before_the_media_folder_existed_are_still_se
         .execute(app.store.pool())
         .await
         .unwrap();
-    let images = app.call(Method::GET, &format!("{API}/private/Applicants/{id}/Attempts/{attempt}/Images"), None).await;
+    let images = app
+        .call(
+            Method::GET,
+            &format!("{API}/private/Applicants/{id}/Attempts/{attempt}/Images"),
+            None,
+        )
+        .await;
     images.assert_ok();
     assert_eq!(images.body["faceImageBase64"], base64(&older));
 }
@@ -75,8 +125,19 @@ async fn a_validation_whose_files_cannot_be_stored_fails_and_records_nothing(poo
     std::fs::write(app.media.path(), b"").unwrap();
     app.register(id, SELFIE).await.assert_error(500, "120029");
     let applicant = app.get_applicant(id).await;
-    assert_eq!((applicant.body["status"].as_i64(), applicant.body["lastAttemptId"].as_i64()), (Some(0), None), "{}", applicant.text);
-    let attempts: i64 = sqlx::query_scalar("select count(*) from attempt").fetch_one(app.store.pool()).await.unwrap();
+    assert_eq!(
+        (
+            applicant.body["status"].as_i64(),
+            applicant.body["lastAttemptId"].as_i64()
+        ),
+        (Some(0), None),
+        "{}",
+        applicant.text
+    );
+    let attempts: i64 = sqlx::query_scalar("select count(*) from attempt")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
     assert_eq!(attempts, 0);
     std::fs::remove_file(app.media.path()).unwrap();
     std::fs::create_dir(app.media.path()).unwrap();
@@ -86,30 +147,67 @@ async fn a_validation_whose_files_cannot_be_stored_fails_and_records_nothing(poo
 async fn images_need_the_review_permission_and_a_window_that_is_still_open(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(json!({})).await;
-    let attempt = app.register(id, SELFIE).await.body["attemptId"].as_i64().unwrap();
+    let attempt = app.register(id, SELFIE).await.body["attemptId"]
+        .as_i64()
+        .unwrap();
     let images = format!("{API}/private/Applicants/{id}/Attempts/{attempt}/Images");
     let account = app.account.account_id.0;
-    accounts::change_settings(&app.store, &SettingsChange { account, image_review: Some(false), ..Default::default() }).await.unwrap();
+    accounts::change_settings(
+        &app.store,
+        &SettingsChange {
+            account,
+            image_review: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let denied = app.call(Method::GET, &images, None).await;
     denied.assert_error(413, "120032");
-    assert!(denied.body["message"].as_str().unwrap().contains("permission"));
-    accounts::change_settings(&app.store, &SettingsChange { account, image_review: Some(true), image_review_hours: Some(1), ..Default::default() })
+    assert!(
+        denied.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("permission")
+    );
+    accounts::change_settings(
+        &app.store,
+        &SettingsChange {
+            account,
+            image_review: Some(true),
+            image_review_hours: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    app.call(Method::GET, &images, None).await.assert_ok();
+    sqlx::query("update attempt set created = now() - interval '2 hours' where attempt_id = $1")
+        .bind(attempt)
+        .execute(app.store.pool())
         .await
         .unwrap();
-    app.call(Method::GET, &images, None).await.assert_ok();
-    sqlx::query("update attempt set created = now() - interval '2 hours' where attempt_id = $1").bind(attempt).execute(app.store.pool()).await.unwrap();
     let expired = app.call(Method::GET, &images, None).await;
     expired.assert_error(413, "120032");
-    assert!(expired.body["message"].as_str().unwrap().contains("expired"));
+    assert!(
+        expired.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
-async fn a_client_that_hangs_up_mid_validation_leaves_a_recorded_attempt_not_a_stray_file(pool: PgPool) {
+async fn a_client_that_hangs_up_mid_validation_leaves_a_recorded_attempt_not_a_stray_file(
+    pool: PgPool,
+) {
     use tokio::io::AsyncWriteExt;
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(json!({})).await;
     // a large selfie keeps a worker busy long enough to hang up while it works
-    let selfie = std::fs::read(baf_tests::repo_root().join("../shared/reference/bench-selfie-1280x960.jpg")).unwrap();
+    let selfie =
+        std::fs::read(baf_tests::repo_root().join("../shared/reference/bench-selfie-1280x960.jpg"))
+            .unwrap();
     let body = json!({"model": {"faceImageBase64": base64(&selfie), "documentType": 10}, "applicantId": id}).to_string();
     let request = format!(
         "POST {API}/public/Validation HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -121,7 +219,10 @@ async fn a_client_that_hangs_up_mid_validation_leaves_a_recorded_attempt_not_a_s
     connection.write_all(request.as_bytes()).await.unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     while applicant_files(&app, id).is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "the selfie's file was never written");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the selfie's file was never written"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     drop(connection);
@@ -133,10 +234,18 @@ async fn a_client_that_hangs_up_mid_validation_leaves_a_recorded_attempt_not_a_s
             .unwrap()
     };
     while recorded().await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the attempt of the client that hung up was never recorded");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the attempt of the client that hung up was never recorded"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!((recorded().await, applicant_files(&app, id).len()), (1, 1));
     let applicant = app.get_applicant(id).await;
-    assert_eq!(applicant.body["status"].as_i64(), Some(1), "{}", applicant.text);
+    assert_eq!(
+        applicant.body["status"].as_i64(),
+        Some(1),
+        "{}",
+        applicant.text
+    );
 }

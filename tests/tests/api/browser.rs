@@ -18,25 +18,44 @@ fn artifacts() -> PathBuf {
 
 /// Opens the applicant's link in a browser whose camera shows `photo`, takes the picture, and
 /// returns the status line once the page shows an outcome.
-async fn take_photo_on_the_page(app: &TestApp, applicant: uuid::Uuid, photo: &str, name: &str) -> (Browser, String) {
+async fn take_photo_on_the_page(
+    app: &TestApp,
+    applicant: uuid::Uuid,
+    photo: &str,
+    name: &str,
+) -> (Browser, String) {
     let video = artifacts().join(format!("{name}.y4m"));
     std::fs::write(&video, y4m_from_picture(&face(photo), 10)).expect("fake camera video");
     let profile = std::env::temp_dir().join(format!("baf-chromium-{name}-{applicant}"));
     let browser = Browser::start(&video, &profile).await;
-    browser.goto(&app.url(&format!("/embedded?requestId={applicant}"))).await;
+    browser
+        .goto(&app.url(&format!("/embedded?requestId={applicant}")))
+        .await;
     assert!(
-        browser.wait_until("return !document.getElementById('capture').disabled", Duration::from_secs(30)).await,
+        browser
+            .wait_until(
+                "return !document.getElementById('capture').disabled",
+                Duration::from_secs(30)
+            )
+            .await,
         "the camera never started: {}",
         browser.text("#status").await
     );
     browser.click("#capture").await;
     assert!(
-        browser.wait_until("return document.getElementById('status').className !== ''", Duration::from_secs(60)).await,
+        browser
+            .wait_until(
+                "return document.getElementById('status').className !== ''",
+                Duration::from_secs(60)
+            )
+            .await,
         "no outcome shown: {}",
         browser.text("#status").await
     );
     let status = browser.text("#status").await;
-    browser.screenshot(&artifacts().join(format!("{name}.png"))).await;
+    browser
+        .screenshot(&artifacts().join(format!("{name}.png")))
+        .await;
     (browser, status)
 }
 
@@ -45,24 +64,55 @@ async fn a_person_registers_with_the_camera_and_returns_to_the_callback(pool: Pg
     let app = TestApp::spawn(pool).await;
     let callback = app.url("/healthz?verified");
     let id = app.create_applicant(json!({"callbackUrl": callback})).await;
-    let (browser, status) = take_photo_on_the_page(&app, id, "selfie/obama/fr_obama.jpg", "embedded-registration-success").await;
-    let redirected = browser.wait_until("return window.location.href.includes('/healthz?verified')", Duration::from_secs(10)).await;
+    let (browser, status) = take_photo_on_the_page(
+        &app,
+        id,
+        "selfie/obama/fr_obama.jpg",
+        "embedded-registration-success",
+    )
+    .await;
+    let redirected = browser
+        .wait_until(
+            "return window.location.href.includes('/healthz?verified')",
+            Duration::from_secs(10),
+        )
+        .await;
     browser.close().await;
     assert!(status.starts_with("Success"), "{status}");
     assert!(redirected, "the page did not return to the callbackUrl");
     let applicant = app.get_applicant(id).await.body;
-    assert_eq!((applicant["status"].as_i64(), applicant["openedLinkTimes"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            applicant["status"].as_i64(),
+            applicant["openedLinkTimes"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn a_picture_without_a_face_asks_for_another_try(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(json!({})).await;
-    let (browser, status) = take_photo_on_the_page(&app, id, "noface/ski_coffee.png", "embedded-no-face-retry").await;
-    let retry_enabled = browser.eval("return !document.getElementById('capture').disabled").await;
+    let (browser, status) =
+        take_photo_on_the_page(&app, id, "noface/ski_coffee.png", "embedded-no-face-retry").await;
+    let retry_enabled = browser
+        .eval("return !document.getElementById('capture').disabled")
+        .await;
     browser.close().await;
     assert!(status.contains("No face was found"), "{status}");
-    assert_eq!(retry_enabled, json!(true), "the person can take another photo");
+    assert_eq!(
+        retry_enabled,
+        json!(true),
+        "the person can take another photo"
+    );
     let applicant = app.get_applicant(id).await.body;
-    assert_eq!((applicant["status"].as_i64(), applicant["attemptsCount"].as_i64(), applicant["attemptsUsed"].as_i64()), (Some(0), Some(1), Some(0)));
+    assert_eq!(
+        (
+            applicant["status"].as_i64(),
+            applicant["attemptsCount"].as_i64(),
+            applicant["attemptsUsed"].as_i64()
+        ),
+        (Some(0), Some(1), Some(0))
+    );
 }

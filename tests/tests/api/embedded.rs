@@ -13,30 +13,58 @@ const OBAMA: &str = "selfie/obama/fr_obama-240p.jpg";
 
 /// The page's embedded configuration.
 fn page_config(html: &str) -> Value {
-    let start = html.find(r#"<script id="config" type="application/json">"#).expect("config script") + 44;
+    let start = html
+        .find(r#"<script id="config" type="application/json">"#)
+        .expect("config script")
+        + 44;
     let end = start + html[start..].find("</script>").expect("end of config");
     serde_json::from_str(&html[start..end]).expect("config JSON")
 }
 
 async fn open_page(app: &TestApp, id: impl std::fmt::Display) -> (u16, String) {
-    let reply = app.raw(Method::GET, &format!("/embedded?requestId={id}"), None, None).await;
+    let reply = app
+        .raw(
+            Method::GET,
+            &format!("/embedded?requestId={id}"),
+            None,
+            None,
+        )
+        .await;
     (reply.status.as_u16(), reply.text)
 }
 
-async fn validate_with(app: &TestApp, token: &str, applicant: impl std::fmt::Display) -> baf_tests::Reply {
+async fn validate_with(
+    app: &TestApp,
+    token: &str,
+    applicant: impl std::fmt::Display,
+) -> baf_tests::Reply {
     let body = json!({"model": {"faceImageBase64": base64(&face(OBAMA)), "documentType": 10}, "applicantId": applicant.to_string()});
-    app.raw(Method::POST, &format!("{API}/public/Validation"), Some(token), Some(("application/json", body.to_string()))).await
+    app.raw(
+        Method::POST,
+        &format!("{API}/public/Validation"),
+        Some(token),
+        Some(("application/json", body.to_string())),
+    )
+    .await
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn opening_the_link_counts_and_hands_the_page_a_capability(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let id = app.create_applicant(json!({"callbackUrl": "https://client/done"})).await;
+    let id = app
+        .create_applicant(json!({"callbackUrl": "https://client/done"}))
+        .await;
     let (status, html) = open_page(&app, id).await;
     assert_eq!(status, 200);
     assert!(html.contains("getUserMedia") || html.contains("/embedded/app.js"));
     let config = page_config(&html);
-    assert_eq!((config["applicantId"].as_str(), config["attemptsLeft"].as_i64()), (Some(id.to_string().as_str()), Some(3)));
+    assert_eq!(
+        (
+            config["applicantId"].as_str(),
+            config["attemptsLeft"].as_i64()
+        ),
+        (Some(id.to_string().as_str()), Some(3))
+    );
     assert!(config["token"].as_str().unwrap().starts_with("cap_"));
     assert_eq!(config["callbackUrl"], "https://client/done");
     assert_eq!(app.get_applicant(id).await.body["openedLinkTimes"], 1);
@@ -45,8 +73,17 @@ async fn opening_the_link_counts_and_hands_the_page_a_capability(pool: PgPool) {
     assert_eq!(open_page(&app, uuid::Uuid::new_v4()).await.0, 404);
     assert_eq!(open_page(&app, "garbage").await.0, 404);
     let script = app.raw(Method::GET, "/embedded/app.js", None, None).await;
-    assert!(script.headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
-    assert!(script.text.contains("getUserMedia") && !script.text.contains("http://") && !script.text.contains("https://"));
+    assert!(
+        script.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(
+        script.text.contains("getUserMedia")
+            && !script.text.contains("http://")
+            && !script.text.contains("https://")
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -54,16 +91,27 @@ async fn the_capability_validates_its_applicant_and_nothing_else(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(json!({})).await;
     let other = app.create_applicant(json!({"firstName": "Other"})).await;
-    let token = page_config(&open_page(&app, id).await.1)["token"].as_str().unwrap().to_owned();
+    let token = page_config(&open_page(&app, id).await.1)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    validate_with(&app, &token, other).await.assert_error(403, "Forbidden");
+    validate_with(&app, &token, other)
+        .await
+        .assert_error(403, "Forbidden");
     assert_eq!(app.get_applicant(other).await.body["attemptsCount"], 0);
     for (method, path) in [
         (Method::GET, format!("{API}/private/Applicants/{id}")),
         (Method::GET, format!("{API}/private/Applicants")),
         (Method::DELETE, format!("{API}/private/Applicants/{id}")),
-        (Method::GET, format!("{API}/public/Applicants/{id}/Completed")),
-        (Method::POST, format!("{API}/public/Applicants/{id}/Complete")),
+        (
+            Method::GET,
+            format!("{API}/public/Applicants/{id}/Completed"),
+        ),
+        (
+            Method::POST,
+            format!("{API}/public/Applicants/{id}/Complete"),
+        ),
         (Method::GET, format!("{API}/private/Blacklist")),
     ] {
         let reply = app.raw(method, &path, Some(&token), None).await;
@@ -80,15 +128,34 @@ async fn an_expired_or_forged_capability_is_refused(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(json!({})).await;
     open_page(&app, id).await;
-    let key: Vec<u8> = sqlx::query_scalar("select value from server_secret where name = $1").bind(KEY_NAME).fetch_one(app.store.pool()).await.unwrap();
+    let key: Vec<u8> = sqlx::query_scalar("select value from server_secret where name = $1")
+        .bind(KEY_NAME)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
     let signer = LinkSigner::new(key);
     let account = app.account.account_id;
-    let expired = signer.issue(Capability { account, applicant: baf_domain_id(id), expires: chrono::Utc::now() - chrono::Duration::seconds(1) });
-    validate_with(&app, &expired, id).await.assert_error(401, "Unauthorized");
-    let forged = LinkSigner::new(b"not the key".to_vec())
-        .issue(Capability { account, applicant: baf_domain_id(id), expires: chrono::Utc::now() + chrono::Duration::minutes(5) });
-    validate_with(&app, &forged, id).await.assert_error(401, "Unauthorized");
-    let valid = signer.issue(Capability { account, applicant: baf_domain_id(id), expires: chrono::Utc::now() + chrono::Duration::minutes(5) });
+    let expired = signer.issue(Capability {
+        account,
+        applicant: baf_domain_id(id),
+        expires: chrono::Utc::now() - chrono::Duration::seconds(1),
+    });
+    validate_with(&app, &expired, id)
+        .await
+        .assert_error(401, "Unauthorized");
+    let forged = LinkSigner::new(b"not the key".to_vec()).issue(Capability {
+        account,
+        applicant: baf_domain_id(id),
+        expires: chrono::Utc::now() + chrono::Duration::minutes(5),
+    });
+    validate_with(&app, &forged, id)
+        .await
+        .assert_error(401, "Unauthorized");
+    let valid = signer.issue(Capability {
+        account,
+        applicant: baf_domain_id(id),
+        expires: chrono::Utc::now() + chrono::Duration::minutes(5),
+    });
     validate_with(&app, &valid, id).await.assert_ok();
 }
 
@@ -99,9 +166,22 @@ fn baf_domain_id(id: uuid::Uuid) -> baf_domain::ApplicantId {
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn the_short_link_leads_to_the_page(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let created = app.call(Method::POST, &format!("{API}/private/Applicants"), Some(json!({}))).await;
+    let created = app
+        .call(
+            Method::POST,
+            &format!("{API}/private/Applicants"),
+            Some(json!({})),
+        )
+        .await;
     let short = created.body["shortValidationLink"].as_str().unwrap();
-    let redirect = app.raw(Method::GET, short.trim_start_matches(&app.url("")), None, None).await;
+    let redirect = app
+        .raw(
+            Method::GET,
+            short.trim_start_matches(&app.url("")),
+            None,
+            None,
+        )
+        .await;
     let location = redirect.headers["location"].to_str().unwrap().to_owned();
     assert_eq!(location, created.body["validationLink"].as_str().unwrap());
     let (status, _) = open_page(&app, created.body["applicantId"].as_str().unwrap()).await;
@@ -109,7 +189,10 @@ async fn the_short_link_leads_to_the_page(pool: PgPool) {
 }
 
 fn assert_signed(headers: &reqwest::header::HeaderMap, body: &[u8], secret: &str) {
-    assert_eq!(headers["x-baf-signature"].to_str().unwrap(), signature(secret, body));
+    assert_eq!(
+        headers["x-baf-signature"].to_str().unwrap(),
+        signature(secret, body)
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -122,22 +205,56 @@ async fn links_are_sent_to_the_sms_webhook_signed(pool: PgPool) {
         c.notifier_secret = "s3cret".into();
     })
     .await;
-    let created = app.call(Method::POST, &format!("{API}/private/Applicants"), Some(json!({"sendSms": true, "phone": "+49 30 1234567"}))).await;
+    let created = app
+        .call(
+            Method::POST,
+            &format!("{API}/private/Applicants"),
+            Some(json!({"sendSms": true, "phone": "+49 30 1234567"})),
+        )
+        .await;
     created.assert_ok();
     let requests = receiver.wait_for(1).await;
     let (headers, body) = &requests[0];
     assert_signed(headers, body, "s3cret");
     let message: Value = serde_json::from_slice(body).unwrap();
-    assert_eq!((message["applicantId"].clone(), message["phone"].as_str()), (created.body["applicantId"].clone(), Some("+49 30 1234567")));
+    assert_eq!(
+        (message["applicantId"].clone(), message["phone"].as_str()),
+        (created.body["applicantId"].clone(), Some("+49 30 1234567"))
+    );
     assert_eq!(message["link"], created.body["shortValidationLink"]);
-    assert!(message["message"].as_str().unwrap().contains(message["link"].as_str().unwrap()));
+    assert!(
+        message["message"]
+            .as_str()
+            .unwrap()
+            .contains(message["link"].as_str().unwrap())
+    );
 
     let id = created.body["applicantId"].as_str().unwrap();
-    app.call(Method::POST, &format!("{API}/private/Applicants/{id}/ReNotify"), None).await.assert_ok();
+    app.call(
+        Method::POST,
+        &format!("{API}/private/Applicants/{id}/ReNotify"),
+        None,
+    )
+    .await
+    .assert_ok();
     assert_eq!(receiver.wait_for(2).await.len(), 2);
-    let quiet = app.create_applicant(json!({"phone": "+49 30 1234567"})).await;
-    app.call(Method::POST, &format!("{API}/private/Applicants/{quiet}/ReNotify"), None).await.assert_error(400, "120027");
-    app.call(Method::POST, &format!("{API}/private/Applicants/{}/ReNotify", uuid::Uuid::new_v4()), None).await.assert_error(404, "120024");
+    let quiet = app
+        .create_applicant(json!({"phone": "+49 30 1234567"}))
+        .await;
+    app.call(
+        Method::POST,
+        &format!("{API}/private/Applicants/{quiet}/ReNotify"),
+        None,
+    )
+    .await
+    .assert_error(400, "120027");
+    app.call(
+        Method::POST,
+        &format!("{API}/private/Applicants/{}/ReNotify", uuid::Uuid::new_v4()),
+        None,
+    )
+    .await
+    .assert_error(404, "120024");
     assert_eq!(receiver.requests().len(), 2);
 }
 
@@ -150,7 +267,13 @@ async fn a_failing_sms_gateway_is_retried_then_120027_and_the_applicant_is_not_k
         c.notifier_url = Some(url);
     })
     .await;
-    let reply = app.call(Method::POST, &format!("{API}/private/Applicants"), Some(json!({"sendSms": true, "phone": "+49 30 1234567"}))).await;
+    let reply = app
+        .call(
+            Method::POST,
+            &format!("{API}/private/Applicants"),
+            Some(json!({"sendSms": true, "phone": "+49 30 1234567"})),
+        )
+        .await;
     reply.assert_error(400, "120027");
     assert_eq!(receiver.requests().len(), 3, "three tries");
     assert_eq!(app.list("").await.body["total"], 0);
@@ -171,20 +294,40 @@ async fn status_changes_are_posted_signed_and_retried_with_a_delivery_log(pool: 
     let (headers, body) = requests.last().unwrap();
     assert_signed(headers, body, "hook");
     let event: Value = serde_json::from_slice(body).unwrap();
-    assert_eq!((event["applicantId"].as_str(), event["status"].as_i64(), event["previousStatus"].as_i64()), (Some(id.to_string().as_str()), Some(1), Some(0)));
-    assert_eq!((event["statusName"].as_str(), event["referenceId"].as_str()), (Some("Success"), Some("ref-9")));
+    assert_eq!(
+        (
+            event["applicantId"].as_str(),
+            event["status"].as_i64(),
+            event["previousStatus"].as_i64()
+        ),
+        (Some(id.to_string().as_str()), Some(1), Some(0))
+    );
+    assert_eq!(
+        (event["statusName"].as_str(), event["referenceId"].as_str()),
+        (Some("Success"), Some("ref-9"))
+    );
     assert!(event["attemptId"].is_i64());
     // the receiver has the request before the server has its answer and logs the delivery
     let mut conn = app.store.connection().await.unwrap();
-    let mut log = baf_store::webhooks::list(&mut conn, None, 10).await.unwrap();
+    let mut log = baf_store::webhooks::list(&mut conn, None, 10)
+        .await
+        .unwrap();
     for _ in 0..100 {
-        if log.first().is_some_and(|delivery| delivery.state == "delivered") {
+        if log
+            .first()
+            .is_some_and(|delivery| delivery.state == "delivered")
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        log = baf_store::webhooks::list(&mut conn, None, 10).await.unwrap();
+        log = baf_store::webhooks::list(&mut conn, None, 10)
+            .await
+            .unwrap();
     }
-    assert_eq!((log.len(), log[0].state.as_str(), log[0].attempts), (1, "delivered", 2));
+    assert_eq!(
+        (log.len(), log[0].state.as_str(), log[0].attempts),
+        (1, "delivered", 2)
+    );
 
     let other = app.create_applicant(json!({})).await;
     app.complete(other).await.assert_ok();

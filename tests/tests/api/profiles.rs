@@ -23,7 +23,10 @@ async fn a_profile_of_another_model_is_never_compared_until_it_is_reembedded(poo
     let app = TestApp::spawn(pool).await;
     let first = app.create_applicant(json!({})).await;
     app.register(first, OBAMA).await.assert_ok();
-    assert_eq!(profile_model(&app, first).await, ("fusion".to_owned(), 384, true));
+    assert_eq!(
+        profile_model(&app, first).await,
+        ("fusion".to_owned(), 384, true)
+    );
 
     // As a server of the previous release left it: a dlib embedding, no image key (the selfie of
     // the successful registration is the image).
@@ -35,17 +38,42 @@ async fn a_profile_of_another_model_is_never_compared_until_it_is_reembedded(poo
     let restarted = app.second_process().await;
     let authorization = restarted.register(first, OBAMA_AGAIN).await;
     authorization.assert_ok();
-    assert_eq!(authorization.body["status"], 1, "a stale profile must not be found: {}", authorization.text);
+    assert_eq!(
+        authorization.body["status"], 1,
+        "a stale profile must not be found: {}",
+        authorization.text
+    );
     let second = restarted.create_applicant(json!({})).await;
     let registration = restarted.register(second, OBAMA_AGAIN).await;
-    assert_eq!(registration.body["validationStatus"]["profileAlreadyExists"], false, "{}", registration.text);
+    assert_eq!(
+        registration.body["validationStatus"]["profileAlreadyExists"], false,
+        "{}",
+        registration.text
+    );
 
-    let blobs: Arc<dyn baf_blobs::BlobStore> = Arc::new(baf_blobs::LocalFolder::open(app.media.path()).unwrap());
-    let summary = baf_server::profiles::reembed(&app.store, Arc::clone(&blobs), &ENGINE, 1, false).await.unwrap();
-    assert_eq!((summary.stale_before, summary.reembedded, summary.not_reembedded.len()), (1, 1, 0), "{summary:?}");
+    let blobs: Arc<dyn baf_blobs::BlobStore> =
+        Arc::new(baf_blobs::LocalFolder::open(app.media.path()).unwrap());
+    let summary = baf_server::profiles::reembed(&app.store, Arc::clone(&blobs), &ENGINE, 1, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            summary.stale_before,
+            summary.reembedded,
+            summary.not_reembedded.len()
+        ),
+        (1, 1, 0),
+        "{summary:?}"
+    );
     assert_eq!(profile_model(&app, first).await.0, "fusion");
-    let again = baf_server::profiles::reembed(&app.store, blobs, &ENGINE, 1, false).await.unwrap();
-    assert_eq!((again.stale_before, again.reembedded), (0, 0), "a second run has nothing left to do");
+    let again = baf_server::profiles::reembed(&app.store, blobs, &ENGINE, 1, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.stale_before, again.reembedded),
+        (0, 0),
+        "a second run has nothing left to do"
+    );
 
     let current = app.second_process().await;
     let authorization = current.register(first, OBAMA_AGAIN).await;

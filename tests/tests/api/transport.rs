@@ -16,14 +16,31 @@ async fn routes_answer_under_both_prefixes_in_any_case(pool: PgPool) {
         format!("/publicapi/api/v2/private/Applicants/{id}"),
         format!("/api/v2/private/Applicants/{id}"),
         format!("/publicapi/api/v2/private/applicants/{id}"),
-        format!("/API/V2/PRIVATE/APPLICANTS/{}", id.to_string().to_uppercase()),
+        format!(
+            "/API/V2/PRIVATE/APPLICANTS/{}",
+            id.to_string().to_uppercase()
+        ),
     ] {
         let reply = app.raw(Method::GET, &path, Some(&key), None).await;
         reply.assert_ok();
         assert_eq!(reply.body["applicantId"], id.to_string(), "{path}");
     }
-    app.raw(Method::GET, &format!("/api/v2/public/applicants/{id}/completed"), Some(&key), None).await.assert_error(404, "120025");
-    app.raw(Method::POST, &format!("/api/v2/public/applicants/{id}/COMPLETE"), Some(&key), None).await.assert_ok();
+    app.raw(
+        Method::GET,
+        &format!("/api/v2/public/applicants/{id}/completed"),
+        Some(&key),
+        None,
+    )
+    .await
+    .assert_error(404, "120025");
+    app.raw(
+        Method::POST,
+        &format!("/api/v2/public/applicants/{id}/COMPLETE"),
+        Some(&key),
+        None,
+    )
+    .await
+    .assert_ok();
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -31,10 +48,30 @@ async fn the_vendors_json_content_types_are_accepted_and_others_refused(pool: Pg
     let app = TestApp::spawn(pool).await;
     let key = app.account.secret_key.clone();
     let path = format!("{API}/private/Applicants");
-    for content_type in ["application/json", "application/json; charset=utf-8", "application/json-patch+json", "text/json", "application/vnd.baf+json"] {
-        app.raw(Method::POST, &path, Some(&key), Some((content_type, r#"{"firstName":"A"}"#.into()))).await.assert_ok();
+    for content_type in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json-patch+json",
+        "text/json",
+        "application/vnd.baf+json",
+    ] {
+        app.raw(
+            Method::POST,
+            &path,
+            Some(&key),
+            Some((content_type, r#"{"firstName":"A"}"#.into())),
+        )
+        .await
+        .assert_ok();
     }
-    app.raw(Method::POST, &path, Some(&key), Some(("text/plain", r#"{"firstName":"A"}"#.into()))).await.assert_error(415, "UnsupportedMediaType");
+    app.raw(
+        Method::POST,
+        &path,
+        Some(&key),
+        Some(("text/plain", r#"{"firstName":"A"}"#.into())),
+    )
+    .await
+    .assert_error(415, "UnsupportedMediaType");
     assert_eq!(app.list("").await.body["total"], 5);
 }
 
@@ -43,15 +80,35 @@ async fn responses_are_json_utf8_with_naive_microsecond_timestamps(pool: PgPool)
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(john()).await;
     let reply = app.get_applicant(id).await;
-    assert_eq!(reply.headers["content-type"], "application/json; charset=utf-8");
+    assert_eq!(
+        reply.headers["content-type"],
+        "application/json; charset=utf-8"
+    );
     let created = reply.body["created"].as_str().unwrap();
-    assert!(chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%dT%H:%M:%S%.6f").is_ok(), "{created}");
-    assert_eq!(created.len(), "2023-11-17T04:40:31.509932".len(), "{created}");
-    assert!(!created.ends_with('Z') && !created.contains('+'), "{created}");
-    let age = chrono::Utc::now().naive_utc() - chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%dT%H:%M:%S%.6f").unwrap();
-    assert!(age.num_seconds().abs() < 60, "timestamps are UTC: {created}");
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%dT%H:%M:%S%.6f").is_ok(),
+        "{created}"
+    );
+    assert_eq!(
+        created.len(),
+        "2023-11-17T04:40:31.509932".len(),
+        "{created}"
+    );
+    assert!(
+        !created.ends_with('Z') && !created.contains('+'),
+        "{created}"
+    );
+    let age = chrono::Utc::now().naive_utc()
+        - chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%dT%H:%M:%S%.6f").unwrap();
+    assert!(
+        age.num_seconds().abs() < 60,
+        "timestamps are UTC: {created}"
+    );
     let error = app.get_applicant(uuid::Uuid::new_v4()).await;
-    assert_eq!(error.headers["content-type"], "application/json; charset=utf-8");
+    assert_eq!(
+        error.headers["content-type"],
+        "application/json; charset=utf-8"
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -72,12 +129,30 @@ async fn bad_bodies_are_400_with_the_failing_property_and_store_nothing(pool: Pg
         ("{\"firstName\": \"a\\u0000b\"}", "firstName"),
         (&format!("{}1{}", "[".repeat(500), "]".repeat(500)), "body"),
     ] {
-        let reply = app.raw(Method::POST, &path, Some(&key), Some(("application/json", body.to_owned()))).await;
+        let reply = app
+            .raw(
+                Method::POST,
+                &path,
+                Some(&key),
+                Some(("application/json", body.to_owned())),
+            )
+            .await;
         reply.assert_error(400, "ValidationError");
-        assert!(reply.body["propertyErrors"][property].is_array(), "{body}: {}", reply.text);
+        assert!(
+            reply.body["propertyErrors"][property].is_array(),
+            "{body}: {}",
+            reply.text
+        );
     }
     let id = app.create_applicant(json!({"firstName": "Kept"})).await;
-    let reply = app.raw(Method::PUT, &format!("{path}/{id}"), Some(&key), Some(("application/json", r#"{"firstName": 1}"#.into()))).await;
+    let reply = app
+        .raw(
+            Method::PUT,
+            &format!("{path}/{id}"),
+            Some(&key),
+            Some(("application/json", r#"{"firstName": 1}"#.into())),
+        )
+        .await;
     reply.assert_error(400, "ValidationError");
     assert_eq!(app.list("").await.body["total"], 1);
     assert_eq!(app.get_applicant(id).await.body["firstName"], "Kept");
@@ -86,21 +161,49 @@ async fn bad_bodies_are_400_with_the_failing_property_and_store_nothing(pool: Pg
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn text_the_database_cannot_store_is_refused_in_every_parameter(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    app.list("TextFilter=a%00b").await.assert_error(400, "ValidationError");
-    app.call(Method::GET, &format!("{API}/private/Applicants/ByReferenceId/a%00b"), None).await.assert_error(400, "ValidationError");
-    let blacklist = app.call(Method::GET, &format!("{API}/private/Blacklist?TextFilter=%00"), None).await;
+    app.list("TextFilter=a%00b")
+        .await
+        .assert_error(400, "ValidationError");
+    app.call(
+        Method::GET,
+        &format!("{API}/private/Applicants/ByReferenceId/a%00b"),
+        None,
+    )
+    .await
+    .assert_error(400, "ValidationError");
+    let blacklist = app
+        .call(
+            Method::GET,
+            &format!("{API}/private/Blacklist?TextFilter=%00"),
+            None,
+        )
+        .await;
     assert_eq!(blacklist.status, 400, "{}", blacklist.text);
-    app.raw(Method::GET, "/ab%00cd", None, None).await.assert_error(404, "NotFound");
+    app.raw(Method::GET, "/ab%00cd", None, None)
+        .await
+        .assert_error(404, "NotFound");
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn malformed_ids_are_400_naming_the_parameter(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    for path in ["/private/Applicants/not-a-uuid", "/public/Applicants/123/Completed", "/private/Applicants/%00/Open"] {
-        let method = if path.ends_with("Open") { Method::POST } else { Method::GET };
+    for path in [
+        "/private/Applicants/not-a-uuid",
+        "/public/Applicants/123/Completed",
+        "/private/Applicants/%00/Open",
+    ] {
+        let method = if path.ends_with("Open") {
+            Method::POST
+        } else {
+            Method::GET
+        };
         let reply = app.call(method, &format!("{API}{path}"), None).await;
         reply.assert_error(400, "ValidationError");
-        assert!(reply.body["propertyErrors"]["applicantId"].is_array(), "{path}: {}", reply.text);
+        assert!(
+            reply.body["propertyErrors"]["applicantId"].is_array(),
+            "{path}: {}",
+            reply.text
+        );
     }
 }
 
@@ -108,17 +211,34 @@ async fn malformed_ids_are_400_naming_the_parameter(pool: PgPool) {
 async fn an_oversized_body_is_413_in_the_envelope(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let body = json!({"firstName": "x".repeat(10 * 1024 * 1024)}).to_string();
-    let reply = app.raw(Method::POST, &format!("{API}/private/Applicants"), Some(&app.account.secret_key), Some(("application/json", body))).await;
+    let reply = app
+        .raw(
+            Method::POST,
+            &format!("{API}/private/Applicants"),
+            Some(&app.account.secret_key),
+            Some(("application/json", body)),
+        )
+        .await;
     reply.assert_error(413, "PayloadTooLarge");
-    let long_name = app.call(Method::POST, &format!("{API}/private/Applicants"), Some(json!({"firstName": "x".repeat(3000)}))).await;
+    let long_name = app
+        .call(
+            Method::POST,
+            &format!("{API}/private/Applicants"),
+            Some(json!({"firstName": "x".repeat(3000)})),
+        )
+        .await;
     long_name.assert_error(400, "ValidationError");
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn unknown_routes_and_methods_get_the_envelope(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    app.call(Method::GET, &format!("{API}/private/Nothing"), None).await.assert_error(404, "NotFound");
-    app.call(Method::PATCH, &format!("{API}/private/Applicants"), None).await.assert_error(405, "MethodNotAllowed");
+    app.call(Method::GET, &format!("{API}/private/Nothing"), None)
+        .await
+        .assert_error(404, "NotFound");
+    app.call(Method::PATCH, &format!("{API}/private/Applicants"), None)
+        .await
+        .assert_error(405, "MethodNotAllowed");
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -144,19 +264,41 @@ async fn trace_ids_are_w3c_shaped_and_continue_an_incoming_trace(pool: PgPool) {
     let reply = app.get_applicant(uuid::Uuid::new_v4()).await;
     let trace = reply.body["traceId"].as_str().unwrap();
     let parts: Vec<_> = trace.split('-').collect();
-    assert_eq!((parts.len(), parts[0], parts[1].len(), parts[2].len(), parts[3]), (4, "00", 32, 16, "00"), "{trace}");
+    assert_eq!(
+        (
+            parts.len(),
+            parts[0],
+            parts[1].len(),
+            parts[2].len(),
+            parts[3]
+        ),
+        (4, "00", 32, 16, "00"),
+        "{trace}"
+    );
     let client = reqwest::Client::new();
     let reply: serde_json::Value = client
-        .get(app.url(&format!("{API}/private/Applicants/{}", uuid::Uuid::new_v4())))
+        .get(app.url(&format!(
+            "{API}/private/Applicants/{}",
+            uuid::Uuid::new_v4()
+        )))
         .bearer_auth(&app.account.secret_key)
-        .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert!(reply["traceId"].as_str().unwrap().starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{reply}");
+    assert!(
+        reply["traceId"]
+            .as_str()
+            .unwrap()
+            .starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{reply}"
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -186,13 +328,19 @@ async fn connections_closed_by_postgres_fail_at_most_one_request(pool: PgPool) {
     .fetch_one(app.store.pool())
     .await
     .unwrap();
-    assert!(terminated >= 2, "the server's connections were terminated ({terminated})");
+    assert!(
+        terminated >= 2,
+        "the server's connections were terminated ({terminated})"
+    );
     let mut statuses = Vec::new();
     for _ in 0..12 {
         statuses.push(app.get_applicant(id).await.status.as_u16());
     }
     let failures = statuses.iter().filter(|status| **status != 200).count();
-    assert!(failures <= 1 && statuses[1..].iter().all(|status| *status == 200), "{statuses:?}");
+    assert!(
+        failures <= 1 && statuses[1..].iter().all(|status| *status == 200),
+        "{statuses:?}"
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -217,9 +365,23 @@ async fn shutting_down_finishes_the_requests_in_flight(pool: PgPool) {
     let store = app.store.clone();
     app.shut_down().await;
     let mut reply = String::new();
-    socket.read_to_string(&mut reply).await.expect("the request in flight was answered");
-    assert!(reply.starts_with("HTTP/1.1 200"), "{}", &reply[..reply.len().min(300)]);
-    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "no new connections after shutdown");
-    let status: i16 = sqlx::query_scalar("select status from applicant where applicant_id = $1").bind(id).fetch_one(store.pool()).await.unwrap();
+    socket
+        .read_to_string(&mut reply)
+        .await
+        .expect("the request in flight was answered");
+    assert!(
+        reply.starts_with("HTTP/1.1 200"),
+        "{}",
+        &reply[..reply.len().min(300)]
+    );
+    assert!(
+        tokio::net::TcpStream::connect(address).await.is_err(),
+        "no new connections after shutdown"
+    );
+    let status: i16 = sqlx::query_scalar("select status from applicant where applicant_id = $1")
+        .bind(id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(status, 1, "what the client was told succeeded is stored");
 }

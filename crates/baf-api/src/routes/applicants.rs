@@ -2,7 +2,9 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::{Path, State};
-use baf_domain::applicant::{self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal};
+use baf_domain::applicant::{
+    self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal,
+};
 use baf_domain::validation::{self, Evidence, Thresholds};
 use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod};
 use baf_store::Store;
@@ -16,9 +18,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::dto::{Page, baf_time, present};
-use crate::routes::attempts::AttemptSummary;
 use crate::error::{ApiError, BafCode, ErrorEnvelope};
 use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
+use crate::routes::attempts::AttemptSummary;
 use crate::{AppState, Links, media, text};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -67,13 +69,21 @@ impl CreateApplicant {
         text::check_metadata(&metadata)?;
         let status = match self.status {
             None => ApplicantStatus::Pending,
-            Some(code) => ApplicantStatus::from_code(code)
-                .ok_or_else(|| ApiError::invalid_field("status", format!("Unknown status {code}; use 0, 1, 2, 3 or 5.")))?,
+            Some(code) => ApplicantStatus::from_code(code).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "status",
+                    format!("Unknown status {code}; use 0, 1, 2, 3 or 5."),
+                )
+            })?,
         };
         let verification_method = match self.verification_method {
             None => VerificationMethod::default(),
-            Some(code) => VerificationMethod::from_code(code)
-                .ok_or_else(|| ApiError::invalid_field("verificationMethod", format!("Unknown verification method {code}; use 0 or 1.")))?,
+            Some(code) => VerificationMethod::from_code(code).ok_or_else(|| {
+                ApiError::invalid_field(
+                    "verificationMethod",
+                    format!("Unknown verification method {code}; use 0 or 1."),
+                )
+            })?,
         };
         Ok(NewApplicant {
             first_name: self.first_name,
@@ -95,7 +105,9 @@ impl CreateApplicant {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedApplicant {
     applicant_id: Uuid,
-    #[schema(example = "http://localhost:8080/embedded?requestId=3fa85f64-5717-4562-b3fc-2c963f66afa6")]
+    #[schema(
+        example = "http://localhost:8080/embedded?requestId=3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    )]
     validation_link: String,
     #[schema(example = "http://localhost:8080/UA6IB5gk2Q")]
     short_validation_link: String,
@@ -117,11 +129,16 @@ async fn create(
     let new = body.into_domain()?;
     let id = ApplicantId::new_random();
     let mut tx = state.store.begin().await?;
-    let applicant = baf_store::applicants::insert(&mut tx, account, id, &Links::new_short_code(), &new).await?;
+    let applicant =
+        baf_store::applicants::insert(&mut tx, account, id, &Links::new_short_code(), &new).await?;
     let links = state.links(&applicant);
     // sent before commit: an applicant whose SMS failed is answered 120027 and not kept
     if applicant.send_sms {
-        state.config.notifier.send_link(&applicant, &links.short).await?;
+        state
+            .config
+            .notifier
+            .send_link(&applicant, &links.short)
+            .await?;
     }
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(JsonResponse(CreatedApplicant {
@@ -154,7 +171,11 @@ async fn list(
     let query = text::list_query(&pairs, baf_store::applicants::SORT_FIELDS)?;
     let mut conn = store.connection().await?;
     let (applicants, total) = baf_store::applicants::list(&mut conn, account, &query).await?;
-    Ok(JsonResponse(Page::new(&query, total, applicants.into_iter().map(ApplicantDto::from).collect())))
+    Ok(JsonResponse(Page::new(
+        &query,
+        total,
+        applicants.into_iter().map(ApplicantDto::from).collect(),
+    )))
 }
 
 /// Get an applicant by id.
@@ -168,7 +189,9 @@ async fn get(
 ) -> Result<JsonResponse<ApplicantDto>, ApiError> {
     let mut conn = store.connection().await?;
     let applicant = baf_store::applicants::get(&mut conn, account, id).await?;
-    Ok(JsonResponse(ApplicantDto::with_success_attempt(&mut conn, applicant).await?))
+    Ok(JsonResponse(
+        ApplicantDto::with_success_attempt(&mut conn, applicant).await?,
+    ))
 }
 
 /// Get the one applicant with this referenceId.
@@ -187,7 +210,9 @@ async fn by_reference(
     text::check("referenceId", Some(&reference))?;
     let mut conn = store.connection().await?;
     let applicant = baf_store::applicants::by_reference(&mut conn, account, &reference).await?;
-    Ok(JsonResponse(ApplicantDto::with_success_attempt(&mut conn, applicant).await?))
+    Ok(JsonResponse(
+        ApplicantDto::with_success_attempt(&mut conn, applicant).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -286,11 +311,17 @@ async fn delete(
         (status = 200, description = "completed"),
         (status = 404, description = "120025: not completed yet; 120024: no such applicant", body = ErrorEnvelope),
     ))]
-async fn completed(account: Account, State(store): State<Store>, ApplicantPath(id): ApplicantPath) -> Result<(), ApiError> {
+async fn completed(
+    account: Account,
+    State(store): State<Store>,
+    ApplicantPath(id): ApplicantPath,
+) -> Result<(), ApiError> {
     let mut conn = store.connection().await?;
     let applicant = baf_store::applicants::get(&mut conn, account.id, id).await?;
-    applicant::require_completed(applicant.status)
-        .map_err(|refusal| ApiError::from(refusal).with_message(format!("Validation request {id} is not completed yet.")))
+    applicant::require_completed(applicant.status).map_err(|refusal| {
+        ApiError::from(refusal)
+            .with_message(format!("Validation request {id} is not completed yet."))
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -311,10 +342,14 @@ async fn complete(
     let mut tx = state.store.begin().await?;
     let applicant = baf_store::applicants::lock(&mut tx, account.id, id).await?;
     let status = applicant::force_close(applicant.status);
-    baf_store::applicants::save_status(&mut tx, account.id, id, status, applicant.attempts_used).await?;
-    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None).await?;
+    baf_store::applicants::save_status(&mut tx, account.id, id, status, applicant.attempts_used)
+        .await?;
+    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None)
+        .await?;
     tx.commit().await.map_err(ApiError::internal)?;
-    Ok(JsonResponse(CompleteResponse { callback_url: applicant.callback_url }))
+    Ok(JsonResponse(CompleteResponse {
+        callback_url: applicant.callback_url,
+    }))
 }
 
 /// Reopen: back to 0 Pending; from Failed the used attempts are reset.
@@ -334,7 +369,8 @@ async fn open(
     let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
     let (status, attempts_used) = applicant::reopen(applicant.status, applicant.attempts_used)?;
     baf_store::applicants::save_status(&mut tx, account, id, status, attempts_used).await?;
-    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None).await?;
+    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None)
+        .await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(())
 }
@@ -388,9 +424,14 @@ pub struct LastValidationResponse {
 }
 
 impl ApplicantDto {
-    async fn with_success_attempt(conn: &mut baf_store::PgConnection, applicant: Applicant) -> Result<Self, ApiError> {
+    async fn with_success_attempt(
+        conn: &mut baf_store::PgConnection,
+        applicant: Applicant,
+    ) -> Result<Self, ApiError> {
         let success = match applicant.success_attempt_id {
-            Some(attempt) => Some(baf_store::attempts::get(conn, applicant.account_id, applicant.id, attempt).await?),
+            Some(attempt) => Some(
+                baf_store::attempts::get(conn, applicant.account_id, applicant.id, attempt).await?,
+            ),
             None => None,
         };
         let mut dto = Self::from(applicant);
@@ -425,7 +466,10 @@ impl From<Applicant> for ApplicantDto {
             opened_link_times: a.opened_link_times,
             created: a.created,
             account_id: a.account_id.0,
-            validation_request_settings: SettingsDto { validation_request_id: a.id.0, settings: a.settings },
+            validation_request_settings: SettingsDto {
+                validation_request_id: a.id.0,
+                settings: a.settings,
+            },
             completed: a.status.is_completed(),
             status: a.status.code(),
             status_name: a.status.name(),
@@ -471,14 +515,27 @@ async fn update_main_photo(
     Json(body): Json<UpdateMainPhoto>,
 ) -> Result<(), ApiError> {
     let field = "faceImageBase64";
-    let text = body.face_image_base64.filter(|t| !t.trim().is_empty()).ok_or(ApiError::from(Refusal::FaceImageRequired))?;
-    let image = verification::decode_base64(text.trim()).map_err(|e| ApiError::for_image(field, e))?;
+    let text = body
+        .face_image_base64
+        .filter(|t| !t.trim().is_empty())
+        .ok_or(ApiError::from(Refusal::FaceImageRequired))?;
+    let image =
+        verification::decode_base64(text.trim()).map_err(|e| ApiError::for_image(field, e))?;
     {
         let mut conn = state.store.connection().await?;
-        validation::admit_profile_update(baf_store::applicants::for_validation(&mut conn, account, id).await?.has_profile)?;
+        validation::admit_profile_update(
+            baf_store::applicants::for_validation(&mut conn, account, id)
+                .await?
+                .has_profile,
+        )?;
     }
     let image = bytes::Bytes::from(image);
-    let face = state.engine.analyze(image.clone()).await.map_err(|e| ApiError::for_image(field, e))?.into_single()?;
+    let face = state
+        .engine
+        .analyze(image.clone())
+        .await
+        .map_err(|e| ApiError::for_image(field, e))?
+        .into_single()?;
     // The photo is kept, so that a later change of embedding model can compute the profile again.
     let stored = media::store(&state.blobs, account, id, vec![(MediaKind::Face, image)]).await?;
     match replace_profile(&state, account, id, &face, &stored.rows[0].blob_key).await {
@@ -498,12 +555,24 @@ async fn replace_profile(
     image_key: &str,
 ) -> Result<(), ApiError> {
     let mut tx = state.store.begin().await?;
-    let baf_store::applicants::ValidationContext { applicant, settings, has_profile, .. } =
-        baf_store::applicants::lock_for_validation(&mut tx, account, id).await?;
+    let baf_store::applicants::ValidationContext {
+        applicant,
+        settings,
+        has_profile,
+        ..
+    } = baf_store::applicants::lock_for_validation(&mut tx, account, id).await?;
     let flow = validation::admit_profile_update(has_profile)?;
     let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
-    let duplicates =
-        state.profiles.other_profiles_matching(&mut tx, account, id, &face.embedding, thresholds.duplicate_percent).await?;
+    let duplicates = state
+        .profiles
+        .other_profiles_matching(
+            &mut tx,
+            account,
+            id,
+            &face.embedding,
+            thresholds.duplicate_percent,
+        )
+        .await?;
     let evidence = Evidence {
         scores: crate::routes::validation::face_scores(face, None),
         duplicates,
@@ -516,9 +585,19 @@ async fn replace_profile(
         if !evidence.duplicates.is_empty() {
             reasons.push("The face matches another applicant's profile".to_owned());
         }
-        return Err(ApiError::new(BafCode::FaceEngine, format!("The new photo failed the face checks: {}", reasons.join("; "))));
+        return Err(ApiError::new(
+            BafCode::FaceEngine,
+            format!(
+                "The new photo failed the face checks: {}",
+                reasons.join("; ")
+            ),
+        ));
     }
-    let profile = NewProfile { embedding: face.embedding.as_slice(), model: face.embedding.model().name(), image_key: Some(image_key) };
+    let profile = NewProfile {
+        embedding: face.embedding.as_slice(),
+        model: face.embedding.model().name(),
+        image_key: Some(image_key),
+    };
     let seq = baf_store::profiles::upsert(&mut tx, account, id, profile).await?;
     tx.commit().await.map_err(ApiError::internal)?;
     state.profiles.saved(account, id, &face.embedding, seq);
@@ -543,6 +622,10 @@ async fn re_notify(
     drop(conn);
     applicant::check_renotify(applicant.send_sms, applicant.phone.as_deref())?;
     let links = state.links(&applicant);
-    state.config.notifier.send_link(&applicant, &links.short).await?;
+    state
+        .config
+        .notifier
+        .send_link(&applicant, &links.short)
+        .await?;
     Ok(())
 }

@@ -17,10 +17,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::{AppState, media};
 use crate::dto::baf_time;
 use crate::error::{ApiError, BafCode, ErrorEnvelope};
 use crate::extract::{SecretAccount, parse_uuid};
+use crate::{AppState, media};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -38,15 +38,22 @@ impl<S: Send + Sync> FromRequestParts<S> for AttemptPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(params) =
-            axum::extract::Path::<std::collections::HashMap<String, String>>::from_request_parts(parts, state)
-                .await
-                .map_err(|e| ApiError::invalid_field("attemptId", e.body_text()))?;
-        let applicant = parse_uuid("applicantId", params.get("applicantId").map_or("", String::as_str))?;
+        let axum::extract::Path(params) = axum::extract::Path::<
+            std::collections::HashMap<String, String>,
+        >::from_request_parts(parts, state)
+        .await
+        .map_err(|e| ApiError::invalid_field("attemptId", e.body_text()))?;
+        let applicant = parse_uuid(
+            "applicantId",
+            params.get("applicantId").map_or("", String::as_str),
+        )?;
         let raw = params.get("attemptId").map_or("", String::as_str);
-        let attempt = raw
-            .parse::<i64>()
-            .map_err(|_| ApiError::invalid_field("attemptId", format!("The value '{raw}' is not a valid attemptId.")))?;
+        let attempt = raw.parse::<i64>().map_err(|_| {
+            ApiError::invalid_field(
+                "attemptId",
+                format!("The value '{raw}' is not a valid attemptId."),
+            )
+        })?;
         Ok(Self(ApplicantId(applicant), AttemptId(attempt)))
     }
 }
@@ -100,7 +107,11 @@ pub struct AttemptList {
 }
 
 /// 120024 for an applicant this account does not have, before anything about its attempts.
-async fn checked_applicant(conn: &mut PgConnection, account: AccountId, applicant: ApplicantId) -> Result<(), ApiError> {
+async fn checked_applicant(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+) -> Result<(), ApiError> {
     applicants::get(conn, account, applicant).await?;
     Ok(())
 }
@@ -117,7 +128,9 @@ async fn list(
     let mut conn = store.connection().await?;
     checked_applicant(&mut conn, account, applicant).await?;
     let all = attempts::list(&mut conn, account, applicant).await?;
-    Ok(JsonResponse(AttemptList { attempts: all.iter().map(AttemptSummary::from).collect() }))
+    Ok(JsonResponse(AttemptList {
+        attempts: all.iter().map(AttemptSummary::from).collect(),
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -188,7 +201,12 @@ pub struct RiskEventDto {
 
 impl From<&RiskEvent> for RiskEventDto {
     fn from(e: &RiskEvent) -> Self {
-        Self { created: e.created, risk_number: e.risk_number, risk_name: e.risk_name.clone(), is_active: e.is_active }
+        Self {
+            created: e.created,
+            risk_number: e.risk_number,
+            risk_name: e.risk_name.clone(),
+            is_active: e.is_active,
+        }
     }
 }
 
@@ -227,11 +245,23 @@ pub struct AttemptDetails {
 
 fn validations(record: &AttemptRecord) -> Validations {
     let Some(scores) = record.scores else {
-        return Validations { liveness: None, quality: None, matching: None };
+        return Validations {
+            liveness: None,
+            quality: None,
+            matching: None,
+        };
     };
     let status = &record.validation_status;
     let verdict = |name, ok: Option<bool>, score: f64, info: Option<serde_json::Value>| {
-        ok.map(|ok| Verdict { verdict: ok, details: vec![VerdictDetail { name, verdict: ok, score, additional_info: info }] })
+        ok.map(|ok| Verdict {
+            verdict: ok,
+            details: vec![VerdictDetail {
+                name,
+                verdict: ok,
+                score,
+                additional_info: info,
+            }],
+        })
     };
     let live = f64::from(scores.calibrated_liveness()) / 100.0;
     let attack = serde_json::json!({
@@ -239,9 +269,24 @@ fn validations(record: &AttemptRecord) -> Validations {
         "attackTypeConfidence": if status.anti_spoofing_is_valid == Some(true) { live } else { 1.0 - live },
     });
     Validations {
-        liveness: verdict("FaceLiveness", status.anti_spoofing_is_valid, live, Some(attack)),
-        quality: verdict("FaceQuality", status.quality_is_valid, f64::from(scores.quality_percent) / 100.0, None),
-        matching: verdict("FaceMatching", status.face_is_valid, scores.match_confidence.unwrap_or(0.0) / 100.0, None),
+        liveness: verdict(
+            "FaceLiveness",
+            status.anti_spoofing_is_valid,
+            live,
+            Some(attack),
+        ),
+        quality: verdict(
+            "FaceQuality",
+            status.quality_is_valid,
+            f64::from(scores.quality_percent) / 100.0,
+            None,
+        ),
+        matching: verdict(
+            "FaceMatching",
+            status.face_is_valid,
+            scores.match_confidence.unwrap_or(0.0) / 100.0,
+            None,
+        ),
     }
 }
 
@@ -265,7 +310,9 @@ impl From<&Attempt> for AttemptDetails {
                 }),
             },
             validations: validations(record),
-            similar_applicants: SimilarApplicants { ids: record.similar_applicants.iter().map(|id| id.0).collect() },
+            similar_applicants: SimilarApplicants {
+                ids: record.similar_applicants.iter().map(|id| id.0).collect(),
+            },
             mobile_phone_model: None,
             mobile_phone_os: None,
             capture_method: None,
@@ -295,7 +342,9 @@ async fn get(
 ) -> Result<JsonResponse<AttemptDetails>, ApiError> {
     let mut conn = store.connection().await?;
     checked_applicant(&mut conn, account, applicant).await?;
-    Ok(JsonResponse(AttemptDetails::from(&attempts::get(&mut conn, account, applicant, attempt).await?)))
+    Ok(JsonResponse(AttemptDetails::from(
+        &attempts::get(&mut conn, account, applicant, attempt).await?,
+    )))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -327,10 +376,16 @@ async fn images(
     let attempt = attempts::get(&mut conn, account, applicant, attempt_id).await?;
     let review = accounts::settings(&mut conn, account).await?.image_review;
     if !review.allowed {
-        return Err(ApiError::new(BafCode::ImageReviewDenied, "You do not have a permission to review images."));
+        return Err(ApiError::new(
+            BafCode::ImageReviewDenied,
+            "You do not have a permission to review images.",
+        ));
     }
     if Utc::now() > attempt.created + chrono::Duration::hours(i64::from(review.hours)) {
-        return Err(ApiError::new(BafCode::ImageReviewDenied, "Allowed time to review these images is expired."));
+        return Err(ApiError::new(
+            BafCode::ImageReviewDenied,
+            "Allowed time to review these images is expired.",
+        ));
     }
     let mut images = AttemptImages {
         face_image_base64: None,
@@ -340,7 +395,10 @@ async fn images(
         liveness_active_video_link: None,
         track_string: None,
     };
-    let base = format!("{}/publicapi/api/v2/private/Applicants/{applicant}/Attempts/{attempt_id}", state.base_url());
+    let base = format!(
+        "{}/publicapi/api/v2/private/Applicants/{applicant}/Attempts/{attempt_id}",
+        state.base_url()
+    );
     let stored = attempts::media(&mut conn, attempt_id).await?;
     drop(conn);
     for file in stored {
@@ -357,29 +415,51 @@ async fn images(
                 continue;
             }
         };
-        *image = Some(base64::engine::general_purpose::STANDARD.encode(media::load(&state.blobs, file).await?));
+        *image = Some(
+            base64::engine::general_purpose::STANDARD
+                .encode(media::load(&state.blobs, file).await?),
+        );
     }
     Ok(JsonResponse(images))
 }
 
-async fn stored_video(state: &AppState, account: AccountId, path: AttemptPath, kind: MediaKind) -> Result<Response, ApiError> {
+async fn stored_video(
+    state: &AppState,
+    account: AccountId,
+    path: AttemptPath,
+    kind: MediaKind,
+) -> Result<Response, ApiError> {
     let AttemptPath(applicant, attempt_id) = path;
     let mut conn = state.store.connection().await?;
     checked_applicant(&mut conn, account, applicant).await?;
     attempts::get(&mut conn, account, applicant, attempt_id).await?;
     let media = attempts::media_of_kind(&mut conn, attempt_id, kind)
         .await?
-        .ok_or_else(|| ApiError::new(BafCode::NoVideo, "Validation response does not contain a video"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                BafCode::NoVideo,
+                "Validation response does not contain a video",
+            )
+        })?;
     drop(conn);
-    let content_type = HeaderValue::from_str(&media.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok(([(header::CONTENT_TYPE, content_type)], media::load(&state.blobs, media).await?).into_response())
+    let content_type = HeaderValue::from_str(&media.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [(header::CONTENT_TYPE, content_type)],
+        media::load(&state.blobs, media).await?,
+    )
+        .into_response())
 }
 
 /// The attempt's liveness video, as stored.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Video", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
     responses((status = 200, description = "the video file"), (status = 400, description = "120033: no video", body = ErrorEnvelope)))]
-async fn video(SecretAccount(account): SecretAccount, State(state): State<AppState>, path: AttemptPath) -> Result<Response, ApiError> {
+async fn video(
+    SecretAccount(account): SecretAccount,
+    State(state): State<AppState>,
+    path: AttemptPath,
+) -> Result<Response, ApiError> {
     stored_video(&state, account, path, MediaKind::LivenessVideo).await
 }
 

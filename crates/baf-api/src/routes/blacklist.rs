@@ -42,7 +42,12 @@ pub struct Wrapped<T> {
 }
 
 fn ok<T>(data: T) -> JsonResponse<Wrapped<T>> {
-    JsonResponse(Wrapped { data: Some(data), succeeded: true, is_error: false, errors: Vec::new() })
+    JsonResponse(Wrapped {
+        data: Some(data),
+        succeeded: true,
+        is_error: false,
+        errors: Vec::new(),
+    })
 }
 
 /// Wraps every error envelope these routes produce, extractor rejections included.
@@ -54,10 +59,17 @@ async fn wrap_errors(response: Response) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return Response::from_parts(parts, Body::empty());
     };
-    let errors: Vec<serde_json::Value> = serde_json::from_slice(&bytes).map(|envelope| vec![envelope]).unwrap_or_default();
-    let wrapped = serde_json::json!({"data": null, "succeeded": false, "isError": true, "errors": errors});
+    let errors: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
+        .map(|envelope| vec![envelope])
+        .unwrap_or_default();
+    let wrapped =
+        serde_json::json!({"data": null, "succeeded": false, "isError": true, "errors": errors});
     let mut response = (parts.status, axum::Json(wrapped)).into_response();
-    for (name, value) in parts.headers.iter().filter(|(name, _)| *name != axum::http::header::CONTENT_LENGTH) {
+    for (name, value) in parts
+        .headers
+        .iter()
+        .filter(|(name, _)| *name != axum::http::header::CONTENT_LENGTH)
+    {
         response.headers_mut().insert(name.clone(), value.clone());
     }
     *response.extensions_mut() = parts.extensions;
@@ -71,9 +83,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PersonPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::invalid_field("personId", e.body_text()))?;
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid_field("personId", e.body_text()))?;
         Ok(Self(PersonId(parse_uuid("personId", &raw)?)))
     }
 }
@@ -90,21 +103,39 @@ pub struct PersonRequest {
 
 /// Reads a date of birth in any ISO form; an empty one is "no date of birth".
 fn parse_dob(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
     let parsed = DateTime::parse_from_rfc3339(raw)
         .map(|t| t.to_utc())
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc()))
-        .or_else(|_| chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()));
-    parsed.map(Some).map_err(|_| ApiError::invalid_field("dob", format!("The value '{raw}' is not a valid date.")))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
+        })
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+        });
+    parsed.map(Some).map_err(|_| {
+        ApiError::invalid_field("dob", format!("The value '{raw}' is not a valid date."))
+    })
 }
 
 impl PersonRequest {
     fn into_data(self) -> Result<PersonData, ApiError> {
-        for (field, value) in [("firstName", &self.first_name), ("middleName", &self.middle_name), ("familyName", &self.family_name)] {
+        for (field, value) in [
+            ("firstName", &self.first_name),
+            ("middleName", &self.middle_name),
+            ("familyName", &self.family_name),
+        ] {
             text::check(field, value.as_deref())?;
         }
         let dob = parse_dob(self.dob.as_deref())?;
-        Ok(PersonData::entered(self.first_name.as_deref(), self.middle_name.as_deref(), self.family_name.as_deref(), dob)?)
+        Ok(PersonData::entered(
+            self.first_name.as_deref(),
+            self.middle_name.as_deref(),
+            self.family_name.as_deref(),
+            dob,
+        )?)
     }
 }
 
@@ -173,7 +204,11 @@ async fn list(
     let query = text::list_query(&pairs, SORT_FIELDS)?;
     let mut conn = store.connection().await?;
     let (people, total) = blacklist::list(&mut conn, account, &query).await?;
-    Ok(ok(Page::new(&query, total, people.into_iter().map(PersonDto::from).collect())))
+    Ok(ok(Page::new(
+        &query,
+        total,
+        people.into_iter().map(PersonDto::from).collect(),
+    )))
 }
 
 /// One blacklisted person.
@@ -242,13 +277,23 @@ async fn from_applicant(
     State(store): State<Store>,
     Json(body): Json<FromApplicant>,
 ) -> Result<JsonResponse<Uuid>, ApiError> {
-    let applicant_id = ApplicantId(body.applicant_id.ok_or_else(|| ApiError::invalid_field("applicantId", "The applicantId field is required."))?);
+    let applicant_id = ApplicantId(body.applicant_id.ok_or_else(|| {
+        ApiError::invalid_field("applicantId", "The applicantId field is required.")
+    })?);
     let mut tx = store.begin().await?;
     let applicant = applicants::get(&mut tx, account, applicant_id).await?;
     let face = blacklist::applicant_face(&mut tx, account, applicant_id).await?;
     let data = PersonData::from_applicant(&applicant, face.is_some())?;
     let id = PersonId::new_random();
-    blacklist::insert(&mut tx, account, id, &data, Some(applicant_id), face.as_ref()).await?;
+    blacklist::insert(
+        &mut tx,
+        account,
+        id,
+        &data,
+        Some(applicant_id),
+        face.as_ref(),
+    )
+    .await?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(JsonResponse(id.0))
 }

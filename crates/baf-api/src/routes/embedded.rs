@@ -26,12 +26,21 @@ pub struct PageQuery {
 }
 
 fn not_found() -> Response {
-    let page = PAGE.replace("{{CONFIG}}", "null").replace("{{TITLE}}", "Link not valid");
+    let page = PAGE
+        .replace("{{CONFIG}}", "null")
+        .replace("{{TITLE}}", "Link not valid");
     (StatusCode::NOT_FOUND, Html(page)).into_response()
 }
 
-pub async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>) -> Result<Response, ApiError> {
-    let Some(id) = query.request_id.and_then(|raw| raw.parse().ok()).map(ApplicantId) else {
+pub async fn page(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, ApiError> {
+    let Some(id) = query
+        .request_id
+        .and_then(|raw| raw.parse().ok())
+        .map(ApplicantId)
+    else {
         return Ok(not_found());
     };
     let mut tx = state.store.begin().await?;
@@ -40,11 +49,16 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>)
         Err(baf_store::Error::ApplicantNotFound(_)) => return Ok(not_found()),
         Err(other) => return Err(other.into()),
     };
-    let (settings, registered) = accounts::settings_and_profile(&mut tx, applicant.account_id, id).await?;
+    let (settings, registered) =
+        accounts::settings_and_profile(&mut tx, applicant.account_id, id).await?;
     tx.commit().await.map_err(ApiError::internal)?;
 
     let expires = Utc::now() + state.config.link_ttl;
-    let token = state.signer.issue(Capability { account: applicant.account_id, applicant: id, expires });
+    let token = state.signer.issue(Capability {
+        account: applicant.account_id,
+        applicant: id,
+        expires,
+    });
     let config = serde_json::json!({
         "applicantId": id,
         "token": token,
@@ -57,14 +71,28 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<PageQuery>)
     });
     // `</` inside a script element would end it early
     let config = config.to_string().replace("</", "<\\/");
-    let page = PAGE.replace("{{CONFIG}}", &config).replace("{{TITLE}}", "Identity verification");
+    let page = PAGE
+        .replace("{{CONFIG}}", &config)
+        .replace("{{TITLE}}", "Identity verification");
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())
 }
 
 pub async fn script() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")], SCRIPT)
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        SCRIPT,
+    )
 }
 
 pub async fn style() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")], STYLE)
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        STYLE,
+    )
 }

@@ -14,12 +14,21 @@ pub async fn healthz() -> &'static str {
 }
 
 /// The process can serve: the database answers.
-pub async fn readyz(State(store): State<Store>) -> Result<&'static str, (StatusCode, &'static str)> {
-    store.ping().await.map(|()| "ready").map_err(|_| (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"))
+pub async fn readyz(
+    State(store): State<Store>,
+) -> Result<&'static str, (StatusCode, &'static str)> {
+    store
+        .ping()
+        .await
+        .map(|()| "ready")
+        .map_err(|_| (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"))
 }
 
 /// `<public url>/<code>` redirects to the applicant's full validation link.
-pub async fn short_link(State(state): State<AppState>, Path(code): Path<String>) -> Result<Redirect, ApiError> {
+pub async fn short_link(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Redirect, ApiError> {
     // codes are base62; anything else (a NUL byte included) cannot be one
     if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ApiError::new(BafCode::RouteNotFound, "No such link."));
@@ -36,5 +45,8 @@ pub async fn not_found() -> ApiError {
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(BafCode::MethodNotAllowed, "This route does not accept this method.")
+    ApiError::new(
+        BafCode::MethodNotAllowed,
+        "This route does not accept this method.",
+    )
 }

@@ -8,8 +8,8 @@
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use baf_domain::validation::{
-    self, Evidence, FaceScores, Flow, InvalidDataError, MAX_SEARCH_RESULTS, Outcome, RequestShape, SELFIE_DOCUMENT_TYPE, Thresholds,
-    ValidationStatus,
+    self, Evidence, FaceScores, Flow, InvalidDataError, MAX_SEARCH_RESULTS, Outcome, RequestShape,
+    SELFIE_DOCUMENT_TYPE, Thresholds, ValidationStatus,
 };
 use baf_domain::{AccountId, ApplicantId, ApplicantStatus};
 use baf_store::attempts::{MediaKind, NewMedia};
@@ -24,10 +24,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 use verification::{FaceAnalysis, MainFace};
 
+use crate::AppState;
 use crate::error::{ApiError, BafCode, ErrorEnvelope};
 use crate::extract::{Json, ValidationCaller};
 use crate::media;
-use crate::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(validate))
@@ -70,11 +70,18 @@ struct Submission {
 
 impl ValidationRequest {
     fn into_submission(self) -> Result<Submission, ApiError> {
-        let applicant = self.applicant_id.ok_or_else(|| ApiError::invalid_field("applicantId", "The applicantId field is required."))?;
-        let model = self.model.ok_or_else(|| ApiError::invalid_field("model", "The model field is required."))?;
+        let applicant = self.applicant_id.ok_or_else(|| {
+            ApiError::invalid_field("applicantId", "The applicantId field is required.")
+        })?;
+        let model = self
+            .model
+            .ok_or_else(|| ApiError::invalid_field("model", "The model field is required."))?;
         let document_type = model.document_type.unwrap_or(SELFIE_DOCUMENT_TYPE);
         if !(0..=SELFIE_DOCUMENT_TYPE).contains(&document_type) {
-            return Err(ApiError::invalid_field("model.documentType", format!("Unknown document type {document_type}.")));
+            return Err(ApiError::invalid_field(
+                "model.documentType",
+                format!("Unknown document type {document_type}."),
+            ));
         }
         let decode = |field: &str, text: Option<String>| -> Result<Option<Bytes>, ApiError> {
             match text.as_deref().map(str::trim) {
@@ -89,16 +96,26 @@ impl ValidationRequest {
             document_type,
             face: decode("model.faceImageBase64", model.face_image_base64)?,
             front: decode("model.frontImageBase64", model.front_image_base64)?,
-            back: decode("model.backOrSecondImageBase64", model.back_or_second_image_base64)?,
+            back: decode(
+                "model.backOrSecondImageBase64",
+                model.back_or_second_image_base64,
+            )?,
             liveness_video: decode("model.livenessVideoBase64", model.liveness_video_base64)?,
-            liveness_action_video: decode("model.livenessActionVideoBase64", model.liveness_action_video_base64)?,
+            liveness_action_video: decode(
+                "model.livenessActionVideoBase64",
+                model.liveness_action_video_base64,
+            )?,
         })
     }
 }
 
 impl Submission {
     fn shape(&self) -> RequestShape {
-        RequestShape { document_type: self.document_type, has_face_image: self.face.is_some(), has_front_image: self.front.is_some() }
+        RequestShape {
+            document_type: self.document_type,
+            has_face_image: self.face.is_some(),
+            has_front_image: self.front.is_some(),
+        }
     }
 
     /// The files to keep with the attempt.
@@ -157,16 +174,44 @@ pub struct DocumentValidationTest {
 fn document_tests(settings: &baf_domain::ValidationRequestSettings) -> Vec<DocumentValidationTest> {
     let test = |display_name, name, enabled: bool| {
         if enabled {
-            DocumentValidationTest { display_name, name, status: 2, status_string: "Skipped", reason: "Document reading is not available on this server" }
+            DocumentValidationTest {
+                display_name,
+                name,
+                status: 2,
+                status_string: "Skipped",
+                reason: "Document reading is not available on this server",
+            }
         } else {
-            DocumentValidationTest { display_name, name, status: -1, status_string: "Disabled", reason: "Integration was turned off" }
+            DocumentValidationTest {
+                display_name,
+                name,
+                status: -1,
+                status_string: "Disabled",
+                reason: "Integration was turned off",
+            }
         }
     };
     vec![
-        test("DocumentReading", "DocumentReadingValidation", settings.is_ocr_enabled),
-        test("AddressValidation", "AddressValidation", settings.is_address_check_enabled),
-        test("DMV", "DMVValidation", settings.is_dmv_enabled || settings.is_dmv_partial_enabled),
-        test("IdentiFraud", "IdentiFraudValidation", settings.is_identi_fraud_enabled),
+        test(
+            "DocumentReading",
+            "DocumentReadingValidation",
+            settings.is_ocr_enabled,
+        ),
+        test(
+            "AddressValidation",
+            "AddressValidation",
+            settings.is_address_check_enabled,
+        ),
+        test(
+            "DMV",
+            "DMVValidation",
+            settings.is_dmv_enabled || settings.is_dmv_partial_enabled,
+        ),
+        test(
+            "IdentiFraud",
+            "IdentiFraudValidation",
+            settings.is_identi_fraud_enabled,
+        ),
     ]
 }
 
@@ -187,16 +232,31 @@ async fn validate(
 ) -> Result<JsonResponse<ValidationResponse>, ApiError> {
     let submission = body.into_submission()?;
     if caller.only.is_some_and(|only| only != submission.applicant) {
-        return Err(ApiError::new(BafCode::Forbidden, "This verification page may only verify its own applicant."));
+        return Err(ApiError::new(
+            BafCode::Forbidden,
+            "This verification page may only verify its own applicant.",
+        ));
     }
     // Refuse early what would be refused anyway, before spending inference on it.
     {
         let mut conn = state.store.connection().await?;
-        let context = applicants::for_validation(&mut conn, caller.account, submission.applicant).await?;
-        validation::admit(&context.applicant, context.has_profile, &context.settings, submission.shape())?;
+        let context =
+            applicants::for_validation(&mut conn, caller.account, submission.applicant).await?;
+        validation::admit(
+            &context.applicant,
+            context.has_profile,
+            &context.settings,
+            submission.shape(),
+        )?;
     }
-    let face = submission.face.clone().ok_or(ApiError::new(BafCode::FaceImageRequired, "Face image is required"))?;
-    let selfie = state.engine.submit(face).map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
+    let face = submission.face.clone().ok_or(ApiError::new(
+        BafCode::FaceImageRequired,
+        "Face image is required",
+    ))?;
+    let selfie = state
+        .engine
+        .submit(face)
+        .map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
     let account = caller.account;
     // From here the work runs to its end even if the client goes away (a dropped connection
     // drops its handler): every file written is then named by a recorded attempt or removed,
@@ -205,12 +265,23 @@ async fn validate(
     let decision = async move {
         // The files are made durable while a worker analyses the selfie: the attempt's row may
         // only name them once they are.
-        let (selfie, stored) = tokio::join!(selfie, media::store(&state.blobs, account, submission.applicant, submission.files()));
+        let (selfie, stored) = tokio::join!(
+            selfie,
+            media::store(
+                &state.blobs,
+                account,
+                submission.applicant,
+                submission.files()
+            )
+        );
         let stored = stored?;
-        match analyze_document_and_record(&state, account, &submission, selfie, &stored.rows).await {
+        match analyze_document_and_record(&state, account, &submission, selfie, &stored.rows).await
+        {
             Ok(Decided::Attempt { response, saved }) => {
                 if let Some((embedding, seq)) = saved {
-                    state.profiles.saved(account, submission.applicant, &embedding, seq);
+                    state
+                        .profiles
+                        .saved(account, submission.applicant, &embedding, seq);
                 }
                 Ok(response)
             }
@@ -221,12 +292,17 @@ async fn validate(
             }
         }
     };
-    let answer = tokio::spawn(decision.in_current_span()).await.map_err(ApiError::internal)?;
+    let answer = tokio::spawn(decision.in_current_span())
+        .await
+        .map_err(ApiError::internal)?;
     answer.map(JsonResponse)
 }
 
 enum Decided {
-    Attempt { response: ValidationResponse, saved: Option<(verification::Embedding, i64)> },
+    Attempt {
+        response: ValidationResponse,
+        saved: Option<(verification::Embedding, i64)>,
+    },
     /// Recorded as an InvalidData attempt, answered with the error envelope.
     InvalidData(ApiError),
 }
@@ -240,9 +316,13 @@ async fn analyze_document_and_record(
 ) -> Result<Decided, ApiError> {
     let selfie = selfie.map_err(|e| ApiError::for_image("model.faceImageBase64", e))?;
     let document = match (&submission.front, submission.document_type) {
-        (Some(front), document_type) if document_type != SELFIE_DOCUMENT_TYPE => {
-            Some(state.engine.analyze(front.clone()).await.map_err(|e| ApiError::for_image("model.frontImageBase64", e))?)
-        }
+        (Some(front), document_type) if document_type != SELFIE_DOCUMENT_TYPE => Some(
+            state
+                .engine
+                .analyze(front.clone())
+                .await
+                .map_err(|e| ApiError::for_image("model.frontImageBase64", e))?,
+        ),
         _ => None,
     };
     decide_and_record(state, account, submission, selfie, document, media).await
@@ -258,8 +338,12 @@ async fn decide_and_record(
 ) -> Result<Decided, ApiError> {
     let mut tx = state.store.begin().await?;
     // lock first: attempt limits and status changes are decided under this lock
-    let applicants::ValidationContext { applicant, settings, has_profile, bans_faces } =
-        applicants::lock_for_validation(&mut tx, account, submission.applicant).await?;
+    let applicants::ValidationContext {
+        applicant,
+        settings,
+        has_profile,
+        bans_faces,
+    } = applicants::lock_for_validation(&mut tx, account, submission.applicant).await?;
     let flow = validation::admit(&applicant, has_profile, &settings, submission.shape())?;
     let now = Utc::now();
 
@@ -268,27 +352,66 @@ async fn decide_and_record(
     let (outcome, embedding) = match (single, document_face) {
         (Err(e @ (verification::Error::NoFace | verification::Error::MultipleFaces { .. })), _) => {
             let error = ApiError::from(e);
-            let invalid = InvalidDataError { code: "120038".into(), message: error.message().to_owned(), description: None };
-            (validation::invalid_data(flow, &applicant, &settings, invalid), None)
+            let invalid = InvalidDataError {
+                code: "120038".into(),
+                message: error.message().to_owned(),
+                description: None,
+            };
+            (
+                validation::invalid_data(flow, &applicant, &settings, invalid),
+                None,
+            )
         }
         (Err(other), _) => return Err(ApiError::from(other)),
         (Ok(_), Some(None)) => {
-            let invalid = InvalidDataError { code: "120038".into(), message: "No faces found on the document".into(), description: None };
-            (validation::invalid_data(flow, &applicant, &settings, invalid), None)
+            let invalid = InvalidDataError {
+                code: "120038".into(),
+                message: "No faces found on the document".into(),
+                description: None,
+            };
+            (
+                validation::invalid_data(flow, &applicant, &settings, invalid),
+                None,
+            )
         }
         (Ok(main), document_face) => {
             let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
-            let mut evidence =
-                gather_evidence(state, &mut tx, account, &applicant.id, flow, thresholds, &main, document_face.flatten()).await?;
+            let mut evidence = gather_evidence(
+                state,
+                &mut tx,
+                account,
+                &applicant.id,
+                flow,
+                thresholds,
+                &main,
+                document_face.flatten(),
+            )
+            .await?;
             if flow.registers() && bans_faces {
-                evidence.blacklisted = blacklisted_face(&mut tx, account, &main.embedding, settings.face_match_threshold).await?;
+                evidence.blacklisted = blacklisted_face(
+                    &mut tx,
+                    account,
+                    &main.embedding,
+                    settings.face_match_threshold,
+                )
+                .await?;
             }
-            (validation::decide(flow, &applicant, &settings, &evidence, now), Some(main.embedding))
+            (
+                validation::decide(flow, &applicant, &settings, &evidence, now),
+                Some(main.embedding),
+            )
         }
     };
 
-    let (attempt, created) =
-        attempts::insert(&mut tx, account, applicant.id, submission.document_type, &outcome.record, media).await?;
+    let (attempt, created) = attempts::insert(
+        &mut tx,
+        account,
+        applicant.id,
+        submission.document_type,
+        &outcome.record,
+        media,
+    )
+    .await?;
     applicants::record_attempt(
         &mut tx,
         account,
@@ -304,21 +427,48 @@ async fn decide_and_record(
         },
     )
     .await?;
-    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, outcome.applicant_status, Some(attempt)).await?;
+    crate::webhooks::status_changed(
+        &mut tx,
+        state.status_webhook(),
+        &applicant,
+        outcome.applicant_status,
+        Some(attempt),
+    )
+    .await?;
     let saved = match (&embedding, outcome.save_profile) {
         (Some(embedding), true) => {
-            let image_key = media.iter().find(|m| m.kind == MediaKind::Face).map(|m| m.blob_key.as_str());
-            let profile = profiles::NewProfile { embedding: embedding.as_slice(), model: embedding.model().name(), image_key };
-            Some((embedding.clone(), profiles::upsert(&mut tx, account, applicant.id, profile).await?))
+            let image_key = media
+                .iter()
+                .find(|m| m.kind == MediaKind::Face)
+                .map(|m| m.blob_key.as_str());
+            let profile = profiles::NewProfile {
+                embedding: embedding.as_slice(),
+                model: embedding.model().name(),
+                image_key,
+            };
+            Some((
+                embedding.clone(),
+                profiles::upsert(&mut tx, account, applicant.id, profile).await?,
+            ))
         }
         _ => None,
     };
     tx.commit().await.map_err(ApiError::internal)?;
 
     if let Some(error) = outcome.record.invalid_data_errors.first() {
-        return Ok(Decided::InvalidData(ApiError::new(BafCode::NoOrManyFaces, error.message.clone())));
+        return Ok(Decided::InvalidData(ApiError::new(
+            BafCode::NoOrManyFaces,
+            error.message.clone(),
+        )));
     }
-    let response = response(&applicant, &settings, attempt, submission.document_type, &outcome, flow);
+    let response = response(
+        &applicant,
+        &settings,
+        attempt,
+        submission.document_type,
+        &outcome,
+        flow,
+    );
     Ok(Decided::Attempt { response, saved })
 }
 
@@ -332,16 +482,41 @@ async fn gather_evidence(
     selfie: &MainFace,
     document: Option<MainFace>,
 ) -> Result<Evidence, ApiError> {
-    let match_confidence = document.as_ref().and_then(|d| selfie.embedding.similarity(&d.embedding)).map(|s| s.confidence());
+    let match_confidence = document
+        .as_ref()
+        .and_then(|d| selfie.embedding.similarity(&d.embedding))
+        .map(|s| s.confidence());
     let scores = face_scores(selfie, match_confidence);
-    let mut evidence = Evidence { scores, duplicates: Vec::new(), found_own_profile: false, blacklisted: false };
+    let mut evidence = Evidence {
+        scores,
+        duplicates: Vec::new(),
+        found_own_profile: false,
+        blacklisted: false,
+    };
     match flow {
         Flow::Registration | Flow::RegistrationWithDocument => {
-            evidence.duplicates =
-                state.profiles.other_profiles_matching(tx, account, *applicant, &selfie.embedding, thresholds.duplicate_percent).await?;
+            evidence.duplicates = state
+                .profiles
+                .other_profiles_matching(
+                    tx,
+                    account,
+                    *applicant,
+                    &selfie.embedding,
+                    thresholds.duplicate_percent,
+                )
+                .await?;
         }
         Flow::Authorization => {
-            let hits = state.profiles.search(tx, account, &selfie.embedding, thresholds.match_percent, MAX_SEARCH_RESULTS).await?;
+            let hits = state
+                .profiles
+                .search(
+                    tx,
+                    account,
+                    &selfie.embedding,
+                    thresholds.match_percent,
+                    MAX_SEARCH_RESULTS,
+                )
+                .await?;
             if let Some((_, confidence)) = hits.iter().find(|(id, _)| id == applicant) {
                 evidence.found_own_profile = true;
                 evidence.scores.match_confidence = Some(*confidence);
@@ -372,9 +547,13 @@ async fn blacklisted_face(
 ) -> Result<bool, ApiError> {
     let model = face.model();
     let banned = baf_store::blacklist::faces(tx, account, model.name()).await?;
-    Ok(banned.iter().filter_map(|(_, raw)| verification::Embedding::from_raw(model, raw)).any(|banned| {
-        face.similarity(&banned).is_some_and(|s| s.confidence() >= f64::from(threshold))
-    }))
+    Ok(banned
+        .iter()
+        .filter_map(|(_, raw)| verification::Embedding::from_raw(model, raw))
+        .any(|banned| {
+            face.similarity(&banned)
+                .is_some_and(|s| s.confidence() >= f64::from(threshold))
+        }))
 }
 
 fn response(
@@ -396,10 +575,20 @@ fn response(
         status: outcome.record.response_status.code(),
         validation_status: outcome.record.validation_status.clone(),
         invalid_data_errors: outcome.record.invalid_data_errors.clone(),
-        face_success: outcome.record.validation_status.face_is_valid.map(|_| outcome.succeeded()),
+        face_success: outcome
+            .record
+            .validation_status
+            .face_is_valid
+            .map(|_| outcome.succeeded()),
         document_success: None,
         document_has_not_expired: None,
-        document_validation_tests: if with_document { document_tests(&applicant.settings) } else { Vec::new() },
-        call_back_url: (outcome.applicant_status == ApplicantStatus::Success).then(|| applicant.callback_url.clone()).flatten(),
+        document_validation_tests: if with_document {
+            document_tests(&applicant.settings)
+        } else {
+            Vec::new()
+        },
+        call_back_url: (outcome.applicant_status == ApplicantStatus::Success)
+            .then(|| applicant.callback_url.clone())
+            .flatten(),
     }
 }
