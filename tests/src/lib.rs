@@ -414,60 +414,54 @@ pub fn john() -> Value {
     json!({"firstName": "John", "lastName": "Dow", "phone": "+49 30 1234567", "email": "john@example.com"})
 }
 
-/// A local HTTP receiver for webhooks: records every request, and answers 500 to the first
-/// `failures` of them.
+/// One request a [`Receiver`] got: its headers and its body.
+pub type Delivery = (reqwest::header::HeaderMap, Vec<u8>);
+
+/// A local HTTP receiver for webhooks (wiremock): records every request, and answers 500 to the
+/// first `failures` of them.
 pub struct Receiver {
     pub url: String,
-    received: std::sync::Arc<std::sync::Mutex<Vec<(reqwest::header::HeaderMap, Vec<u8>)>>>,
+    server: wiremock::MockServer,
 }
 
 impl Receiver {
     pub async fn start(failures: usize) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::sync::{Arc, Mutex};
-        let received: Arc<Mutex<Vec<(reqwest::header::HeaderMap, Vec<u8>)>>> = Arc::default();
-        let calls = Arc::new(AtomicUsize::new(0));
-        let sink = Arc::clone(&received);
-        let app = axum::Router::new().fallback(
-            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-                let sink = Arc::clone(&sink);
-                let calls = Arc::clone(&calls);
-                async move {
-                    let mut copied = reqwest::header::HeaderMap::new();
-                    for (name, value) in &headers {
-                        if let (Ok(name), Ok(value)) = (
-                            reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
-                            reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
-                        ) {
-                            copied.insert(name, value);
-                        }
-                    }
-                    sink.lock().unwrap().push((copied, body.to_vec()));
-                    if calls.fetch_add(1, Ordering::SeqCst) < failures {
-                        axum::http::StatusCode::INTERNAL_SERVER_ERROR
-                    } else {
-                        axum::http::StatusCode::OK
-                    }
-                }
-            },
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("address"));
-        tokio::spawn(async move { axum::serve(listener, app).await.expect("receiver runs") });
-        Self { url, received }
+        use wiremock::{Mock, ResponseTemplate, matchers};
+        let server = wiremock::MockServer::start().await;
+        if failures > 0 {
+            Mock::given(matchers::any())
+                .respond_with(ResponseTemplate::new(500))
+                .up_to_n_times(u64::try_from(failures).unwrap_or(u64::MAX))
+                .with_priority(1)
+                .mount(&server)
+                .await;
+        }
+        Mock::given(matchers::any())
+            .respond_with(ResponseTemplate::new(200))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        Self {
+            url: format!("{}/hook", server.uri()),
+            server,
+        }
     }
 
-    /// Every request so far: its headers and its body as JSON.
-    pub fn requests(&self) -> Vec<(reqwest::header::HeaderMap, Vec<u8>)> {
-        self.received.lock().unwrap().clone()
+    /// Every request so far.
+    pub async fn requests(&self) -> Vec<Delivery> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|request| (request.headers, request.body))
+            .collect()
     }
 
     /// Waits (bounded) until at least `count` requests arrived.
-    pub async fn wait_for(&self, count: usize) -> Vec<(reqwest::header::HeaderMap, Vec<u8>)> {
+    pub async fn wait_for(&self, count: usize) -> Vec<Delivery> {
         for _ in 0..200 {
-            let requests = self.requests();
+            let requests = self.requests().await;
             if requests.len() >= count {
                 return requests;
             }
@@ -475,7 +469,7 @@ impl Receiver {
         }
         panic!(
             "expected {count} webhook requests, got {}",
-            self.requests().len()
+            self.requests().await.len()
         );
     }
 }

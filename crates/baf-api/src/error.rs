@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::context;
 
 /// The vendor's error codes, plus the generic ones an ASP.NET service answers with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumIter)]
 pub enum BafCode {
     ApplicantNotFound,
     NotCompleted,
@@ -262,7 +262,7 @@ impl From<baf_store::Error> for ApiError {
                 BafCode::BlacklistDuplicate,
                 "BlacklistPerson already exists",
             ),
-            E::Database(sqlx::Error::PoolTimedOut) => Self {
+            E::Busy => Self {
                 retry_after: Some(std::time::Duration::from_secs(1)),
                 ..Self::new(
                     BafCode::Busy,
@@ -273,12 +273,6 @@ impl From<baf_store::Error> for ApiError {
                 Self::internal(error)
             }
         }
-    }
-}
-
-impl From<baf_blobs::Error> for ApiError {
-    fn from(error: baf_blobs::Error) -> Self {
-        Self::internal(error)
     }
 }
 
@@ -296,26 +290,55 @@ impl From<Refusal> for ApiError {
             Refusal::NoVerifiedFace => BafCode::NoVerifiedFace,
             Refusal::NotRegistered => BafCode::NotRegistered,
             Refusal::DobEmpty | Refusal::NamesEmpty(_) => BafCode::BlacklistFieldsEmpty,
+            Refusal::ImageReviewDenied | Refusal::ImageReviewExpired => BafCode::ImageReviewDenied,
         };
         Self::new(code, refusal.to_string())
     }
 }
 
-/// Engine failures. Input problems name the image field they came from, so the caller wraps
-/// them with [`ApiError::for_image`]; this conversion covers the server-side ones.
+/// The one mapping of the use cases' failures onto the vendor's codes.
+impl From<baf_app::Error> for ApiError {
+    fn from(error: baf_app::Error) -> Self {
+        use baf_app::Error as E;
+        match error {
+            E::Refused(refusal) => refusal.into(),
+            E::Store(error) => error.into(),
+            E::Engine(error) => error.into(),
+            E::Image { image, source } => Self::for_image(image_field(image), source),
+            E::OtherApplicant => Self::new(BafCode::Forbidden, error.to_string()),
+            E::InvalidData(message) => Self::new(BafCode::NoOrManyFaces, message),
+            E::PhotoRefused(_) => Self::new(BafCode::FaceEngine, error.to_string()),
+            E::Notify(error) => {
+                tracing::warn!(%error, "verification link not sent");
+                Self::new(BafCode::SmsFailed, Refusal::NoPhoneForSms.to_string())
+            }
+            E::NoVideo => Self::new(BafCode::NoVideo, error.to_string()),
+            E::Blobs(_) | E::MissingBlob(_) | E::Task(_) => Self::internal(error),
+        }
+    }
+}
+
+/// The request field each image arrives in.
+fn image_field(image: baf_app::Image) -> &'static str {
+    match image {
+        baf_app::Image::Selfie => "model.faceImageBase64",
+        baf_app::Image::DocumentFront => "model.frontImageBase64",
+        baf_app::Image::MainPhoto => "faceImageBase64",
+    }
+}
+
+/// Engine failures that are not about one image field: busy workers, faces, the models.
 impl From<verification::Error> for ApiError {
     fn from(error: verification::Error) -> Self {
         use verification::Error as E;
+        if let Some(message) = baf_app::validate::no_usable_face(&error) {
+            return Self::new(BafCode::NoOrManyFaces, message);
+        }
         match error {
             E::Busy { retry_after } => Self {
                 retry_after: Some(retry_after),
                 ..Self::new(BafCode::Busy, "Every face worker is busy; retry shortly.")
             },
-            E::NoFace => Self::new(BafCode::NoOrManyFaces, "No faces found"),
-            E::MultipleFaces { count } => Self::new(
-                BafCode::NoOrManyFaces,
-                format!("Multiple faces found ({count})"),
-            ),
             E::EmptyImage => Self::new(BafCode::NoOrManyFaces, "Face image is empty"),
             E::InvalidBase64(_)
             | E::NotAnImage(_)
@@ -340,16 +363,6 @@ impl ApiError {
             | E::ImageTooSmall { .. } => Self::invalid_field(field, error.to_string()),
             other => Self::from(other),
         }
-    }
-}
-
-impl From<crate::notify::NotifyError> for ApiError {
-    fn from(error: crate::notify::NotifyError) -> Self {
-        tracing::warn!(%error, "verification link not sent");
-        Self::new(
-            BafCode::SmsFailed,
-            "Sms sending error. Please check your phone number",
-        )
     }
 }
 
@@ -378,25 +391,107 @@ impl From<ListError> for ApiError {
 mod tests {
     use super::*;
 
+    /// The spec's table of codes (`| status | code | when |` rows of `shared/spec/API.md`).
+    fn spec_codes() -> std::collections::HashMap<String, u16> {
+        let shared = std::env::var_os("BAF_SHARED_DIR").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+            std::path::PathBuf::from,
+        );
+        let spec =
+            std::fs::read_to_string(shared.join("spec/API.md")).expect("the spec is readable");
+        spec.lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let status = cells.get(1)?.parse().ok()?;
+                let code = cells
+                    .get(2)
+                    .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))?;
+                Some(((*code).to_owned(), status))
+            })
+            .collect()
+    }
+
     #[test]
-    fn codes_are_the_vendors() {
-        for (code, status, wire) in [
-            (BafCode::ApplicantNotFound, 404, "120024"),
-            (BafCode::NotCompleted, 404, "120025"),
-            (BafCode::UnknownSortField, 400, "120026"),
-            (BafCode::SmsFailed, 400, "120027"),
-            (BafCode::PhoneRequiredForSms, 400, "120028"),
-            (BafCode::AmbiguousReference, 400, "120049"),
-            (BafCode::AlreadyOpen, 400, "150002"),
-        ] {
-            assert_eq!((code.status().as_u16(), code.code()), (status, wire));
+    fn every_vendor_code_has_the_spec_s_status() {
+        use strum::IntoEnumIterator;
+        let spec = spec_codes();
+        assert!(spec.len() >= 20, "the spec's table was read: {spec:?}");
+        for code in BafCode::iter() {
+            let wire = code.code();
+            let status = code.status().as_u16();
+            match spec.get(wire) {
+                // docs/decisions.md: a server failure is a 500, which clients retry, not a 400
+                Some(_) if code == BafCode::Internal => assert_eq!(status, 500),
+                Some(&documented) => assert_eq!(status, documented, "{code:?} ({wire})"),
+                None => {
+                    assert!(
+                        !wire.bytes().all(|b| b.is_ascii_digit()),
+                        "{code:?}: vendor code {wire} is not in the spec's table"
+                    );
+                    let generic = match wire {
+                        "NotFound" => 404,
+                        "ServiceUnavailable" => 503,
+                        "ValidationError" => 400,
+                        "UnsupportedMediaType" => 415,
+                        "PayloadTooLarge" => 413,
+                        "Unauthorized" => 401,
+                        "Forbidden" => 403,
+                        "MethodNotAllowed" => 405,
+                        other => panic!("{code:?}: unknown generic code {other}"),
+                    };
+                    assert_eq!(status, generic, "{code:?}");
+                }
+            }
         }
+    }
+
+    #[test]
+    fn every_use_case_failure_maps_to_its_code() {
+        use baf_app::{Error as E, Image};
+        let cases: Vec<(E, &str, u16)> = vec![
+            (E::Refused(Refusal::AttemptsExhausted), "120037", 400),
+            (E::Refused(Refusal::ImageReviewExpired), "120032", 413),
+            (E::Store(baf_store::Error::Busy), "ServiceUnavailable", 503),
+            (E::Engine(verification::Error::NoFace), "120038", 400),
+            (
+                E::Image {
+                    image: Image::DocumentFront,
+                    source: verification::Error::NotAnImage(None),
+                },
+                "ValidationError",
+                400,
+            ),
+            (E::OtherApplicant, "Forbidden", 403),
+            (E::InvalidData("No faces found".into()), "120038", 400),
+            (E::PhotoRefused("blurred".into()), "120039", 400),
+            (E::NoVideo, "120033", 400),
+            (E::MissingBlob("k".into()), "120029", 500),
+        ];
+        for (error, wire, status) in cases {
+            let described = format!("{error:?}");
+            let api = ApiError::from(error);
+            assert_eq!(
+                (api.code().code(), api.code().status().as_u16()),
+                (wire, status),
+                "{described}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_image_error_names_its_request_field() {
+        let api = ApiError::from(baf_app::Error::Image {
+            image: baf_app::Image::MainPhoto,
+            source: verification::Error::NotAnImage(None),
+        });
+        let fields: Vec<_> = api.property_errors.iter().flat_map(|e| e.keys()).collect();
+        assert_eq!(fields, ["faceImageBase64"]);
     }
 
     #[test]
     fn an_exhausted_connection_pool_asks_the_client_to_retry() {
         let response =
-            ApiError::from(baf_store::Error::Database(sqlx::Error::PoolTimedOut)).into_response();
+            ApiError::from(baf_store::Error::from(sqlx::Error::PoolTimedOut)).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }

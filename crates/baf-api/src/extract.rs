@@ -2,13 +2,13 @@
 //! API key.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
+use baf_app::validate::Caller;
 use baf_domain::{AccountId, ApplicantId};
 use baf_store::Store;
 use baf_store::accounts::KeyKind;
@@ -180,10 +180,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 /// Who may call `POST public/Validation`: an account key, or the verification page's capability,
 /// which is limited to one applicant (`only`).
 #[derive(Clone, Copy, Debug)]
-pub struct ValidationCaller {
-    pub account: AccountId,
-    pub only: Option<ApplicantId>,
-}
+pub struct ValidationCaller(pub Caller);
 
 impl FromRequestParts<AppState> for ValidationCaller {
     type Rejection = ApiError;
@@ -199,16 +196,16 @@ impl FromRequestParts<AppState> for ValidationCaller {
                         "The verification page has expired: open the link again.",
                     )
                 })?;
-            return Ok(Self {
+            return Ok(Self(Caller {
                 account: capability.account,
                 only: Some(capability.applicant),
-            });
+            }));
         }
         let account = Account::from_request_parts(parts, state).await?;
-        Ok(Self {
+        Ok(Self(Caller {
             account: account.id,
             only: None,
-        })
+        }))
     }
 }
 
@@ -233,26 +230,31 @@ pub fn hash_key(key: &str) -> [u8; 32] {
 
 /// Known keys, so an authenticated request costs no extra query. Entries expire so a key removed
 /// from the database stops working within a minute; unknown keys are never cached.
-#[derive(Clone, Default)]
-pub struct KeyCache {
-    entries: Arc<RwLock<HashMap<[u8; 32], (Account, Instant)>>>,
-}
+#[derive(Clone)]
+pub struct KeyCache(moka::sync::Cache<[u8; 32], Account>);
 
 const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Far more keys than any deployment holds; bounds the memory if one ever does.
+const KEY_CACHE_CAPACITY: u64 = 100_000;
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self(
+            moka::sync::Cache::builder()
+                .max_capacity(KEY_CACHE_CAPACITY)
+                .time_to_live(KEY_CACHE_TTL)
+                .build(),
+        )
+    }
+}
 
 impl KeyCache {
     fn get(&self, hash: &[u8; 32]) -> Option<Account> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(hash)
-            .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
-            .map(|(account, _)| *account)
+        self.0.get(hash)
     }
 
     fn insert(&self, hash: [u8; 32], account: Account) {
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        entries.retain(|_, (_, at)| at.elapsed() < KEY_CACHE_TTL);
-        entries.insert(hash, (account, Instant::now()));
+        self.0.insert(hash, account);
     }
 }
 

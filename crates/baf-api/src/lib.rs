@@ -7,12 +7,8 @@ pub mod context;
 pub mod dto;
 pub mod error;
 pub mod extract;
-mod media;
-pub mod notify;
-pub mod profiles;
 mod routes;
 mod text;
-pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -22,11 +18,8 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::Request;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use baf_blobs::BlobStore;
-use baf_domain::ApplicantId;
-use baf_domain::applicant::Applicant;
+use baf_app::App;
 use baf_store::Store;
-use rand::Rng;
 use tower::ServiceBuilder;
 use tower::util::MapRequest;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -38,99 +31,39 @@ use utoipa_swagger_ui::SwaggerUi;
 pub use capability::LinkSigner;
 pub use error::{ApiError, BafCode};
 pub use extract::{KeyCache, hash_key};
-pub use notify::Notifier;
-pub use profiles::ProfileIndex;
-pub use webhooks::StatusWebhook;
 
-/// What the API needs to know about its deployment.
+/// What the HTTP layer needs to know about its deployment.
 #[derive(Clone, Debug)]
 pub struct ApiConfig {
-    /// Base of the links handed to applicants, e.g. `https://verify.example.com`.
-    pub public_url: String,
     /// Largest request body accepted, in bytes (base64 images make bodies large).
     pub body_limit: usize,
     /// How long the verification page's capability stays valid.
     pub link_ttl: chrono::Duration,
-    /// Where `sendSms` and `ReNotify` deliver the link.
-    pub notifier: Notifier,
-    /// Where status changes are POSTed, when configured.
-    pub status_webhook: Option<StatusWebhook>,
 }
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    /// Where the bytes of attempts' images and videos live.
-    pub blobs: Arc<dyn BlobStore>,
-    pub engine: verification::Engine,
-    pub profiles: Arc<ProfileIndex>,
+    /// The use cases and the services they run on.
+    pub app: App,
     pub keys: KeyCache,
     pub signer: Arc<LinkSigner>,
     pub config: Arc<ApiConfig>,
 }
 
 impl AppState {
-    pub fn new(
-        store: Store,
-        blobs: Arc<dyn BlobStore>,
-        engine: verification::Engine,
-        profiles: Arc<ProfileIndex>,
-        signer: LinkSigner,
-        config: ApiConfig,
-    ) -> Self {
+    pub fn new(app: App, signer: LinkSigner, config: ApiConfig) -> Self {
         Self {
-            store,
-            blobs,
-            engine,
-            profiles,
+            app,
             keys: KeyCache::default(),
             signer: Arc::new(signer),
             config: Arc::new(config),
-        }
-    }
-
-    fn status_webhook(&self) -> Option<&StatusWebhook> {
-        self.config.status_webhook.as_ref()
-    }
-
-    fn base_url(&self) -> &str {
-        self.config.public_url.trim_end_matches('/')
-    }
-
-    pub fn validation_link(&self, id: ApplicantId) -> String {
-        format!("{}/embedded?requestId={id}", self.base_url())
-    }
-
-    fn links(&self, applicant: &Applicant) -> Links {
-        Links {
-            validation: self.validation_link(applicant.id),
-            short: format!("{}/{}", self.base_url(), applicant.short_code),
         }
     }
 }
 
 impl FromRef<AppState> for Store {
     fn from_ref(state: &AppState) -> Store {
-        state.store.clone()
-    }
-}
-
-/// The two links an applicant is reached by.
-struct Links {
-    validation: String,
-    short: String,
-}
-
-impl Links {
-    const SHORT_CODE_LEN: usize = 10;
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-    /// 10 base62 characters (59 bits): unguessable by enumeration, short enough for an SMS.
-    fn new_short_code() -> String {
-        let mut rng = rand::rng();
-        (0..Self::SHORT_CODE_LEN)
-            .map(|_| Self::ALPHABET[rng.random_range(0..Self::ALPHABET.len())] as char)
-            .collect()
+        state.app.store.clone()
     }
 }
 

@@ -139,6 +139,10 @@ pub enum Refusal {
     DobEmpty,
     #[error("Values {0} are empty")]
     NamesEmpty(String),
+    #[error("You do not have a permission to review images.")]
+    ImageReviewDenied,
+    #[error("Allowed time to review these images is expired.")]
+    ImageReviewExpired,
 }
 
 /// `POST .../Open`: a completed applicant becomes Pending again. Reopening a Failed one also

@@ -1,6 +1,9 @@
 //! Account settings and the per-applicant snapshot BAF calls `validationRequestSettings`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::applicant::Refusal;
 
 /// Attempts an account may allow per applicant, as the vendor's dashboard offers.
 pub const ATTEMPTS_RANGE: std::ops::RangeInclusive<u8> = 1..=5;
@@ -75,6 +78,19 @@ impl AccountSettings {
 pub struct ImageReview {
     pub allowed: bool,
     pub hours: u32,
+}
+
+impl ImageReview {
+    /// Whether the images of an attempt made at `created` may be reviewed at `now`.
+    pub fn check(&self, created: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Refusal> {
+        if !self.allowed {
+            return Err(Refusal::ImageReviewDenied);
+        }
+        if now > created + chrono::Duration::hours(i64::from(self.hours)) {
+            return Err(Refusal::ImageReviewExpired);
+        }
+        Ok(())
+    }
 }
 
 impl Default for ImageReview {
@@ -155,6 +171,31 @@ impl Default for ValidationRequestSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_are_reviewed_only_when_allowed_and_within_the_window() {
+        let created = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let review = ImageReview {
+            allowed: true,
+            hours: 2,
+        };
+        let at = |hours| created + chrono::Duration::hours(hours);
+        assert_eq!(review.check(created, at(2)), Ok(()));
+        assert_eq!(
+            review.check(created, at(2) + chrono::Duration::seconds(1)),
+            Err(Refusal::ImageReviewExpired)
+        );
+        let denied = ImageReview {
+            allowed: false,
+            ..review
+        };
+        assert_eq!(
+            denied.check(created, at(0)),
+            Err(Refusal::ImageReviewDenied)
+        );
+    }
 
     #[test]
     fn defaults_are_valid() {

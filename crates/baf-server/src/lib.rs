@@ -14,7 +14,8 @@ use axum::body::Body;
 use axum::http::Request;
 use std::sync::Arc;
 
-use baf_api::{ApiConfig, AppState, LinkSigner, Notifier, ProfileIndex, StatusWebhook};
+use baf_api::{ApiConfig, AppState, LinkSigner};
+use baf_app::{App, AppConfig, Notifier, ProfileIndex, StatusWebhook};
 use baf_blobs::LocalFolder;
 use baf_store::Store;
 use config::NotifierKind;
@@ -74,20 +75,18 @@ pub async fn run(
         })
         .await?
     };
-    let api_config = api_config(config)?;
-    if let Some(hook) = &api_config.status_webhook {
-        baf_api::webhooks::deliver_forever(store.clone(), hook.clone());
+    let app_config = app_config(config)?;
+    if let Some(hook) = &app_config.status_webhook {
+        baf_app::webhooks::deliver_forever(store.clone(), hook.clone());
     }
     let blobs = LocalFolder::open(&config.media_dir)
         .with_context(|| format!("opening the media folder {}", config.media_dir.display()))?;
-    let state = AppState::new(
-        store,
-        Arc::new(blobs),
-        engine,
-        profiles,
-        LinkSigner::new(link_key),
-        api_config,
-    );
+    let app = App::new(store, Arc::new(blobs), engine, profiles, app_config);
+    let api_config = ApiConfig {
+        body_limit: config.body_limit_bytes,
+        link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
+    };
+    let state = AppState::new(app, LinkSigner::new(link_key), api_config);
     let service = baf_api::service(state);
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
     axum::serve(
@@ -99,7 +98,7 @@ pub async fn run(
     .context("serving HTTP")
 }
 
-fn api_config(config: &ServeConfig) -> anyhow::Result<ApiConfig> {
+fn app_config(config: &ServeConfig) -> anyhow::Result<AppConfig> {
     let notifier = match config.notifier {
         NotifierKind::Log => Notifier::Log,
         NotifierKind::Webhook => Notifier::Webhook {
@@ -111,10 +110,8 @@ fn api_config(config: &ServeConfig) -> anyhow::Result<ApiConfig> {
             secret: config.notifier_secret.clone(),
         },
     };
-    Ok(ApiConfig {
+    Ok(AppConfig {
         public_url: config.public_url.clone(),
-        body_limit: config.body_limit_bytes,
-        link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
         notifier,
         status_webhook: config.status_webhook_url.clone().map(|url| StatusWebhook {
             url,

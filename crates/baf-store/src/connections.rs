@@ -97,7 +97,7 @@ pub(crate) fn pool(options: PgConnectOptions, max_connections: usize) -> Pool {
 pub(crate) async fn get(pool: &Pool) -> Result<Connection, Error> {
     pool.get().await.map_err(|error| match error {
         managed::PoolError::Backend(error) => Error::Database(error),
-        managed::PoolError::Timeout(_) => Error::Database(sqlx::Error::PoolTimedOut),
+        managed::PoolError::Timeout(_) => Error::Busy,
         other => Error::Database(sqlx::Error::Configuration(other.to_string().into())),
     })
 }

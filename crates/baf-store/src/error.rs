@@ -19,6 +19,9 @@ pub enum Error {
     /// A stored value the domain cannot represent (a status code from the future, broken JSON).
     #[error("stored {what} is invalid: {detail}")]
     Corrupt { what: &'static str, detail: String },
+    /// Every connection of the pool stayed busy for the pool's whole wait: the caller may retry.
+    #[error("every database connection is busy")]
+    Busy,
     #[error("database migration failed")]
     Migration(#[source] sqlx::migrate::MigrateError),
     #[error(transparent)]
@@ -28,6 +31,9 @@ pub enum Error {
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         crate::connections::note_failure(&error);
-        Self::Database(error)
+        match error {
+            sqlx::Error::PoolTimedOut => Self::Busy,
+            other => Self::Database(other),
+        }
     }
 }

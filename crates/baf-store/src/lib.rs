@@ -41,6 +41,11 @@ impl Store {
         Ok(self.pool.begin().await?)
     }
 
+    /// Commits through the store's error mapping, like every other statement.
+    pub async fn commit(tx: Transaction<'static, Postgres>) -> Result<(), Error> {
+        Ok(tx.commit().await?)
+    }
+
     pub async fn connection(&self) -> Result<connections::Connection, Error> {
         connections::get(&self.statements).await
     }

@@ -4,8 +4,9 @@
 
 use baf_domain::{AccountId, ApplicantId};
 use sqlx::PgConnection;
+use sqlx::postgres::PgListener;
 
-use crate::Error;
+use crate::{Error, Store};
 
 /// The notification channel; [`upsert`] and [`notify_deleted`] write the payloads that
 /// [`Notice::parse`] reads.
@@ -46,6 +47,38 @@ impl Notice {
                 seq: None,
             }),
         }
+    }
+}
+
+/// What [`Listener::next`] heard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heard {
+    Notice(Notice),
+    /// A payload no server writes; logged and skipped by the caller.
+    Malformed(String),
+    /// The connection was lost and made again: notices may have been missed in between.
+    Reconnected,
+}
+
+/// A connection listening on [`CHANNEL`]. It holds one connection of the pool for good (the
+/// server sizes its pool for that).
+pub struct Listener(PgListener);
+
+impl Listener {
+    pub async fn connect(store: &Store) -> Result<Self, Error> {
+        let mut listener = PgListener::connect_with(store.pool()).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Self(listener))
+    }
+
+    pub async fn next(&mut self) -> Result<Heard, Error> {
+        Ok(match self.0.try_recv().await? {
+            Some(notification) => match Notice::parse(notification.payload()) {
+                Some(notice) => Heard::Notice(notice),
+                None => Heard::Malformed(notification.payload().to_owned()),
+            },
+            None => Heard::Reconnected,
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use baf_api::LinkSigner;
 use baf_api::capability::{Capability, KEY_NAME};
-use baf_api::notify::signature;
+use baf_app::notify::signature;
 use baf_server::config::NotifierKind;
 use baf_store::PgPool;
 use baf_tests::{API, ENGINE, Receiver, TestApp, base64, face};
@@ -255,7 +255,7 @@ async fn links_are_sent_to_the_sms_webhook_signed(pool: PgPool) {
     )
     .await
     .assert_error(404, "120024");
-    assert_eq!(receiver.requests().len(), 2);
+    assert_eq!(receiver.requests().await.len(), 2);
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -275,7 +275,7 @@ async fn a_failing_sms_gateway_is_retried_then_120027_and_the_applicant_is_not_k
         )
         .await;
     reply.assert_error(400, "120027");
-    assert_eq!(receiver.requests().len(), 3, "three tries");
+    assert_eq!(receiver.requests().await.len(), 3, "three tries");
     assert_eq!(app.list("").await.body["total"], 0);
 }
 
@@ -337,5 +337,5 @@ async fn status_changes_are_posted_signed_and_retried_with_a_delivery_log(pool: 
     // no change, no event
     app.complete(other).await.assert_ok();
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
-    assert_eq!(receiver.requests().len(), 3);
+    assert_eq!(receiver.requests().await.len(), 3);
 }

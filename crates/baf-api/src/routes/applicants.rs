@@ -5,11 +5,8 @@ use axum::extract::{Path, State};
 use baf_domain::applicant::{
     self, Applicant, ApplicantUpdate, Metadata, NewApplicant, Patch, Refusal,
 };
-use baf_domain::validation::{self, Evidence, Thresholds};
-use baf_domain::{ApplicantId, ApplicantStatus, ValidationRequestSettings, VerificationMethod};
+use baf_domain::{ApplicantStatus, ValidationRequestSettings, VerificationMethod};
 use baf_store::Store;
-use baf_store::attempts::MediaKind;
-use baf_store::profiles::NewProfile;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,10 +15,10 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::dto::{Page, baf_time, present};
-use crate::error::{ApiError, BafCode, ErrorEnvelope};
+use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
 use crate::routes::attempts::AttemptSummary;
-use crate::{AppState, Links, media, text};
+use crate::{AppState, text};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -127,20 +124,7 @@ async fn create(
     Json(body): Json<CreateApplicant>,
 ) -> Result<JsonResponse<CreatedApplicant>, ApiError> {
     let new = body.into_domain()?;
-    let id = ApplicantId::new_random();
-    let mut tx = state.store.begin().await?;
-    let applicant =
-        baf_store::applicants::insert(&mut tx, account, id, &Links::new_short_code(), &new).await?;
-    let links = state.links(&applicant);
-    // sent before commit: an applicant whose SMS failed is answered 120027 and not kept
-    if applicant.send_sms {
-        state
-            .config
-            .notifier
-            .send_link(&applicant, &links.short)
-            .await?;
-    }
-    tx.commit().await.map_err(ApiError::internal)?;
+    let (applicant, links) = state.app.create_applicant(account, &new).await?;
     Ok(JsonResponse(CreatedApplicant {
         applicant_id: applicant.id.0,
         validation_link: links.validation,
@@ -272,17 +256,12 @@ impl UpdateApplicant {
     ))]
 async fn update(
     SecretAccount(account): SecretAccount,
-    State(store): State<Store>,
+    State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
     Json(body): Json<UpdateApplicant>,
 ) -> Result<(), ApiError> {
     let update = body.into_domain()?;
-    let mut tx = store.begin().await?;
-    let mut applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
-    update.apply(&mut applicant)?;
-    baf_store::applicants::save_details(&mut tx, &applicant).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    Ok(())
+    Ok(state.app.update_applicant(account, id, update).await?)
 }
 
 /// Delete an applicant with its attempts, images and face profile.
@@ -294,14 +273,7 @@ async fn delete(
     State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
 ) -> Result<(), ApiError> {
-    let mut tx = state.store.begin().await?;
-    // attempts, their media rows and the profile go with the row (on delete cascade)
-    baf_store::applicants::delete(&mut tx, account, id).await?;
-    baf_store::profiles::notify_deleted(&mut tx, account, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    state.profiles.removed(account, id);
-    crate::media::delete_applicant(&state.blobs, account, id).await;
-    Ok(())
+    Ok(state.app.delete_applicant(account, id).await?)
 }
 
 /// 200 when the applicant is completed (Success, Failed or Canceled).
@@ -339,14 +311,7 @@ async fn complete(
     State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
 ) -> Result<JsonResponse<CompleteResponse>, ApiError> {
-    let mut tx = state.store.begin().await?;
-    let applicant = baf_store::applicants::lock(&mut tx, account.id, id).await?;
-    let status = applicant::force_close(applicant.status);
-    baf_store::applicants::save_status(&mut tx, account.id, id, status, applicant.attempts_used)
-        .await?;
-    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None)
-        .await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    let applicant = state.app.complete_applicant(account.id, id).await?;
     Ok(JsonResponse(CompleteResponse {
         callback_url: applicant.callback_url,
     }))
@@ -365,14 +330,7 @@ async fn open(
     State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
 ) -> Result<(), ApiError> {
-    let mut tx = state.store.begin().await?;
-    let applicant = baf_store::applicants::lock(&mut tx, account, id).await?;
-    let (status, attempts_used) = applicant::reopen(applicant.status, applicant.attempts_used)?;
-    baf_store::applicants::save_status(&mut tx, account, id, status, attempts_used).await?;
-    crate::webhooks::status_changed(&mut tx, state.status_webhook(), &applicant, status, None)
-        .await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    Ok(())
+    Ok(state.app.reopen_applicant(account, id).await?)
 }
 
 /// An applicant as `GET private/Applicants/{id}`, the list and ByReferenceId return it.
@@ -514,94 +472,16 @@ async fn update_main_photo(
     ApplicantPath(id): ApplicantPath,
     Json(body): Json<UpdateMainPhoto>,
 ) -> Result<(), ApiError> {
-    let field = "faceImageBase64";
     let text = body
         .face_image_base64
         .filter(|t| !t.trim().is_empty())
         .ok_or(ApiError::from(Refusal::FaceImageRequired))?;
-    let image =
-        verification::decode_base64(text.trim()).map_err(|e| ApiError::for_image(field, e))?;
-    {
-        let mut conn = state.store.connection().await?;
-        validation::admit_profile_update(
-            baf_store::applicants::for_validation(&mut conn, account, id)
-                .await?
-                .has_profile,
-        )?;
-    }
-    let image = bytes::Bytes::from(image);
-    let face = state
-        .engine
-        .analyze(image.clone())
-        .await
-        .map_err(|e| ApiError::for_image(field, e))?
-        .into_single()?;
-    // The photo is kept, so that a later change of embedding model can compute the profile again.
-    let stored = media::store(&state.blobs, account, id, vec![(MediaKind::Face, image)]).await?;
-    match replace_profile(&state, account, id, &face, &stored.rows[0].blob_key).await {
-        Ok(()) => Ok(()),
-        Err(error) => {
-            media::discard(&state.blobs, stored).await;
-            Err(error)
-        }
-    }
-}
-
-async fn replace_profile(
-    state: &AppState,
-    account: baf_domain::AccountId,
-    id: ApplicantId,
-    face: &verification::MainFace,
-    image_key: &str,
-) -> Result<(), ApiError> {
-    let mut tx = state.store.begin().await?;
-    let baf_store::applicants::ValidationContext {
-        applicant,
-        settings,
-        has_profile,
-        ..
-    } = baf_store::applicants::lock_for_validation(&mut tx, account, id).await?;
-    let flow = validation::admit_profile_update(has_profile)?;
-    let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
-    let duplicates = state
-        .profiles
-        .other_profiles_matching(
-            &mut tx,
-            account,
-            id,
-            &face.embedding,
-            thresholds.duplicate_percent,
-        )
-        .await?;
-    let evidence = Evidence {
-        scores: crate::routes::validation::face_scores(face, None),
-        duplicates,
-        found_own_profile: false,
-        blacklisted: false,
-    };
-    let outcome = validation::decide(flow, &applicant, &settings, &evidence, chrono::Utc::now());
-    if !outcome.save_profile || !evidence.duplicates.is_empty() {
-        let mut reasons = outcome.record.face_fail_reasons.clone();
-        if !evidence.duplicates.is_empty() {
-            reasons.push("The face matches another applicant's profile".to_owned());
-        }
-        return Err(ApiError::new(
-            BafCode::FaceEngine,
-            format!(
-                "The new photo failed the face checks: {}",
-                reasons.join("; ")
-            ),
-        ));
-    }
-    let profile = NewProfile {
-        embedding: face.embedding.as_slice(),
-        model: face.embedding.model().name(),
-        image_key: Some(image_key),
-    };
-    let seq = baf_store::profiles::upsert(&mut tx, account, id, profile).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    state.profiles.saved(account, id, &face.embedding, seq);
-    Ok(())
+    let image = verification::decode_base64(text.trim())
+        .map_err(|e| ApiError::for_image("faceImageBase64", e))?;
+    Ok(state
+        .app
+        .update_main_photo(account, id, bytes::Bytes::from(image))
+        .await?)
 }
 
 /// Resend the verification link to the applicant's phone through the configured notifier.
@@ -617,15 +497,5 @@ async fn re_notify(
     State(state): State<AppState>,
     ApplicantPath(id): ApplicantPath,
 ) -> Result<(), ApiError> {
-    let mut conn = state.store.connection().await?;
-    let applicant = baf_store::applicants::get(&mut conn, account, id).await?;
-    drop(conn);
-    applicant::check_renotify(applicant.send_sms, applicant.phone.as_deref())?;
-    let links = state.links(&applicant);
-    state
-        .config
-        .notifier
-        .send_link(&applicant, &links.short)
-        .await?;
-    Ok(())
+    Ok(state.app.renotify_applicant(account, id).await?)
 }

@@ -5,10 +5,11 @@ use axum::Json as JsonResponse;
 use axum::extract::{FromRequestParts, State};
 use axum::http::{HeaderValue, header, request::Parts};
 use axum::response::{IntoResponse, Response};
+use baf_app::attempts::AttemptFile;
 use baf_domain::validation::{AttemptRecord, InvalidDataError, RiskEvent, ValidationStatus};
 use baf_domain::{AccountId, ApplicantId, AttemptId};
 use baf_store::attempts::{self, Attempt, MediaKind};
-use baf_store::{PgConnection, Store, accounts, applicants};
+use baf_store::{PgConnection, Store, applicants};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -17,10 +18,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::AppState;
 use crate::dto::baf_time;
-use crate::error::{ApiError, BafCode, ErrorEnvelope};
+use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{SecretAccount, parse_uuid};
-use crate::{AppState, media};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -371,84 +372,63 @@ async fn images(
     State(state): State<AppState>,
     AttemptPath(applicant, attempt_id): AttemptPath,
 ) -> Result<JsonResponse<AttemptImages>, ApiError> {
-    let mut conn = state.store.connection().await?;
-    checked_applicant(&mut conn, account, applicant).await?;
-    let attempt = attempts::get(&mut conn, account, applicant, attempt_id).await?;
-    let review = accounts::settings(&mut conn, account).await?.image_review;
-    if !review.allowed {
-        return Err(ApiError::new(
-            BafCode::ImageReviewDenied,
-            "You do not have a permission to review images.",
-        ));
-    }
-    if Utc::now() > attempt.created + chrono::Duration::hours(i64::from(review.hours)) {
-        return Err(ApiError::new(
-            BafCode::ImageReviewDenied,
-            "Allowed time to review these images is expired.",
-        ));
-    }
-    let mut images = AttemptImages {
-        face_image_base64: None,
-        front_image_base64: None,
-        back_or_second_image_base64: None,
-        liveness_reflection_video_link: None,
-        liveness_active_video_link: None,
-        track_string: None,
-    };
-    let base = format!(
-        "{}/publicapi/api/v2/private/Applicants/{applicant}/Attempts/{attempt_id}",
-        state.base_url()
-    );
-    let stored = attempts::media(&mut conn, attempt_id).await?;
-    drop(conn);
-    for file in stored {
-        let image = match file.kind {
-            MediaKind::Face => &mut images.face_image_base64,
-            MediaKind::Front => &mut images.front_image_base64,
-            MediaKind::Back => &mut images.back_or_second_image_base64,
-            MediaKind::LivenessVideo => {
-                images.liveness_reflection_video_link = Some(format!("{base}/Video"));
-                continue;
-            }
-            MediaKind::LivenessActionVideo => {
-                images.liveness_active_video_link = Some(format!("{base}/LivenessActionVideo"));
-                continue;
-            }
+    let files = state
+        .app
+        .attempt_files(account, applicant, attempt_id)
+        .await?;
+    Ok(JsonResponse(AttemptImages::new(
+        &format!(
+            "{}/publicapi/api/v2/private/Applicants/{applicant}/Attempts/{attempt_id}",
+            state.app.base_url()
+        ),
+        files,
+    )))
+}
+
+impl AttemptImages {
+    /// Images inline as base64; videos as links under `base`, the attempt's URL.
+    fn new(base: &str, files: Vec<AttemptFile>) -> Self {
+        let mut images = Self {
+            face_image_base64: None,
+            front_image_base64: None,
+            back_or_second_image_base64: None,
+            liveness_reflection_video_link: None,
+            liveness_active_video_link: None,
+            track_string: None,
         };
-        *image = Some(
-            base64::engine::general_purpose::STANDARD
-                .encode(media::load(&state.blobs, file).await?),
-        );
+        for file in files {
+            let image = match file.kind {
+                MediaKind::Face => &mut images.face_image_base64,
+                MediaKind::Front => &mut images.front_image_base64,
+                MediaKind::Back => &mut images.back_or_second_image_base64,
+                MediaKind::LivenessVideo => {
+                    images.liveness_reflection_video_link = Some(format!("{base}/Video"));
+                    continue;
+                }
+                MediaKind::LivenessActionVideo => {
+                    images.liveness_active_video_link = Some(format!("{base}/LivenessActionVideo"));
+                    continue;
+                }
+            };
+            *image = Some(base64::engine::general_purpose::STANDARD.encode(file.bytes));
+        }
+        images
     }
-    Ok(JsonResponse(images))
 }
 
 async fn stored_video(
     state: &AppState,
     account: AccountId,
-    path: AttemptPath,
+    AttemptPath(applicant, attempt): AttemptPath,
     kind: MediaKind,
 ) -> Result<Response, ApiError> {
-    let AttemptPath(applicant, attempt_id) = path;
-    let mut conn = state.store.connection().await?;
-    checked_applicant(&mut conn, account, applicant).await?;
-    attempts::get(&mut conn, account, applicant, attempt_id).await?;
-    let media = attempts::media_of_kind(&mut conn, attempt_id, kind)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                BafCode::NoVideo,
-                "Validation response does not contain a video",
-            )
-        })?;
-    drop(conn);
-    let content_type = HeaderValue::from_str(&media.content_type)
+    let video = state
+        .app
+        .attempt_video(account, applicant, attempt, kind)
+        .await?;
+    let content_type = HeaderValue::from_str(&video.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [(header::CONTENT_TYPE, content_type)],
-        media::load(&state.blobs, media).await?,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, content_type)], video.bytes).into_response())
 }
 
 /// The attempt's liveness video, as stored.

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use baf_domain::blacklist::{BlacklistPerson, PersonData, SORT_FIELDS};
 use baf_domain::{ApplicantId, PersonId};
-use baf_store::{Store, applicants, blacklist};
+use baf_store::{Store, blacklist};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -274,26 +274,12 @@ pub struct FromApplicant {
     ))]
 async fn from_applicant(
     SecretAccount(account): SecretAccount,
-    State(store): State<Store>,
+    State(state): State<AppState>,
     Json(body): Json<FromApplicant>,
 ) -> Result<JsonResponse<Uuid>, ApiError> {
-    let applicant_id = ApplicantId(body.applicant_id.ok_or_else(|| {
+    let applicant = ApplicantId(body.applicant_id.ok_or_else(|| {
         ApiError::invalid_field("applicantId", "The applicantId field is required.")
     })?);
-    let mut tx = store.begin().await?;
-    let applicant = applicants::get(&mut tx, account, applicant_id).await?;
-    let face = blacklist::applicant_face(&mut tx, account, applicant_id).await?;
-    let data = PersonData::from_applicant(&applicant, face.is_some())?;
-    let id = PersonId::new_random();
-    blacklist::insert(
-        &mut tx,
-        account,
-        id,
-        &data,
-        Some(applicant_id),
-        face.as_ref(),
-    )
-    .await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    let id = state.app.blacklist_applicant(account, applicant).await?;
     Ok(JsonResponse(id.0))
 }

@@ -5,9 +5,10 @@
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use baf_app::applicants::OpenedLink;
+use baf_domain::applicant::Applicant;
 use baf_domain::validation;
-use baf_domain::{ApplicantId, ApplicantStatus};
-use baf_store::{accounts, applicants};
+use baf_domain::{AccountSettings, ApplicantId, ApplicantStatus};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -43,30 +44,38 @@ pub async fn page(
     else {
         return Ok(not_found());
     };
-    let mut tx = state.store.begin().await?;
-    let applicant = match applicants::open_link(&mut tx, id).await {
-        Ok(applicant) => applicant,
-        Err(baf_store::Error::ApplicantNotFound(_)) => return Ok(not_found()),
-        Err(other) => return Err(other.into()),
+    let Some(OpenedLink {
+        applicant,
+        settings,
+        registered,
+    }) = state.app.open_link(id).await?
+    else {
+        return Ok(not_found());
     };
-    let (settings, registered) =
-        accounts::settings_and_profile(&mut tx, applicant.account_id, id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
 
-    let expires = Utc::now() + state.config.link_ttl;
     let token = state.signer.issue(Capability {
         account: applicant.account_id,
         applicant: id,
-        expires,
+        expires: Utc::now() + state.config.link_ttl,
     });
+    Ok(page_for(&applicant, &settings, registered, &token))
+}
+
+/// The page with its configuration: what the script needs to know of the applicant, and the token.
+fn page_for(
+    applicant: &Applicant,
+    settings: &AccountSettings,
+    registered: bool,
+    token: &str,
+) -> Response {
     let config = serde_json::json!({
-        "applicantId": id,
+        "applicantId": applicant.id,
         "token": token,
         "validationUrl": "/publicapi/api/v2/public/Validation",
         "status": applicant.status.code(),
         "completed": applicant.status.is_completed(),
         "registered": registered && applicant.status == ApplicantStatus::Success,
-        "attemptsLeft": validation::attempts_left(&settings, applicant.attempts_used),
+        "attemptsLeft": validation::attempts_left(settings, applicant.attempts_used),
         "callbackUrl": applicant.callback_url,
     });
     // `</` inside a script element would end it early
@@ -74,7 +83,7 @@ pub async fn page(
     let page = PAGE
         .replace("{{CONFIG}}", &config)
         .replace("{{TITLE}}", "Identity verification");
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())
+    ([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }
 
 pub async fn script() -> impl IntoResponse {

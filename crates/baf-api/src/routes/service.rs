@@ -33,9 +33,9 @@ pub async fn short_link(
     if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(ApiError::new(BafCode::RouteNotFound, "No such link."));
     }
-    let mut conn = state.store.connection().await?;
+    let mut conn = state.app.store.connection().await?;
     match baf_store::applicants::by_short_code(&mut conn, &code).await? {
-        Some(id) => Ok(Redirect::to(&state.validation_link(id))),
+        Some(id) => Ok(Redirect::to(&state.app.validation_link(id))),
         None => Err(ApiError::new(BafCode::RouteNotFound, "No such link.")),
     }
 }

@@ -16,9 +16,8 @@ use std::time::Duration;
 
 use baf_domain::validation::MAX_SEARCH_RESULTS;
 use baf_domain::{AccountId, ApplicantId};
-use baf_store::profiles::{self, StoredProfile};
+use baf_store::profiles::{self, Heard, Listener, Notice, StoredProfile};
 use baf_store::{PgConnection, Store};
-use sqlx::postgres::PgListener;
 use verification::{Embedding, EmbeddingModel, Gallery, Match, Similarity};
 
 pub struct ProfileIndex {
@@ -189,36 +188,25 @@ impl ProfileIndex {
     }
 
     async fn listen(&self, store: &Store) -> Result<(), baf_store::Error> {
-        // holds one connection of the pool for good (the server sizes its pool for that)
-        let mut listener = PgListener::connect_with(store.pool()).await?;
-        listener.listen(profiles::CHANNEL).await?;
+        let mut listener = Listener::connect(store).await?;
         self.catch_up_all(store).await?;
         loop {
-            match listener.try_recv().await? {
-                Some(notification) => self.on_notification(store, notification.payload()).await?,
-                None => self.catch_up_all(store).await?,
-            }
-        }
-    }
-
-    async fn on_notification(&self, store: &Store, payload: &str) -> Result<(), baf_store::Error> {
-        match profiles::Notice::parse(payload) {
-            // Profile writes of one account commit in `seq` order (they hold the account's lock),
-            // so a `seq` at or below the watermark is in the gallery already: this process's own.
-            Some(profiles::Notice::Written { account, seq }) => {
-                if seq.is_none_or(|seq| seq > self.watermark(account)) {
-                    let mut conn = store.connection().await?;
-                    self.catch_up(&mut conn, account).await?;
+            match listener.next().await? {
+                // Profile writes of one account commit in `seq` order (they hold the account's lock),
+                // so a `seq` at or below the watermark is in the gallery already: this process's own.
+                Heard::Notice(Notice::Written { account, seq }) => {
+                    if seq.is_none_or(|seq| seq > self.watermark(account)) {
+                        let mut conn = store.connection().await?;
+                        self.catch_up(&mut conn, account).await?;
+                    }
                 }
-                Ok(())
-            }
-            Some(profiles::Notice::Deleted { account, applicant }) => {
-                self.removed(account, applicant);
-                Ok(())
-            }
-            None => {
-                tracing::warn!(payload, "ignoring a malformed profile notification");
-                Ok(())
+                Heard::Notice(Notice::Deleted { account, applicant }) => {
+                    self.removed(account, applicant);
+                }
+                Heard::Malformed(payload) => {
+                    tracing::warn!(payload, "ignoring a malformed profile notification");
+                }
+                Heard::Reconnected => self.catch_up_all(store).await?,
             }
         }
     }

@@ -9,7 +9,7 @@ use baf_domain::{AccountId, ApplicantId};
 use baf_store::attempts::{Media, MediaKind, MediaLocation, NewMedia};
 use bytes::Bytes;
 
-use crate::ApiError;
+use crate::Error;
 
 /// Files of a new attempt, in the blob store.
 pub struct StoredFiles {
@@ -24,7 +24,7 @@ pub async fn store(
     account: AccountId,
     applicant: ApplicantId,
     files: Vec<(MediaKind, Bytes)>,
-) -> Result<StoredFiles, ApiError> {
+) -> Result<StoredFiles, Error> {
     let blobs = Arc::clone(blobs);
     blocking(move || {
         let mut stored = StoredFiles {
@@ -80,16 +80,16 @@ pub async fn delete_applicant(
 }
 
 /// A stored file's bytes.
-pub async fn load(blobs: &Arc<dyn BlobStore>, media: Media) -> Result<Vec<u8>, ApiError> {
+pub async fn load(blobs: &Arc<dyn BlobStore>, media: Media) -> Result<Vec<u8>, Error> {
     match media.location {
         MediaLocation::Row(bytes) => Ok(bytes),
         MediaLocation::Blob(key) => {
             let key = BlobKey::parse(&key)?;
             let blobs = Arc::clone(blobs);
             blocking(move || {
-                blobs.get(&key)?.ok_or_else(|| {
-                    ApiError::internal(anyhow::anyhow!("blob {key} named by an attempt is missing"))
-                })
+                blobs
+                    .get(&key)?
+                    .ok_or_else(|| Error::MissingBlob(key.to_string()))
             })
             .await
         }
@@ -105,11 +105,9 @@ fn delete_quietly(blobs: &dyn BlobStore, keys: &[BlobKey]) {
 }
 
 async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(ApiError::internal)?
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work).await?
 }
 
 pub fn content_type(kind: MediaKind, bytes: &[u8]) -> &'static str {

@@ -1,0 +1,69 @@
+//! Reading back an attempt's files: its images under the account's review permission and window,
+//! and its videos.
+
+use baf_domain::{AccountId, ApplicantId, AttemptId};
+use baf_store::attempts::{self, MediaKind};
+use baf_store::{accounts, applicants};
+use chrono::Utc;
+
+use crate::{App, Error, media};
+
+/// One stored file of an attempt, with its bytes.
+pub struct AttemptFile {
+    pub kind: MediaKind,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl App {
+    /// Every file of the attempt, refused unless the account may still review its images.
+    pub async fn attempt_files(
+        &self,
+        account: AccountId,
+        applicant: ApplicantId,
+        attempt: AttemptId,
+    ) -> Result<Vec<AttemptFile>, Error> {
+        let stored = {
+            let mut conn = self.store.connection().await?;
+            applicants::get(&mut conn, account, applicant).await?;
+            let created = attempts::get(&mut conn, account, applicant, attempt)
+                .await?
+                .created;
+            let review = accounts::settings(&mut conn, account).await?.image_review;
+            review.check(created, Utc::now())?;
+            attempts::media(&mut conn, attempt).await?
+        };
+        let mut files = Vec::with_capacity(stored.len());
+        for file in stored {
+            files.push(AttemptFile {
+                kind: file.kind,
+                content_type: file.content_type.clone(),
+                bytes: media::load(&self.blobs, file).await?,
+            });
+        }
+        Ok(files)
+    }
+
+    /// The attempt's video of `kind` (`LivenessVideo` or `LivenessActionVideo`).
+    pub async fn attempt_video(
+        &self,
+        account: AccountId,
+        applicant: ApplicantId,
+        attempt: AttemptId,
+        kind: MediaKind,
+    ) -> Result<AttemptFile, Error> {
+        let stored = {
+            let mut conn = self.store.connection().await?;
+            applicants::get(&mut conn, account, applicant).await?;
+            attempts::get(&mut conn, account, applicant, attempt).await?;
+            attempts::media_of_kind(&mut conn, attempt, kind)
+                .await?
+                .ok_or(Error::NoVideo)?
+        };
+        Ok(AttemptFile {
+            kind,
+            content_type: stored.content_type.clone(),
+            bytes: media::load(&self.blobs, stored).await?,
+        })
+    }
+}

@@ -1,0 +1,410 @@
+//! Validation: registration by selfie, registration with a document, and authorization by 1:N
+//! search (spec §5).
+//!
+//! Order of work: a cheap admission check, then the face engine (off the async runtime, never
+//! under a lock), then the decision under the applicant's row lock — and for registrations under
+//! the account's profile lock too, so two registrations of one face can never both succeed.
+
+use baf_domain::applicant::Applicant;
+use baf_domain::validation::{
+    self, Evidence, FaceScores, Flow, InvalidDataError, MAX_SEARCH_RESULTS, Outcome, RequestShape,
+    SELFIE_DOCUMENT_TYPE, Thresholds,
+};
+use baf_domain::{AccountId, AccountSettings, ApplicantId, AttemptId, Refusal};
+use baf_store::attempts::{MediaKind, NewMedia};
+use baf_store::{PgConnection, Store, applicants, attempts, profiles};
+use bytes::Bytes;
+use chrono::Utc;
+use tracing::Instrument;
+use verification::{Embedding, FaceAnalysis, MainFace};
+
+use crate::{App, Error, Image, media, webhooks};
+
+/// A validation request: the decoded files, nothing analysed yet.
+pub struct Submission {
+    pub applicant: ApplicantId,
+    pub document_type: i16,
+    pub face: Option<Bytes>,
+    pub front: Option<Bytes>,
+    pub back: Option<Bytes>,
+    pub liveness_video: Option<Bytes>,
+    pub liveness_action_video: Option<Bytes>,
+}
+
+impl Submission {
+    fn shape(&self) -> RequestShape {
+        RequestShape {
+            document_type: self.document_type,
+            has_face_image: self.face.is_some(),
+            has_front_image: self.front.is_some(),
+        }
+    }
+
+    /// The files to keep with the attempt.
+    fn files(&self) -> Vec<(MediaKind, Bytes)> {
+        [
+            (MediaKind::Face, &self.face),
+            (MediaKind::Front, &self.front),
+            (MediaKind::Back, &self.back),
+            (MediaKind::LivenessVideo, &self.liveness_video),
+            (MediaKind::LivenessActionVideo, &self.liveness_action_video),
+        ]
+        .into_iter()
+        .filter_map(|(kind, bytes)| bytes.clone().map(|bytes| (kind, bytes)))
+        .collect()
+    }
+}
+
+/// Who asks: an account, and for a hosted page's capability the one applicant it may validate.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    pub account: AccountId,
+    pub only: Option<ApplicantId>,
+}
+
+/// A decided attempt (Success or Fail), as recorded.
+pub struct Validated {
+    /// The applicant as it was before this attempt.
+    pub applicant: Applicant,
+    pub settings: AccountSettings,
+    pub attempt: AttemptId,
+    pub document_type: i16,
+    pub flow: Flow,
+    pub outcome: Outcome,
+}
+
+impl App {
+    /// Validates `submission` for `caller`. An attempt with no or several faces is recorded as
+    /// InvalidData and answered as [`Error::InvalidData`].
+    pub async fn validate(
+        &self,
+        caller: Caller,
+        submission: Submission,
+    ) -> Result<Validated, Error> {
+        if caller.only.is_some_and(|only| only != submission.applicant) {
+            return Err(Error::OtherApplicant);
+        }
+        let account = caller.account;
+        // Refuse early what would be refused anyway, before spending inference on it.
+        {
+            let mut conn = self.store.connection().await?;
+            let context =
+                applicants::for_validation(&mut conn, account, submission.applicant).await?;
+            validation::admit(
+                &context.applicant,
+                context.has_profile,
+                &context.settings,
+                submission.shape(),
+            )?;
+        }
+        let face = submission.face.clone().ok_or(Refusal::FaceImageRequired)?;
+        let selfie = self
+            .engine
+            .submit(face)
+            .map_err(Error::image(Image::Selfie))?;
+        let app = self.clone();
+        // From here the work runs to its end even if the client goes away (a dropped connection
+        // drops its handler): every file written is then named by a recorded attempt or removed,
+        // and the gallery learns of every profile saved. The client reads the outcome back as
+        // `lastValidationResponse`, as after any lost answer.
+        let decision = async move {
+            // The files are made durable while a worker analyses the selfie: the attempt's row may
+            // only name them once they are.
+            let (selfie, stored) = tokio::join!(
+                selfie,
+                media::store(
+                    &app.blobs,
+                    account,
+                    submission.applicant,
+                    submission.files()
+                )
+            );
+            let stored = stored?;
+            match app
+                .analyze_document_and_record(account, &submission, selfie, &stored.rows)
+                .await
+            {
+                Ok(Decided::Attempt { validated, saved }) => {
+                    if let Some((embedding, seq)) = saved {
+                        app.profiles
+                            .saved(account, submission.applicant, &embedding, seq);
+                    }
+                    Ok(*validated)
+                }
+                Ok(Decided::InvalidData(message)) => Err(Error::InvalidData(message)),
+                Err(error) => {
+                    media::discard(&app.blobs, stored).await;
+                    Err(error)
+                }
+            }
+        };
+        tokio::spawn(decision.in_current_span()).await?
+    }
+
+    async fn analyze_document_and_record(
+        &self,
+        account: AccountId,
+        submission: &Submission,
+        selfie: Result<FaceAnalysis, verification::Error>,
+        media: &[NewMedia],
+    ) -> Result<Decided, Error> {
+        let selfie = selfie.map_err(Error::image(Image::Selfie))?;
+        let document = match (&submission.front, submission.document_type) {
+            (Some(front), document_type) if document_type != SELFIE_DOCUMENT_TYPE => Some(
+                self.engine
+                    .analyze(front.clone())
+                    .await
+                    .map_err(Error::image(Image::DocumentFront))?,
+            ),
+            _ => None,
+        };
+        self.decide_and_record(account, submission, selfie, document, media)
+            .await
+    }
+
+    async fn decide_and_record(
+        &self,
+        account: AccountId,
+        submission: &Submission,
+        selfie: FaceAnalysis,
+        document: Option<FaceAnalysis>,
+        media: &[NewMedia],
+    ) -> Result<Decided, Error> {
+        let mut tx = self.store.begin().await?;
+        // lock first: attempt limits and status changes are decided under this lock
+        let applicants::ValidationContext {
+            applicant,
+            settings,
+            has_profile,
+            bans_faces,
+        } = applicants::lock_for_validation(&mut tx, account, submission.applicant).await?;
+        let flow = validation::admit(&applicant, has_profile, &settings, submission.shape())?;
+        let now = Utc::now();
+
+        let (outcome, embedding) = match (selfie.into_single(), document.map(|d| d.main)) {
+            (Err(error), _) => match no_usable_face(&error) {
+                Some(message) => (invalid_data(flow, &applicant, &settings, message), None),
+                None => return Err(Error::Engine(error)),
+            },
+            (Ok(_), Some(None)) => (
+                invalid_data(
+                    flow,
+                    &applicant,
+                    &settings,
+                    "No faces found on the document".into(),
+                ),
+                None,
+            ),
+            (Ok(main), document_face) => {
+                let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
+                let mut evidence = self
+                    .gather_evidence(
+                        &mut tx,
+                        account,
+                        applicant.id,
+                        (flow, thresholds),
+                        &main,
+                        document_face.flatten(),
+                    )
+                    .await?;
+                if flow.registers() && bans_faces {
+                    evidence.blacklisted = blacklisted_face(
+                        &mut tx,
+                        account,
+                        &main.embedding,
+                        settings.face_match_threshold,
+                    )
+                    .await?;
+                }
+                (
+                    validation::decide(flow, &applicant, &settings, &evidence, now),
+                    Some(main.embedding),
+                )
+            }
+        };
+
+        let (attempt, created) = attempts::insert(
+            &mut tx,
+            account,
+            applicant.id,
+            submission.document_type,
+            &outcome.record,
+            media,
+        )
+        .await?;
+        applicants::record_attempt(
+            &mut tx,
+            account,
+            applicant.id,
+            &applicants::AttemptEffect {
+                attempt,
+                created,
+                response_status: outcome.record.response_status,
+                status: outcome.applicant_status,
+                attempts_used: outcome.attempts_used,
+                success: outcome.succeeded() && flow.registers(),
+                risk: !outcome.record.risk_events.is_empty(),
+            },
+        )
+        .await?;
+        webhooks::status_changed(
+            &mut tx,
+            self.status_webhook(),
+            &applicant,
+            outcome.applicant_status,
+            Some(attempt),
+        )
+        .await?;
+        let saved = match (embedding, outcome.save_profile) {
+            (Some(embedding), true) => {
+                let image_key = media
+                    .iter()
+                    .find(|m| m.kind == MediaKind::Face)
+                    .map(|m| m.blob_key.as_str());
+                let profile = profiles::NewProfile {
+                    embedding: embedding.as_slice(),
+                    model: embedding.model().name(),
+                    image_key,
+                };
+                let seq = profiles::upsert(&mut tx, account, applicant.id, profile).await?;
+                Some((embedding, seq))
+            }
+            _ => None,
+        };
+        Store::commit(tx).await?;
+
+        if let Some(error) = outcome.record.invalid_data_errors.first() {
+            return Ok(Decided::InvalidData(error.message.clone()));
+        }
+        Ok(Decided::Attempt {
+            validated: Box::new(Validated {
+                applicant,
+                settings,
+                attempt,
+                document_type: submission.document_type,
+                flow,
+                outcome,
+            }),
+            saved,
+        })
+    }
+
+    async fn gather_evidence(
+        &self,
+        tx: &mut PgConnection,
+        account: AccountId,
+        applicant: ApplicantId,
+        (flow, thresholds): (Flow, Thresholds),
+        selfie: &MainFace,
+        document: Option<MainFace>,
+    ) -> Result<Evidence, Error> {
+        let match_confidence = document
+            .as_ref()
+            .and_then(|d| selfie.embedding.similarity(&d.embedding))
+            .map(|s| s.confidence());
+        let mut evidence = Evidence {
+            scores: face_scores(selfie, match_confidence),
+            duplicates: Vec::new(),
+            found_own_profile: false,
+            blacklisted: false,
+        };
+        match flow {
+            Flow::Registration | Flow::RegistrationWithDocument => {
+                evidence.duplicates = self
+                    .profiles
+                    .other_profiles_matching(
+                        tx,
+                        account,
+                        applicant,
+                        &selfie.embedding,
+                        thresholds.duplicate_percent,
+                    )
+                    .await?;
+            }
+            Flow::Authorization => {
+                let hits = self
+                    .profiles
+                    .search(
+                        tx,
+                        account,
+                        &selfie.embedding,
+                        thresholds.match_percent,
+                        MAX_SEARCH_RESULTS,
+                    )
+                    .await?;
+                if let Some((_, confidence)) = hits.iter().find(|(id, _)| *id == applicant) {
+                    evidence.found_own_profile = true;
+                    evidence.scores.match_confidence = Some(*confidence);
+                }
+            }
+            Flow::ProfileUpdate => {}
+        }
+        Ok(evidence)
+    }
+}
+
+enum Decided {
+    Attempt {
+        validated: Box<Validated>,
+        saved: Option<(Embedding, i64)>,
+    },
+    /// Recorded as an InvalidData attempt; the message is what the client is answered.
+    InvalidData(String),
+}
+
+/// The BAF code of an attempt with no usable face (spec: recorded as InvalidData).
+const NO_OR_MANY_FACES: &str = "120038";
+
+fn invalid_data(
+    flow: Flow,
+    applicant: &Applicant,
+    settings: &AccountSettings,
+    message: String,
+) -> Outcome {
+    let invalid = InvalidDataError {
+        code: NO_OR_MANY_FACES.into(),
+        message,
+        description: None,
+    };
+    validation::invalid_data(flow, applicant, settings, invalid)
+}
+
+/// The vendor's message for a picture without exactly one face, `None` for any other error.
+pub fn no_usable_face(error: &verification::Error) -> Option<String> {
+    match error {
+        verification::Error::NoFace => Some("No faces found".to_owned()),
+        verification::Error::MultipleFaces { count } => {
+            Some(format!("Multiple faces found ({count})"))
+        }
+        _ => None,
+    }
+}
+
+/// What the engine measured on a face, on the vendor's scales.
+pub(crate) fn face_scores(face: &MainFace, match_confidence: Option<f64>) -> FaceScores {
+    FaceScores {
+        quality: face.quality.score,
+        quality_percent: face.quality.percent(),
+        liveness: face.liveness.score,
+        liveness_percent: Some(face.liveness.percent()),
+        match_confidence,
+    }
+}
+
+/// Whether the face matches a blacklisted face of its model at the account's face-match threshold.
+async fn blacklisted_face(
+    tx: &mut PgConnection,
+    account: AccountId,
+    face: &Embedding,
+    threshold: u8,
+) -> Result<bool, Error> {
+    let model = face.model();
+    let banned = baf_store::blacklist::faces(tx, account, model.name()).await?;
+    Ok(banned
+        .iter()
+        .filter_map(|(_, raw)| Embedding::from_raw(model, raw))
+        .any(|banned| {
+            face.similarity(&banned)
+                .is_some_and(|s| s.confidence() >= f64::from(threshold))
+        }))
+}
