@@ -288,7 +288,10 @@ fn scan(rows: &Rows, probe: &[f32], min: f32, k: usize) -> Vec<(f32, usize)> {
     #[cfg(target_arch = "x86_64")]
     if rows.dim.is_multiple_of(16) && std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, the only feature the function is compiled for.
-        unsafe { avx2::scan(rows, &q, probe, &mut top) };
+        #[allow(unsafe_code)]
+        unsafe {
+            avx2::scan(rows, &q, probe, &mut top)
+        };
         return top.into_sorted();
     }
     scan_scalar(rows, &q, probe, &mut top);
@@ -395,7 +398,10 @@ impl TopK {
     }
 }
 
+/// The one place the workspace allows `unsafe`: AVX2 intrinsics for the gallery scan, which the
+/// default x86-64 target cannot emit.
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 mod avx2 {
     use std::arch::x86_64::*;
 
