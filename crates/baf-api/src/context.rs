@@ -10,7 +10,9 @@ use axum::response::Response;
 use rand::Rng;
 use tracing::Instrument;
 
-use crate::error::InternalErrorReport;
+/// Marks a response whose cause must be logged; the request middleware logs it in the request's span.
+#[derive(Clone, Debug)]
+pub struct InternalErrorReport(pub String);
 
 tokio::task_local! {
     static TRACE_ID: String;

@@ -10,7 +10,7 @@ use baf_domain::listing::ListError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::context;
+use crate::context::{self, InternalErrorReport};
 
 /// The vendor's error codes, plus the generic ones an ASP.NET service answers with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumIter)]
@@ -197,10 +197,6 @@ pub struct ErrorEnvelope {
     #[schema(example = "00-159e67b2e43e4f8c91d7169084742615-76f13490e1d2d9e0-00")]
     pub trace_id: String,
 }
-
-/// Marks a response whose cause must be logged; the request middleware logs it in the request's span.
-#[derive(Clone, Debug)]
-pub struct InternalErrorReport(pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

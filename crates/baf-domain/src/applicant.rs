@@ -243,102 +243,6 @@ pub fn check_sms_on_update(send_sms: bool, phone_after: Option<&str>) -> Result<
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ApplicantStatus::*;
-
-    #[test]
-    fn completed_means_success_failed_or_canceled() {
-        for (status, completed) in [
-            (Pending, false),
-            (Success, true),
-            (Failed, true),
-            (Canceled, true),
-            (FailedAttempt, false),
-        ] {
-            assert_eq!(status.is_completed(), completed, "{status:?}");
-            assert_eq!(ApplicantStatus::from_code(status.code()), Some(status));
-        }
-        assert_eq!(ApplicantStatus::from_code(4), None);
-    }
-
-    #[test]
-    fn reopening_follows_the_vendor_rules() {
-        assert_eq!(reopen(Pending, 0), Err(Refusal::AlreadyOpen));
-        assert_eq!(reopen(FailedAttempt, 2), Err(Refusal::AlreadyOpen));
-        assert_eq!(reopen(Failed, 3), Ok((Pending, 0)));
-        assert_eq!(reopen(Success, 1), Ok((Pending, 1)));
-        assert_eq!(reopen(Canceled, 2), Ok((Pending, 2)));
-    }
-
-    #[test]
-    fn force_close_cancels_only_open_applicants() {
-        assert_eq!(force_close(Pending), Canceled);
-        assert_eq!(force_close(FailedAttempt), Canceled);
-        assert_eq!(force_close(Success), Success);
-        assert_eq!(force_close(Failed), Failed);
-    }
-
-    #[test]
-    fn an_empty_string_in_an_update_clears_the_field() {
-        assert_eq!(Patch::from_wire(None), Patch::Keep);
-        assert_eq!(Patch::from_wire(Some(None)), Patch::Clear);
-        assert_eq!(Patch::from_wire(Some(Some(String::new()))), Patch::Clear);
-        assert_eq!(
-            Patch::from_wire(Some(Some("x".into()))),
-            Patch::Set("x".into())
-        );
-        assert_eq!(
-            Patch::<String>::Keep.apply(Some("a".into())),
-            Some("a".into())
-        );
-        assert_eq!(Patch::<String>::Clear.apply(Some("a".into())), None);
-    }
-
-    #[test]
-    fn usable_phones_have_seven_to_fifteen_digits() {
-        for (phone, ok) in [
-            ("+7 982 200-00-00", true),
-            ("49828585009568", true),
-            ("1542540505-039", true),
-            ("123", false),
-            ("call me", false),
-            ("", false),
-            ("+1 (555) 010-9999", true),
-            ("1234567890123456", false),
-        ] {
-            assert_eq!(is_usable_phone(phone), ok, "{phone}");
-        }
-    }
-
-    #[test]
-    fn renotify_needs_sms_enabled_and_a_phone() {
-        assert_eq!(
-            check_renotify(false, Some("+49 30 1234567")),
-            Err(Refusal::SmsDisabled)
-        );
-        assert_eq!(check_renotify(true, None), Err(Refusal::NoPhoneForSms));
-        assert_eq!(check_renotify(true, Some("+49 30 1234567")), Ok(()));
-    }
-
-    #[test]
-    fn sms_needs_a_phone_on_create_and_on_update() {
-        assert_eq!(check_sms_on_create(true, None), Err(Refusal::NoPhoneForSms));
-        assert_eq!(
-            check_sms_on_create(true, Some("12")),
-            Err(Refusal::NoPhoneForSms)
-        );
-        assert_eq!(check_sms_on_create(true, Some("+49 30 1234567")), Ok(()));
-        assert_eq!(check_sms_on_create(false, None), Ok(()));
-        assert_eq!(
-            check_sms_on_update(true, None),
-            Err(Refusal::PhoneRequiredForSms)
-        );
-        assert_eq!(check_sms_on_update(false, None), Ok(()));
-    }
-}
-
 /// An applicant as the domain sees it; the store builds it from its row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applicant {
@@ -541,5 +445,101 @@ mod update_tests {
             ..Default::default()
         };
         assert_eq!(sms_without_phone.normalized(), Err(Refusal::NoPhoneForSms));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ApplicantStatus::*;
+
+    #[test]
+    fn completed_means_success_failed_or_canceled() {
+        for (status, completed) in [
+            (Pending, false),
+            (Success, true),
+            (Failed, true),
+            (Canceled, true),
+            (FailedAttempt, false),
+        ] {
+            assert_eq!(status.is_completed(), completed, "{status:?}");
+            assert_eq!(ApplicantStatus::from_code(status.code()), Some(status));
+        }
+        assert_eq!(ApplicantStatus::from_code(4), None);
+    }
+
+    #[test]
+    fn reopening_follows_the_vendor_rules() {
+        assert_eq!(reopen(Pending, 0), Err(Refusal::AlreadyOpen));
+        assert_eq!(reopen(FailedAttempt, 2), Err(Refusal::AlreadyOpen));
+        assert_eq!(reopen(Failed, 3), Ok((Pending, 0)));
+        assert_eq!(reopen(Success, 1), Ok((Pending, 1)));
+        assert_eq!(reopen(Canceled, 2), Ok((Pending, 2)));
+    }
+
+    #[test]
+    fn force_close_cancels_only_open_applicants() {
+        assert_eq!(force_close(Pending), Canceled);
+        assert_eq!(force_close(FailedAttempt), Canceled);
+        assert_eq!(force_close(Success), Success);
+        assert_eq!(force_close(Failed), Failed);
+    }
+
+    #[test]
+    fn an_empty_string_in_an_update_clears_the_field() {
+        assert_eq!(Patch::from_wire(None), Patch::Keep);
+        assert_eq!(Patch::from_wire(Some(None)), Patch::Clear);
+        assert_eq!(Patch::from_wire(Some(Some(String::new()))), Patch::Clear);
+        assert_eq!(
+            Patch::from_wire(Some(Some("x".into()))),
+            Patch::Set("x".into())
+        );
+        assert_eq!(
+            Patch::<String>::Keep.apply(Some("a".into())),
+            Some("a".into())
+        );
+        assert_eq!(Patch::<String>::Clear.apply(Some("a".into())), None);
+    }
+
+    #[test]
+    fn usable_phones_have_seven_to_fifteen_digits() {
+        for (phone, ok) in [
+            ("+7 982 200-00-00", true),
+            ("49828585009568", true),
+            ("1542540505-039", true),
+            ("123", false),
+            ("call me", false),
+            ("", false),
+            ("+1 (555) 010-9999", true),
+            ("1234567890123456", false),
+        ] {
+            assert_eq!(is_usable_phone(phone), ok, "{phone}");
+        }
+    }
+
+    #[test]
+    fn renotify_needs_sms_enabled_and_a_phone() {
+        assert_eq!(
+            check_renotify(false, Some("+49 30 1234567")),
+            Err(Refusal::SmsDisabled)
+        );
+        assert_eq!(check_renotify(true, None), Err(Refusal::NoPhoneForSms));
+        assert_eq!(check_renotify(true, Some("+49 30 1234567")), Ok(()));
+    }
+
+    #[test]
+    fn sms_needs_a_phone_on_create_and_on_update() {
+        assert_eq!(check_sms_on_create(true, None), Err(Refusal::NoPhoneForSms));
+        assert_eq!(
+            check_sms_on_create(true, Some("12")),
+            Err(Refusal::NoPhoneForSms)
+        );
+        assert_eq!(check_sms_on_create(true, Some("+49 30 1234567")), Ok(()));
+        assert_eq!(check_sms_on_create(false, None), Ok(()));
+        assert_eq!(
+            check_sms_on_update(true, None),
+            Err(Refusal::PhoneRequiredForSms)
+        );
+        assert_eq!(check_sms_on_update(false, None), Ok(()));
     }
 }

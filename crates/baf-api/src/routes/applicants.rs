@@ -14,10 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::dto::{Page, baf_time, present};
+use crate::dto::{AttemptSummary, Page, baf_time, present};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
-use crate::routes::attempts::AttemptSummary;
 use crate::{AppState, text};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::dto::baf_time;
+use crate::dto::{AttemptSummary, baf_time, document_type_name};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{SecretAccount, parse_uuid};
 
@@ -56,48 +56,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AttemptPath {
             )
         })?;
         Ok(Self(ApplicantId(applicant), AttemptId(attempt)))
-    }
-}
-
-/// BAF's names for the document types it knows; anything else is a generic document.
-fn document_type_name(document_type: i16) -> &'static str {
-    match document_type {
-        1 => "ID",
-        2 => "Passport",
-        3 => "DriverLicense",
-        4 => "ResidencePermit",
-        10 => "Selfie",
-        _ => "Document",
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptSummary {
-    attempt_id: i64,
-    #[serde(serialize_with = "baf_time")]
-    #[schema(value_type = String, example = "2023-09-20T07:51:46.544983")]
-    created: DateTime<Utc>,
-    document_type: &'static str,
-    document_type_int: i16,
-    has_risk_events: bool,
-    /// 0 Success, 1 Fail, 2 InvalidData, 3 Error.
-    status: i16,
-    #[schema(value_type = Object)]
-    validation_status: ValidationStatus,
-}
-
-impl From<&Attempt> for AttemptSummary {
-    fn from(a: &Attempt) -> Self {
-        Self {
-            attempt_id: a.id.0,
-            created: a.created,
-            document_type: document_type_name(a.document_type),
-            document_type_int: a.document_type,
-            has_risk_events: a.has_risk_events,
-            status: a.record.response_status.code(),
-            validation_status: a.record.validation_status.clone(),
-        }
     }
 }
 
