@@ -9,7 +9,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use baf_app::validate::Caller;
-use baf_domain::{AccountId, ApplicantId};
+use baf_domain::{AccountId, ApplicantId, AttemptId, PersonId};
 use baf_store::Store;
 use baf_store::accounts::KeyKind;
 use serde::de::DeserializeOwned;
@@ -109,6 +109,32 @@ pub fn parse_uuid(name: &str, raw: &str) -> Result<uuid::Uuid, ApiError> {
     })
 }
 
+/// The path's named parameters; a malformed one is a ValidationError naming it.
+struct PathParams(HashMap<String, String>);
+
+impl PathParams {
+    /// `field` names the parameter a path that cannot be read at all is reported under.
+    async fn read<S: Send + Sync>(
+        parts: &mut Parts,
+        state: &S,
+        field: &str,
+    ) -> Result<Self, ApiError> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid_field(field, e.body_text()))?;
+        Ok(Self(params))
+    }
+
+    fn raw(&self, name: &str) -> &str {
+        self.0.get(name).map_or("", String::as_str)
+    }
+
+    fn uuid(&self, name: &str) -> Result<uuid::Uuid, ApiError> {
+        parse_uuid(name, self.raw(name))
+    }
+}
+
 /// `{applicantId}` in the path.
 pub struct ApplicantPath(pub ApplicantId);
 
@@ -116,12 +142,40 @@ impl<S: Send + Sync> FromRequestParts<S> for ApplicantPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(params) =
-            axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
-                .await
-                .map_err(|e| ApiError::invalid_field("applicantId", e.body_text()))?;
-        let raw = params.get("applicantId").map(String::as_str).unwrap_or("");
-        Ok(Self(ApplicantId(parse_uuid("applicantId", raw)?)))
+        let params = PathParams::read(parts, state, "applicantId").await?;
+        Ok(Self(ApplicantId(params.uuid("applicantId")?)))
+    }
+}
+
+/// `{applicantId}/Attempts/{attemptId}` in the path.
+pub struct AttemptPath(pub ApplicantId, pub AttemptId);
+
+impl<S: Send + Sync> FromRequestParts<S> for AttemptPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = PathParams::read(parts, state, "attemptId").await?;
+        let applicant = params.uuid("applicantId")?;
+        let raw = params.raw("attemptId");
+        let attempt = raw.parse::<i64>().map_err(|_| {
+            ApiError::invalid_field(
+                "attemptId",
+                format!("The value '{raw}' is not a valid attemptId."),
+            )
+        })?;
+        Ok(Self(ApplicantId(applicant), AttemptId(attempt)))
+    }
+}
+
+/// `{personId}` in the path.
+pub struct PersonPath(pub PersonId);
+
+impl<S: Send + Sync> FromRequestParts<S> for PersonPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = PathParams::read(parts, state, "personId").await?;
+        Ok(Self(PersonId(params.uuid("personId")?)))
     }
 }
 

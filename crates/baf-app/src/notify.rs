@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use baf_domain::applicant::Applicant;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -26,9 +27,18 @@ pub enum Notifier {
     },
 }
 
+/// Why a signed POST was not delivered.
 #[derive(Debug, thiserror::Error)]
-#[error("the notification could not be delivered: {0}")]
-pub struct NotifyError(String);
+pub enum DeliveryError {
+    #[error("no answer from the receiver: {0}")]
+    Unreachable(#[from] reqwest::Error),
+    #[error("the receiver answered {0}")]
+    Refused(reqwest::StatusCode),
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the notification could not be delivered after {TRIES} tries")]
+pub struct NotifyError(#[source] pub DeliveryError);
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,7 +63,7 @@ pub async fn post_signed(
     url: &str,
     secret: &str,
     body: &[u8],
-) -> Result<(), String> {
+) -> Result<(), DeliveryError> {
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -61,12 +71,11 @@ pub async fn post_signed(
         .body(body.to_vec())
         .timeout(Duration::from_secs(5))
         .send()
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     if response.status().is_success() {
         Ok(())
     } else {
-        Err(format!("the receiver answered {}", response.status()))
+        Err(DeliveryError::Refused(response.status()))
     }
 }
 
@@ -92,22 +101,17 @@ impl Notifier {
                     message,
                 })
                 .expect("messages serialize");
-                let mut backoff = FIRST_BACKOFF;
-                let mut last_error = String::new();
-                for attempt in 1..=TRIES {
-                    match post_signed(client, url, secret, &body).await {
-                        Ok(()) => return Ok(()),
-                        Err(error) => {
-                            tracing::warn!(applicant_id = %applicant.id, attempt, %error, "notification webhook failed");
-                            last_error = error;
-                        }
-                    }
-                    if attempt < TRIES {
-                        tokio::time::sleep(backoff).await;
-                        backoff *= 2;
-                    }
-                }
-                Err(NotifyError(last_error))
+                let send = || post_signed(client, url, secret, &body);
+                send.retry(
+                    ExponentialBuilder::default()
+                        .with_min_delay(FIRST_BACKOFF)
+                        .with_max_times(TRIES as usize - 1),
+                )
+                .notify(|error, _| {
+                    tracing::warn!(applicant_id = %applicant.id, %error, "notification webhook failed; retrying");
+                })
+                .await
+                .map_err(NotifyError)
             }
         }
     }

@@ -83,7 +83,7 @@ async fn deliver_due(
                 let tries = delivery.attempts + 1;
                 let retry = (tries < MAX_TRIES).then(|| FIRST_RETRY_MS << (tries - 1).min(16));
                 tracing::warn!(delivery = delivery.id, tries, %error, "status webhook not delivered");
-                webhooks::mark_failed_try(&mut tx, delivery.id, &error, retry).await?;
+                webhooks::mark_failed_try(&mut tx, delivery.id, &error.to_string(), retry).await?;
             }
         }
     }

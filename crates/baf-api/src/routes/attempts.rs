@@ -2,12 +2,12 @@
 //! videos (spec §4).
 
 use axum::Json as JsonResponse;
-use axum::extract::{FromRequestParts, State};
-use axum::http::{HeaderValue, header, request::Parts};
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use baf_app::attempts::AttemptFile;
 use baf_domain::validation::{AttemptRecord, InvalidDataError, RiskEvent, ValidationStatus};
-use baf_domain::{AccountId, ApplicantId, AttemptId};
+use baf_domain::{AccountId, ApplicantId};
 use baf_store::attempts::{self, Attempt, MediaKind};
 use baf_store::{PgConnection, Store, applicants};
 use base64::Engine as _;
@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto::{AttemptSummary, baf_time, document_type_name};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{SecretAccount, parse_uuid};
+use crate::extract::{AttemptPath, SecretAccount};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,33 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(images))
         .routes(routes!(video))
         .routes(routes!(liveness_action_video))
-}
-
-/// `{applicantId}/Attempts/{attemptId}` in the path.
-pub struct AttemptPath(pub ApplicantId, pub AttemptId);
-
-impl<S: Send + Sync> FromRequestParts<S> for AttemptPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(params) = axum::extract::Path::<
-            std::collections::HashMap<String, String>,
-        >::from_request_parts(parts, state)
-        .await
-        .map_err(|e| ApiError::invalid_field("attemptId", e.body_text()))?;
-        let applicant = parse_uuid(
-            "applicantId",
-            params.get("applicantId").map_or("", String::as_str),
-        )?;
-        let raw = params.get("attemptId").map_or("", String::as_str);
-        let attempt = raw.parse::<i64>().map_err(|_| {
-            ApiError::invalid_field(
-                "attemptId",
-                format!("The value '{raw}' is not a valid attemptId."),
-            )
-        })?;
-        Ok(Self(ApplicantId(applicant), AttemptId(attempt)))
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

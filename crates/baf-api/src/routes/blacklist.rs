@@ -4,8 +4,7 @@
 
 use axum::Json as JsonResponse;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use baf_domain::blacklist::{BlacklistPerson, PersonData, SORT_FIELDS};
 use baf_domain::{ApplicantId, PersonId};
@@ -20,7 +19,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto::{Page, baf_time_opt};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{Json, QueryPairs, SecretAccount, parse_uuid};
+use crate::extract::{Json, PersonPath, QueryPairs, SecretAccount};
 use crate::text;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -74,21 +73,6 @@ async fn wrap_errors(response: Response) -> Response {
     }
     *response.extensions_mut() = parts.extensions;
     response
-}
-
-/// `{personId}` in the path.
-pub struct PersonPath(pub PersonId);
-
-impl<S: Send + Sync> FromRequestParts<S> for PersonPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|e| ApiError::invalid_field("personId", e.body_text()))?;
-        Ok(Self(PersonId(parse_uuid("personId", &raw)?)))
-    }
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
