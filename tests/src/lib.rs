@@ -14,7 +14,7 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use uuid::Uuid;
-use verification::{Engine, EngineConfig};
+use verification::{Engine, EngineConfig, PipelineConfig};
 
 pub const API: &str = "/publicapi/api/v2";
 
@@ -49,10 +49,13 @@ pub fn engine(workers: usize, queue_len: usize) -> Engine {
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("vendor/onnxruntime/libonnxruntime.so.1.31.1"));
     let config = EngineConfig {
-        models_dir,
-        ort_dylib_path: Some(ort),
+        pipeline: PipelineConfig {
+            models_dir,
+            ort_dylib_path: Some(ort),
+            intra_threads: 1,
+            ..PipelineConfig::default()
+        },
         workers,
-        intra_threads: 1,
         queue_len,
         ..EngineConfig::default()
     };
@@ -174,23 +177,11 @@ impl TestApp {
         let address = listener.local_addr().expect("address");
         let mut config = ServeConfig {
             listen: address,
-            database_url: String::new(),
             public_url: format!("http://{address}"),
-            log: baf_server::config::LogFormat::Text,
             db_connections: 8,
             body_limit_bytes: 8 * 1024 * 1024,
-            models_dir: PathBuf::new(),
             media_dir: media.path().to_path_buf(),
-            face_workers: None,
-            face_threads: 1,
-            face_queue: None,
-            http_threads: None,
-            link_ttl_minutes: 30,
-            notifier: baf_server::config::NotifierKind::Log,
-            notifier_url: None,
-            notifier_secret: String::new(),
-            status_webhook_url: None,
-            status_webhook_secret: String::new(),
+            ..ServeConfig::default()
         };
         configure(&mut config);
         let (shutdown, signal) = oneshot::channel::<()>();

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use crate::accounts::AccountCommand;
 use crate::face::FaceCommand;
@@ -151,6 +151,19 @@ pub struct ServeConfig {
     pub face_queue: Option<usize>,
 }
 
+impl Default for ServeConfig {
+    /// Every setting at the default its flag documents, whatever the environment holds: the
+    /// values come from the clap definitions, with the environment variables switched off.
+    fn default() -> Self {
+        let command = Self::augment_args(clap::Command::new("baf-server"))
+            .mut_args(|arg| arg.env(clap::builder::Resettable::Reset));
+        let matches = command
+            .try_get_matches_from(["baf-server"])
+            .expect("every setting has a default or is optional");
+        Self::from_arg_matches(&matches).expect("the defaults parse")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum NotifierKind {
     Log,
@@ -171,6 +184,63 @@ mod tests {
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_default_config_is_the_documented_one() {
+        let config = ServeConfig::default();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(config.body_limit_bytes, 32 * 1024 * 1024);
+        assert_eq!(config.notifier, NotifierKind::Log);
+        assert_eq!(config.face_workers, None);
+    }
+
+    /// The README's configuration table against the flags: every variable a flag reads has a row,
+    /// with the flag's default where it has one, and every `BAF_` row but compose's is a flag.
+    #[test]
+    fn the_readme_table_is_the_command_line() {
+        use clap::CommandFactory;
+        let readme = include_str!("../../../README.md");
+        let rows: std::collections::HashMap<&str, &str> = readme
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let variable = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((variable, *cells.get(2)?))
+            })
+            .collect();
+        let command = Cli::command();
+        let mut documented = std::collections::HashSet::new();
+        for arg in command.get_arguments() {
+            let Some(env) = arg.get_env().and_then(|e| e.to_str()) else {
+                continue;
+            };
+            let row = rows
+                .get(env)
+                .unwrap_or_else(|| panic!("README's configuration table has no row for {env}"));
+            let default = arg.get_default_values().first().and_then(|d| d.to_str());
+            if let Some(default) = default.filter(|d| !d.is_empty()) {
+                assert!(
+                    row.starts_with(&format!("`{default}`")),
+                    "README says {row} for {env}, the flag's default is {default}"
+                );
+            }
+            documented.insert(env);
+        }
+        for (variable, default) in &rows {
+            if variable.starts_with("BAF_") && !readme_row_is_compose_only(readme, variable) {
+                assert!(
+                    documented.contains(variable),
+                    "README documents {variable} (default {default}), which no flag reads"
+                );
+            }
+        }
+    }
+
+    fn readme_row_is_compose_only(readme: &str, variable: &str) -> bool {
+        readme.lines().any(|line| {
+            line.starts_with(&format!("| `{variable}`")) && line.contains("compose only")
+        })
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub enum FaceCommand {
 }
 
 pub fn run(command: FaceCommand, config: &EngineConfig) -> anyhow::Result<()> {
-    let load = || Pipeline::load(config).context("loading the face models");
+    let load = || Pipeline::load(&config.pipeline).context("loading the face models");
     let output = match command {
         FaceCommand::Evaluate { manifest, out } => {
             return evaluate(&manifest, out.as_deref(), config);
@@ -102,6 +102,7 @@ fn evaluate(manifest: &Path, out: Option<&Path>, config: &EngineConfig) -> anyho
         match_percent: f64::from(account.face_match_threshold),
         duplicate_percent: f64::from(account.duplicate_face_percent),
         shipped_model: config
+            .pipeline
             .embedding_model()
             .context("reading the model manifest")?,
     };

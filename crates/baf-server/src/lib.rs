@@ -21,7 +21,7 @@ use baf_store::Store;
 use config::NotifierKind;
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
-use verification::{Engine, EngineConfig};
+use verification::{Engine, EngineConfig, PipelineConfig};
 
 pub use config::{Cli, Command, ServeConfig};
 
@@ -125,9 +125,12 @@ pub fn engine_config(config: &ServeConfig) -> EngineConfig {
     let defaults = EngineConfig::default();
     let workers = config.face_workers.unwrap_or(defaults.workers).max(1);
     EngineConfig {
-        models_dir: config.models_dir.clone(),
+        pipeline: PipelineConfig {
+            models_dir: config.models_dir.clone(),
+            intra_threads: config.face_threads.max(1),
+            ..defaults.pipeline
+        },
         workers,
-        intra_threads: config.face_threads.max(1),
         queue_len: config.face_queue.unwrap_or(4 * workers),
         ..defaults
     }

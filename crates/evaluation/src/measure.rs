@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use verification::{
-    Embedding, EmbeddingModel, EngineConfig, ImageLimits, Liveness, Pipeline, RgbImage,
-    decode_image,
+    Embedding, EmbeddingModel, EngineConfig, ImageLimits, Liveness, Pipeline, PipelineConfig,
+    RgbImage, decode_image,
 };
 
 use crate::Error;
@@ -105,9 +105,9 @@ pub fn measure(
     progress: bool,
 ) -> Result<Vec<Sample>, Error> {
     // Fusion runs both networks, so every model's embedding comes from one pass.
-    let config = EngineConfig {
+    let config = PipelineConfig {
         embedding: Some(EmbeddingModel::Fusion),
-        ..engine.clone()
+        ..engine.pipeline.clone()
     };
     let bar = if progress {
         ProgressBar::new(manifest.rows.len() as u64)

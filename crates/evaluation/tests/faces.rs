@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use evaluation::Settings;
-use verification::{EmbeddingModel, EngineConfig};
+use verification::{EmbeddingModel, EngineConfig, PipelineConfig};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -16,12 +16,15 @@ fn shared() -> PathBuf {
 
 fn engine() -> EngineConfig {
     EngineConfig {
-        models_dir: std::env::var_os("BAF_MODELS_DIR")
-            .map_or_else(|| repo().join("models"), PathBuf::from),
-        ort_dylib_path: Some(std::env::var_os("ORT_DYLIB_PATH").map_or_else(
-            || repo().join(verification::DEFAULT_ORT_DYLIB),
-            PathBuf::from,
-        )),
+        pipeline: PipelineConfig {
+            models_dir: std::env::var_os("BAF_MODELS_DIR")
+                .map_or_else(|| repo().join("models"), PathBuf::from),
+            ort_dylib_path: Some(std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+                || repo().join(verification::DEFAULT_ORT_DYLIB),
+                PathBuf::from,
+            )),
+            ..PipelineConfig::default()
+        },
         workers: 2,
         ..EngineConfig::default()
     }

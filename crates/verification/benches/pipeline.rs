@@ -15,7 +15,7 @@ use verification::{Engine, EngineConfig, ImageLimits, Pipeline, decode_image};
 fn stages(c: &mut Criterion) {
     let data = std::fs::read(common::shared().join("reference/bench-selfie-1280x960.jpg")).unwrap();
     let limits = ImageLimits::default();
-    let mut pipeline = Pipeline::load(&common::config()).unwrap();
+    let mut pipeline = Pipeline::load(&common::config().pipeline).unwrap();
     let image = decode_image(&data, &limits).unwrap();
     let face = pipeline.analyze(&image).unwrap().main.unwrap().face;
 
@@ -56,7 +56,6 @@ fn throughput(c: &mut Criterion) {
     );
     let config = EngineConfig {
         workers: 2,
-        intra_threads: 1,
         queue_len: 64,
         ..common::config()
     };

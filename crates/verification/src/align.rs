@@ -4,7 +4,7 @@
 
 use image::RgbImage;
 
-use crate::Point;
+use crate::face::Point;
 
 /// A 2×3 affine map from source pixels to output pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]

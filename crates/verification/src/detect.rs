@@ -8,8 +8,9 @@ use ort::value::TensorRef;
 
 use crate::align::{Rect, resize_bilinear, scaled_size};
 use crate::error::{Error, ModelContext};
+use crate::face::{BBox, Face, Point};
 use crate::models::{self, DETECTOR};
-use crate::{BBox, Face, Point, nms};
+use crate::nms;
 
 /// Detection settings; the defaults are MODELS.md's.
 #[derive(Clone, Debug)]

@@ -10,8 +10,9 @@ use crate::align::{
     Affine, Rect, View, area_downscale, scaled_size, similarity_transform, warp_view,
 };
 use crate::error::{Error, ModelContext};
+use crate::face::Point;
 use crate::models::{self, EMBEDDING_DLIB, EMBEDDING_MOBILEFACE, ModelSpec};
-use crate::{Embedding, EmbeddingModel, Point};
+use crate::similarity::{Embedding, EmbeddingModel};
 
 /// One embedding network: its file, chip geometry and tensor names.
 #[derive(Clone, Copy, Debug)]

@@ -6,39 +6,27 @@
 //! session is never shared), and answers on the job's oneshot channel. Workers stop when the last
 //! `Engine` clone is dropped.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::detect::DetectorParams;
-use crate::intake::ImageLimits;
-use crate::pipeline::{FaceAnalysis, Pipeline};
-use crate::{EmbeddingModel, Error, models};
+use crate::error::Error;
+use crate::models;
+use crate::pipeline::{FaceAnalysis, Pipeline, PipelineConfig};
+use crate::similarity::EmbeddingModel;
 
-/// Where the ONNX Runtime library is looked for when neither the config nor `ORT_DYLIB_PATH` names one.
-pub const DEFAULT_ORT_DYLIB: &str = "vendor/onnxruntime/libonnxruntime.so.1.31.1";
-
+/// The engine's settings: the pipeline each worker opens, and the pool around them.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
-    /// Folder holding the model files and `manifest.toml`.
-    pub models_dir: PathBuf,
-    /// The identity embedding; `None` means the one `models_dir/manifest.toml` names.
-    pub embedding: Option<EmbeddingModel>,
-    /// libonnxruntime.so; `None` means `ORT_DYLIB_PATH`, else `DEFAULT_ORT_DYLIB`.
-    pub ort_dylib_path: Option<PathBuf>,
+    pub pipeline: PipelineConfig,
     /// Worker threads, each with its own sessions (about 75–90 MB resident each, measured).
     pub workers: usize,
-    /// Threads inside each ONNX operator; keep workers × intra_threads ≤ cores.
-    pub intra_threads: usize,
     /// Jobs waiting beyond those being processed; more is `Busy`.
     pub queue_len: usize,
     /// Suggested wait returned with `Busy`.
     pub retry_after: Duration,
-    pub limits: ImageLimits,
-    pub detector: DetectorParams,
 }
 
 impl Default for EngineConfig {
@@ -47,34 +35,11 @@ impl Default for EngineConfig {
     fn default() -> Self {
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
-            models_dir: PathBuf::from("models"),
-            embedding: None,
-            ort_dylib_path: None,
+            pipeline: PipelineConfig::default(),
             workers,
-            intra_threads: 1,
             queue_len: 4 * workers,
             retry_after: Duration::from_secs(1),
-            limits: ImageLimits::default(),
-            detector: DetectorParams::default(),
         }
-    }
-}
-
-impl EngineConfig {
-    /// The embedding model this config resolves to.
-    pub fn embedding_model(&self) -> Result<EmbeddingModel, Error> {
-        match self.embedding {
-            Some(model) => Ok(model),
-            None => models::manifest_embedding(&self.models_dir),
-        }
-    }
-
-    /// The library path this config resolves to.
-    pub fn dylib_path(&self) -> PathBuf {
-        self.ort_dylib_path
-            .clone()
-            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_ORT_DYLIB))
     }
 }
 
@@ -110,14 +75,14 @@ impl Engine {
     /// Checks every model file, then starts the workers and waits until each has loaded its sessions,
     /// so a broken model or runtime fails here rather than on the first request.
     pub fn start(config: &EngineConfig) -> Result<Self, Error> {
-        let embedding = config.embedding_model()?;
-        models::verify(&config.models_dir, embedding)?;
+        let embedding = config.pipeline.embedding_model()?;
+        models::verify(&config.pipeline.models_dir, embedding)?;
         let (jobs, queue) = mpsc::channel::<Job>(config.queue_len.max(1));
         let queue = Arc::new(Mutex::new(queue));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let mut threads = Vec::new();
         for n in 0..config.workers.max(1) {
-            let (config, queue, ready) = (config.clone(), queue.clone(), ready_tx.clone());
+            let (config, queue, ready) = (config.pipeline.clone(), queue.clone(), ready_tx.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("face-worker-{n}"))
                 .spawn(move || match Pipeline::open(&config, embedding) {

@@ -18,7 +18,7 @@ use std::sync::{Arc, RwLock};
 use half::f16;
 use uuid::Uuid;
 
-use crate::{Embedding, EmbeddingModel, Similarity};
+use crate::similarity::{Embedding, EmbeddingModel, Similarity};
 
 /// BAF's default number of candidates for a duplicate search.
 pub const DEFAULT_TOP_K: usize = 50;

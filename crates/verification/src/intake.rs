@@ -12,7 +12,7 @@ use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Bounds on what an upload may be. Checked from the header, before decoding.
 #[derive(Clone, Debug)]

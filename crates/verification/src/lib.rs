@@ -36,14 +36,16 @@ mod similarity;
 
 pub use detect::{Detections, DetectorParams};
 pub use embed::Embeddings;
-pub use engine::{DEFAULT_ORT_DYLIB, Engine, EngineConfig, WorkerThreads};
+pub use engine::{Engine, EngineConfig, WorkerThreads};
 pub use error::{Error, ModelFileProblem};
 pub use face::{BBox, Face, Liveness, Point, Quality};
 pub use gallery::{DEFAULT_TOP_K, Gallery, Match};
 pub use image::RgbImage;
 pub use intake::{ImageLimits, decode_base64, decode_image};
 pub use models::manifest_embedding;
-pub use pipeline::{BACKGROUND_FACE_AREA_RATIO, FaceAnalysis, MainFace, Pipeline};
+pub use pipeline::{
+    BACKGROUND_FACE_AREA_RATIO, DEFAULT_ORT_DYLIB, FaceAnalysis, MainFace, Pipeline, PipelineConfig,
+};
 pub use similarity::{
     Embedding, EmbeddingModel, FUSION_WEIGHTS, Similarity, confidence_for_fmr, fmr_for_confidence,
 };

@@ -13,8 +13,8 @@ use ort::value::TensorRef;
 
 use crate::align::{Window, resize_reflected};
 use crate::error::{Error, ModelContext};
+use crate::face::{BBox, Liveness};
 use crate::models::{self, LIVENESS_V1SE, LIVENESS_V2, ModelSpec};
-use crate::{BBox, Liveness};
 
 const SIZE: u32 = 80;
 /// Context scale per model, in the order of `Liveness::models`.

@@ -8,8 +8,8 @@ use ort::environment::Environment;
 use ort::session::{Session, SessionOutputs};
 use sha2::{Digest, Sha256};
 
-use crate::EmbeddingModel;
 use crate::error::{Error, ModelContext, ModelFileProblem};
+use crate::similarity::EmbeddingModel;
 
 /// One model file and where it comes from.
 #[derive(Clone, Copy, Debug)]

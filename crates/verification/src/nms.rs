@@ -1,6 +1,6 @@
 //! Greedy non-maximum suppression, as OpenCV's `NMSBoxes` and the reference do it.
 
-use crate::BBox;
+use crate::face::BBox;
 
 /// Intersection over union of two boxes.
 pub(crate) fn iou(a: &BBox, b: &BBox) -> f64 {

@@ -1,15 +1,19 @@
 //! One set of model sessions and the synchronous pipeline over them. The engine gives one `Pipeline`
 //! to each worker thread; tests, benches and the CLI can drive one directly.
 
+use std::path::PathBuf;
+
 use image::RgbImage;
 
-use crate::detect::{Detections, Detector};
+use crate::detect::{Detections, Detector, DetectorParams};
 use crate::embed::{Embedder, Embeddings};
+use crate::error::Error;
+use crate::face::{BBox, Face, Liveness, Point, Quality};
 use crate::intake::{ImageLimits, decode_image};
 use crate::liveness::LivenessModels;
 use crate::models::{self, DETECTOR, LIVENESS_V1SE, LIVENESS_V2, QUALITY};
 use crate::quality::QualityModel;
-use crate::{BBox, Embedding, EmbeddingModel, EngineConfig, Error, Face, Liveness, Point, Quality};
+use crate::similarity::{Embedding, EmbeddingModel};
 
 /// A face whose box has less than this share of the main face's area is someone in the background,
 /// not a second subject: it does not make a selfie a group photo. In every group photo of
@@ -63,6 +67,55 @@ impl FaceAnalysis {
     }
 }
 
+/// Where the ONNX Runtime library is looked for when neither the config nor `ORT_DYLIB_PATH` names one.
+pub const DEFAULT_ORT_DYLIB: &str = "vendor/onnxruntime/libonnxruntime.so.1.31.1";
+
+/// What one pipeline needs: its models, the runtime, and how it reads images.
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    /// Folder holding the model files and `manifest.toml`.
+    pub models_dir: PathBuf,
+    /// The identity embedding; `None` means the one `models_dir/manifest.toml` names.
+    pub embedding: Option<EmbeddingModel>,
+    /// libonnxruntime.so; `None` means `ORT_DYLIB_PATH`, else `DEFAULT_ORT_DYLIB`.
+    pub ort_dylib_path: Option<PathBuf>,
+    /// Threads inside each ONNX operator; keep workers × intra_threads ≤ cores.
+    pub intra_threads: usize,
+    pub limits: ImageLimits,
+    pub detector: DetectorParams,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            models_dir: PathBuf::from("models"),
+            embedding: None,
+            ort_dylib_path: None,
+            intra_threads: 1,
+            limits: ImageLimits::default(),
+            detector: DetectorParams::default(),
+        }
+    }
+}
+
+impl PipelineConfig {
+    /// The embedding model this config resolves to.
+    pub fn embedding_model(&self) -> Result<EmbeddingModel, Error> {
+        match self.embedding {
+            Some(model) => Ok(model),
+            None => models::manifest_embedding(&self.models_dir),
+        }
+    }
+
+    /// The library path this config resolves to.
+    pub fn dylib_path(&self) -> PathBuf {
+        self.ort_dylib_path
+            .clone()
+            .or_else(|| std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_ORT_DYLIB))
+    }
+}
+
 /// The model sessions of one worker. `Session::run` takes `&mut self`, hence `&mut self` here.
 pub struct Pipeline {
     detector: Detector,
@@ -74,14 +127,14 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Verifies the model checksums, loads ONNX Runtime if needed and opens every session.
-    pub fn load(config: &EngineConfig) -> Result<Self, Error> {
+    pub fn load(config: &PipelineConfig) -> Result<Self, Error> {
         let embedding = config.embedding_model()?;
         models::verify(&config.models_dir, embedding)?;
         Self::open(config, embedding)
     }
 
     /// Opens the sessions of models already verified.
-    pub(crate) fn open(config: &EngineConfig, embedding: EmbeddingModel) -> Result<Self, Error> {
+    pub(crate) fn open(config: &PipelineConfig, embedding: EmbeddingModel) -> Result<Self, Error> {
         let env = models::environment(&config.dylib_path())?;
         let open =
             |spec| models::session(&env, &config.models_dir, spec, config.intra_threads.max(1));

@@ -6,8 +6,8 @@ use ort::value::TensorRef;
 
 use crate::align::{Affine, similarity_transform, warp_affine};
 use crate::error::{Error, ModelContext};
+use crate::face::{Point, Quality};
 use crate::models::{self, QUALITY};
-use crate::{Point, Quality};
 
 const SIZE: u32 = 96;
 /// Upstream's 160-px template points scaled by 0.96, to 2 decimals as MODELS.md prints them.

@@ -4,7 +4,7 @@
 mod common;
 
 use bytes::Bytes;
-use verification::{EmbeddingModel, Engine, EngineConfig, Error, ModelFileProblem};
+use verification::{EmbeddingModel, Engine, EngineConfig, Error, ModelFileProblem, PipelineConfig};
 
 fn face(file: &str) -> Bytes {
     Bytes::from(std::fs::read(common::shared().join("faces").join(file)).unwrap())
@@ -86,7 +86,7 @@ async fn a_full_queue_answers_busy_with_a_retry_delay() {
 fn start_refuses_a_missing_or_corrupt_model_naming_the_file_and_its_source() {
     let dir = std::env::temp_dir().join(format!("verification-models-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let real = common::config().models_dir;
+    let real = common::config().pipeline.models_dir;
     for file in [
         "detector-yunet-n-dynamic.onnx",
         "embedding-dlib-resnet-v1.onnx",
@@ -97,8 +97,11 @@ fn start_refuses_a_missing_or_corrupt_model_naming_the_file_and_its_source() {
             .unwrap();
     }
     let config = EngineConfig {
-        models_dir: dir.clone(),
-        embedding: Some(EmbeddingModel::DlibResnetV1),
+        pipeline: PipelineConfig {
+            models_dir: dir.clone(),
+            embedding: Some(EmbeddingModel::DlibResnetV1),
+            ..common::config().pipeline
+        },
         ..common::config()
     };
     let missing = Engine::start(&config).err().unwrap();
@@ -152,7 +155,7 @@ fn selfie_with_a_second_face(scale: f64) -> verification::FaceAnalysis {
     );
     image::imageops::replace(&mut canvas, &image, 0, 0);
     image::imageops::replace(&mut canvas, &small, i64::from(w), 0);
-    let mut pipeline = verification::Pipeline::load(&common::config()).unwrap();
+    let mut pipeline = verification::Pipeline::load(&common::config().pipeline).unwrap();
     pipeline.analyze(&canvas).unwrap()
 }
 

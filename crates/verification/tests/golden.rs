@@ -17,8 +17,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use verification::crops::{Window, embedding_chip, liveness_windows};
 use verification::{
-    BBox, Embedding, EmbeddingModel, EngineConfig, Error, FaceAnalysis, ImageLimits, Liveness,
-    Pipeline, Point, RgbImage, Similarity, decode_image,
+    BBox, Embedding, EmbeddingModel, Error, FaceAnalysis, ImageLimits, Liveness, Pipeline,
+    PipelineConfig, Point, RgbImage, Similarity, decode_image,
 };
 
 const MODEL: EmbeddingModel = EmbeddingModel::DlibResnetV1;
@@ -108,9 +108,9 @@ static RUN: LazyLock<Run> = LazyLock::new(|| {
     let golden: Value =
         serde_json::from_slice(&std::fs::read(shared.join("reference/golden.json")).unwrap())
             .unwrap();
-    let config = EngineConfig {
+    let config = PipelineConfig {
         embedding: Some(MODEL),
-        ..common::config()
+        ..common::config().pipeline
     };
     let mut pipeline = Pipeline::load(&config).expect("models and ONNX Runtime (see README)");
     let (mut outcomes, mut refused) = (BTreeMap::new(), HashMap::new());

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use verification::EngineConfig;
+use verification::{EngineConfig, PipelineConfig};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -17,14 +17,17 @@ pub fn shared() -> PathBuf {
 /// One single-threaded worker, the configuration the reference numbers were measured with.
 pub fn config() -> EngineConfig {
     EngineConfig {
-        models_dir: std::env::var_os("BAF_MODELS_DIR")
-            .map_or_else(|| repo().join("models"), PathBuf::from),
-        ort_dylib_path: Some(std::env::var_os("ORT_DYLIB_PATH").map_or_else(
-            || repo().join(verification::DEFAULT_ORT_DYLIB),
-            PathBuf::from,
-        )),
+        pipeline: PipelineConfig {
+            models_dir: std::env::var_os("BAF_MODELS_DIR")
+                .map_or_else(|| repo().join("models"), PathBuf::from),
+            ort_dylib_path: Some(std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+                || repo().join(verification::DEFAULT_ORT_DYLIB),
+                PathBuf::from,
+            )),
+            intra_threads: 1,
+            ..PipelineConfig::default()
+        },
         workers: 1,
-        intra_threads: 1,
         ..EngineConfig::default()
     }
 }
