@@ -184,8 +184,9 @@ impl ApiError {
     }
 }
 
-/// The vendor's error body.
-#[derive(Debug, Serialize, ToSchema)]
+/// The vendor's error body. A copy rides in the response's extensions, for the routes that wrap
+/// it in another shape (the blacklist's).
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorEnvelope {
     #[schema(example = "120024")]
@@ -208,7 +209,8 @@ impl IntoResponse for ApiError {
             multiple_errors: None,
             trace_id: context::trace_id(),
         };
-        let mut response = (self.code.status(), axum::Json(envelope)).into_response();
+        let mut response = (self.code.status(), axum::Json(envelope.clone())).into_response();
+        response.extensions_mut().insert(envelope);
         if let Some(internal) = self.internal {
             response
                 .extensions_mut()

@@ -3,7 +3,6 @@
 //! envelope inside `errors`. `FromApplicantId` alone answers with the bare person id.
 
 use axum::Json as JsonResponse;
-use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use baf_domain::blacklist::{BlacklistPerson, PersonData, SORT_FIELDS};
@@ -49,20 +48,23 @@ fn ok<T>(data: T) -> JsonResponse<Wrapped<T>> {
     })
 }
 
-/// Wraps every error envelope these routes produce, extractor rejections included.
+/// Wraps every error envelope these routes produce, extractor rejections included: each is an
+/// `ApiError`, which leaves its envelope in the response's extensions.
 async fn wrap_errors(response: Response) -> Response {
     if response.status().is_success() {
         return response;
     }
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return Response::from_parts(parts, Body::empty());
+    let (mut parts, _) = response.into_parts();
+    let wrapped = Wrapped::<()> {
+        data: None,
+        succeeded: false,
+        is_error: true,
+        errors: parts
+            .extensions
+            .remove::<ErrorEnvelope>()
+            .into_iter()
+            .collect(),
     };
-    let errors: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-        .map(|envelope| vec![envelope])
-        .unwrap_or_default();
-    let wrapped =
-        serde_json::json!({"data": null, "succeeded": false, "isError": true, "errors": errors});
     let mut response = (parts.status, axum::Json(wrapped)).into_response();
     for (name, value) in parts
         .headers
