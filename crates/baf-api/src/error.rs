@@ -184,8 +184,8 @@ impl ApiError {
     }
 }
 
-/// The vendor's error body. A copy rides in the response's extensions, for the routes that wrap
-/// it in another shape (the blacklist's).
+// A copy rides in the response's extensions, for the routes that wrap it (the blacklist's).
+/// The vendor's error body.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorEnvelope {
