@@ -3,12 +3,26 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use num_enum::TryFromPrimitive;
 use serde::{Deserialize, Serialize};
+use strum::IntoStaticStr;
 
 use crate::{AccountId, ApplicantId, AttemptId, ValidationRequestSettings};
 
 /// BAF's applicant status. The numbers are the wire values; 4 is unused by the vendor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    TryFromPrimitive,
+    IntoStaticStr,
+)]
 #[repr(i16)]
 pub enum ApplicantStatus {
     #[default]
@@ -22,28 +36,15 @@ pub enum ApplicantStatus {
 
 impl ApplicantStatus {
     pub fn from_code(code: i16) -> Option<Self> {
-        Some(match code {
-            0 => Self::Pending,
-            1 => Self::Success,
-            2 => Self::Failed,
-            3 => Self::Canceled,
-            5 => Self::FailedAttempt,
-            _ => return None,
-        })
+        Self::try_from(code).ok()
     }
 
     pub const fn code(self) -> i16 {
         self as i16
     }
 
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Success => "Success",
-            Self::Failed => "Failed",
-            Self::Canceled => "Canceled",
-            Self::FailedAttempt => "FailedAttempt",
-        }
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 
     /// Success, Failed and Canceled end the verification; the others still accept attempts.
@@ -53,7 +54,9 @@ impl ApplicantStatus {
 }
 
 /// BAF's attempt outcome (`responseStatus`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TryFromPrimitive, IntoStaticStr,
+)]
 #[repr(i16)]
 pub enum ResponseStatus {
     Success = 0,
@@ -64,31 +67,20 @@ pub enum ResponseStatus {
 
 impl ResponseStatus {
     pub fn from_code(code: i16) -> Option<Self> {
-        Some(match code {
-            0 => Self::Success,
-            1 => Self::Fail,
-            2 => Self::InvalidData,
-            3 => Self::Error,
-            _ => return None,
-        })
+        Self::try_from(code).ok()
     }
 
     pub const fn code(self) -> i16 {
         self as i16
     }
 
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Success => "Success",
-            Self::Fail => "Fail",
-            Self::InvalidData => "InvalidData",
-            Self::Error => "Error",
-        }
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 }
 
 /// How the end user is reached: 0 by SMS, 1 manually (the vendor's default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize, TryFromPrimitive)]
 #[repr(i16)]
 pub enum VerificationMethod {
     Sms = 0,
@@ -98,11 +90,7 @@ pub enum VerificationMethod {
 
 impl VerificationMethod {
     pub fn from_code(code: i16) -> Option<Self> {
-        match code {
-            0 => Some(Self::Sms),
-            1 => Some(Self::Manual),
-            _ => None,
-        }
+        Self::try_from(code).ok()
     }
 
     pub const fn code(self) -> i16 {
@@ -466,6 +454,29 @@ mod tests {
             assert_eq!(ApplicantStatus::from_code(status.code()), Some(status));
         }
         assert_eq!(ApplicantStatus::from_code(4), None);
+        assert_eq!(
+            (FailedAttempt.name(), FailedAttempt.code()),
+            ("FailedAttempt", 5)
+        );
+    }
+
+    #[test]
+    fn attempt_outcomes_and_methods_have_the_vendors_numbers_and_names() {
+        for (status, code, name) in [
+            (ResponseStatus::Success, 0, "Success"),
+            (ResponseStatus::Fail, 1, "Fail"),
+            (ResponseStatus::InvalidData, 2, "InvalidData"),
+            (ResponseStatus::Error, 3, "Error"),
+        ] {
+            assert_eq!((status.code(), status.name()), (code, name));
+            assert_eq!(ResponseStatus::from_code(code), Some(status));
+        }
+        assert_eq!(ResponseStatus::from_code(4), None);
+        assert_eq!(
+            VerificationMethod::from_code(0),
+            Some(VerificationMethod::Sms)
+        );
+        assert_eq!(VerificationMethod::from_code(2), None);
     }
 
     #[test]

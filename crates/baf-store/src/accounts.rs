@@ -6,7 +6,8 @@ use sqlx::PgConnection;
 use crate::Error;
 
 /// Which routes a key opens: secret keys every route, public keys only `public/` ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "lowercase")]
 pub enum KeyKind {
     Secret,
     Public,
@@ -14,10 +15,7 @@ pub enum KeyKind {
 
 impl KeyKind {
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Secret => "secret",
-            Self::Public => "public",
-        }
+        self.into()
     }
 }
 
@@ -67,16 +65,10 @@ pub async fn find_key(
     .fetch_optional(conn)
     .await?;
     row.map(|row| {
-        let kind = match row.kind.as_str() {
-            "secret" => KeyKind::Secret,
-            "public" => KeyKind::Public,
-            other => {
-                return Err(Error::Corrupt {
-                    what: "api key kind",
-                    detail: other.to_owned(),
-                });
-            }
-        };
+        let kind = row.kind.parse().map_err(|_| Error::Corrupt {
+            what: "api key kind",
+            detail: row.kind.clone(),
+        })?;
         Ok((AccountId(row.account_id), kind))
     })
     .transpose()

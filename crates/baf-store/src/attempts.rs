@@ -18,8 +18,9 @@ pub struct Attempt {
     pub record: AttemptRecord,
 }
 
-/// Which stored file of an attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which stored file of an attempt; stored by its snake_case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum MediaKind {
     Face,
     Front,
@@ -30,25 +31,11 @@ pub enum MediaKind {
 
 impl MediaKind {
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Face => "face",
-            Self::Front => "front",
-            Self::Back => "back",
-            Self::LivenessVideo => "liveness_video",
-            Self::LivenessActionVideo => "liveness_action_video",
-        }
+        self.into()
     }
 
     fn parse(kind: &str) -> Option<Self> {
-        [
-            Self::Face,
-            Self::Front,
-            Self::Back,
-            Self::LivenessVideo,
-            Self::LivenessActionVideo,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == kind)
+        kind.parse().ok()
     }
 }
 
@@ -253,4 +240,24 @@ pub async fn registration_face(
     .await?;
     row.map(|row| Media::from_row(&row.kind, row.content_type, row.bytes, row.blob_key))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MediaKind;
+
+    #[test]
+    fn media_kinds_keep_their_stored_names() {
+        for (kind, stored) in [
+            (MediaKind::Face, "face"),
+            (MediaKind::Front, "front"),
+            (MediaKind::Back, "back"),
+            (MediaKind::LivenessVideo, "liveness_video"),
+            (MediaKind::LivenessActionVideo, "liveness_action_video"),
+        ] {
+            assert_eq!(kind.as_str(), stored);
+            assert_eq!(MediaKind::parse(stored), Some(kind));
+        }
+        assert_eq!(MediaKind::parse("Face"), None);
+    }
 }
