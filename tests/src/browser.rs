@@ -1,17 +1,16 @@
-//! Just enough of the W3C WebDriver protocol to drive Debian's headless Chromium through
-//! chromedriver: open a page, click, read text, take a screenshot.
+//! The verification page in Debian's headless Chromium, driven through chromedriver by the
+//! `fantoccini` WebDriver client: open a page, click, read text, take a screenshot.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 pub struct Browser {
     driver: Child,
-    base: String,
-    session: String,
-    client: reqwest::Client,
+    client: Client,
 }
 
 impl Browser {
@@ -24,14 +23,6 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver runs (scripts/ensure-chromium.sh installs it)");
-        let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        for _ in 0..100 {
-            if client.get(format!("{base}/status")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let args = [
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
@@ -48,88 +39,48 @@ impl Browser {
             format!("--use-file-for-fake-video-capture={}", fake_video.display()),
             format!("--user-data-dir={}", profile_dir.display()),
         ];
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
-        }}});
-        let created: Value = client
-            .post(format!("{base}/session"))
-            .json(&capabilities)
-            .send()
-            .await
-            .expect("new session")
-            .json()
-            .await
-            .expect("session json");
-        let session = created["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {created}"))
-            .to_owned();
-        Self {
-            driver,
-            base,
-            session,
-            client,
+        let mut capabilities = fantoccini::wd::Capabilities::new();
+        capabilities.insert("browserName".into(), json!("chrome"));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": "/usr/bin/chromium", "args": args}),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        // chromedriver takes a moment to listen
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => return Self { driver, client },
+                Err(error) => last_error = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-
-    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        let request = self
-            .client
-            .request(method, url)
-            .json(&body.unwrap_or_else(|| json!({})));
-        let reply: Value = request
-            .send()
-            .await
-            .expect("webdriver answers")
-            .json()
-            .await
-            .expect("webdriver json");
-        reply["value"].clone()
+        panic!("no WebDriver session: {last_error:?}");
     }
 
     pub async fn goto(&self, url: &str) {
-        self.command(reqwest::Method::POST, "/url", Some(json!({"url": url})))
-            .await;
+        self.client.goto(url).await.expect("the page opens");
     }
 
-    async fn element(&self, css: &str) -> Option<String> {
-        let found = self
-            .command(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
-        found
-            .as_object()?
-            .values()
-            .next()?
-            .as_str()
-            .map(str::to_owned)
-    }
-
+    /// The element's text; empty when there is no such element.
     pub async fn text(&self, css: &str) -> String {
-        match self.element(css).await {
-            Some(id) => self
-                .command(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-                .await
-                .as_str()
-                .unwrap_or("")
-                .to_owned(),
-            None => String::new(),
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
         }
     }
 
     /// Runs a script in the page and returns its value.
     pub async fn eval(&self, script: &str) -> Value {
-        self.command(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({"script": script, "args": []})),
-        )
-        .await
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .expect("the script runs")
     }
 
     /// Waits, bounded, until `script` returns true.
@@ -145,32 +96,22 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        let id = self
-            .element(css)
+        let element = self
+            .client
+            .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|| panic!("no element {css}"));
-        self.command(reqwest::Method::POST, &format!("/element/{id}/click"), None)
-            .await;
+            .unwrap_or_else(|_| panic!("no element {css}"));
+        element.click().await.expect("the element takes the click");
     }
 
     pub async fn screenshot(&self, path: &Path) {
-        use base64::Engine as _;
-        let png = self
-            .command(reqwest::Method::GET, "/screenshot", None)
-            .await;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(png.as_str().unwrap_or(""))
-            .expect("a PNG screenshot");
+        let png = self.client.screenshot().await.expect("a PNG screenshot");
         std::fs::create_dir_all(path.parent().expect("a folder")).expect("artifacts folder");
-        std::fs::write(path, bytes).expect("screenshot written");
+        std::fs::write(path, png).expect("screenshot written");
     }
 
     pub async fn close(mut self) {
-        let _ = self
-            .client
-            .delete(format!("{}/session/{}", self.base, self.session))
-            .send()
-            .await;
+        let _ = self.client.close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
