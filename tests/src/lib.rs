@@ -42,19 +42,8 @@ pub fn base64(bytes: &[u8]) -> String {
 pub static ENGINE: LazyLock<Engine> = LazyLock::new(|| engine(2, 256));
 
 pub fn engine(workers: usize, queue_len: usize) -> Engine {
-    let models_dir = std::env::var_os("BAF_MODELS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("models"));
-    let ort = std::env::var_os("ORT_DYLIB_PATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("vendor/onnxruntime/libonnxruntime.so.1.31.1"));
     let config = EngineConfig {
-        pipeline: PipelineConfig {
-            models_dir,
-            ort_dylib_path: Some(ort),
-            intra_threads: 1,
-            ..PipelineConfig::default()
-        },
+        pipeline: PipelineConfig::in_checkout(&repo_root()),
         workers,
         queue_len,
         ..EngineConfig::default()

@@ -16,15 +16,7 @@ fn shared() -> PathBuf {
 
 fn engine() -> EngineConfig {
     EngineConfig {
-        pipeline: PipelineConfig {
-            models_dir: std::env::var_os("BAF_MODELS_DIR")
-                .map_or_else(|| repo().join("models"), PathBuf::from),
-            ort_dylib_path: Some(std::env::var_os("ORT_DYLIB_PATH").map_or_else(
-                || repo().join(verification::DEFAULT_ORT_DYLIB),
-                PathBuf::from,
-            )),
-            ..PipelineConfig::default()
-        },
+        pipeline: PipelineConfig::in_checkout(&repo()),
         workers: 2,
         ..EngineConfig::default()
     }

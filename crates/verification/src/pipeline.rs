@@ -1,7 +1,7 @@
 //! One set of model sessions and the synchronous pipeline over them. The engine gives one `Pipeline`
 //! to each worker thread; tests, benches and the CLI can drive one directly.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 
@@ -99,6 +99,19 @@ impl Default for PipelineConfig {
 }
 
 impl PipelineConfig {
+    /// The models and runtime of a source checkout at `root`, unless `BAF_MODELS_DIR` and
+    /// `ORT_DYLIB_PATH` name others: what tests, benches and tools run from a checkout use.
+    pub fn in_checkout(root: &Path) -> Self {
+        let from_env = |name: &str| std::env::var_os(name).map(PathBuf::from);
+        Self {
+            models_dir: from_env("BAF_MODELS_DIR").unwrap_or_else(|| root.join("models")),
+            ort_dylib_path: Some(
+                from_env("ORT_DYLIB_PATH").unwrap_or_else(|| root.join(DEFAULT_ORT_DYLIB)),
+            ),
+            ..Self::default()
+        }
+    }
+
     /// The embedding model this config resolves to.
     pub fn embedding_model(&self) -> Result<EmbeddingModel, Error> {
         match self.embedding {

@@ -17,16 +17,7 @@ pub fn shared() -> PathBuf {
 /// One single-threaded worker, the configuration the reference numbers were measured with.
 pub fn config() -> EngineConfig {
     EngineConfig {
-        pipeline: PipelineConfig {
-            models_dir: std::env::var_os("BAF_MODELS_DIR")
-                .map_or_else(|| repo().join("models"), PathBuf::from),
-            ort_dylib_path: Some(std::env::var_os("ORT_DYLIB_PATH").map_or_else(
-                || repo().join(verification::DEFAULT_ORT_DYLIB),
-                PathBuf::from,
-            )),
-            intra_threads: 1,
-            ..PipelineConfig::default()
-        },
+        pipeline: PipelineConfig::in_checkout(&repo()),
         workers: 1,
         ..EngineConfig::default()
     }
