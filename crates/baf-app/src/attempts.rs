@@ -2,8 +2,8 @@
 //! and its videos.
 
 use baf_domain::{AccountId, ApplicantId, AttemptId};
-use baf_store::attempts::{self, MediaKind};
-use baf_store::{accounts, applicants};
+use baf_store::attempts::{self, Attempt, Media, MediaKind};
+use baf_store::{PgConnection, accounts, applicants};
 use chrono::Utc;
 
 use crate::{App, Error, media};
@@ -25,21 +25,14 @@ impl App {
     ) -> Result<Vec<AttemptFile>, Error> {
         let stored = {
             let mut conn = self.store.connection().await?;
-            applicants::get(&mut conn, account, applicant).await?;
-            let created = attempts::get(&mut conn, account, applicant, attempt)
-                .await?
-                .created;
+            let created = found(&mut conn, account, applicant, attempt).await?.created;
             let review = accounts::settings(&mut conn, account).await?.image_review;
             review.check(created, Utc::now())?;
             attempts::media(&mut conn, attempt).await?
         };
         let mut files = Vec::with_capacity(stored.len());
         for file in stored {
-            files.push(AttemptFile {
-                kind: file.kind,
-                content_type: file.content_type.clone(),
-                bytes: media::load(&self.blobs, file).await?,
-            });
+            files.push(self.read(file).await?);
         }
         Ok(files)
     }
@@ -54,16 +47,31 @@ impl App {
     ) -> Result<AttemptFile, Error> {
         let stored = {
             let mut conn = self.store.connection().await?;
-            applicants::get(&mut conn, account, applicant).await?;
-            attempts::get(&mut conn, account, applicant, attempt).await?;
+            found(&mut conn, account, applicant, attempt).await?;
             attempts::media_of_kind(&mut conn, attempt, kind)
                 .await?
                 .ok_or(Error::NoVideo)?
         };
+        self.read(stored).await
+    }
+
+    async fn read(&self, file: Media) -> Result<AttemptFile, Error> {
         Ok(AttemptFile {
-            kind,
-            content_type: stored.content_type.clone(),
-            bytes: media::load(&self.blobs, stored).await?,
+            kind: file.kind,
+            content_type: file.content_type.clone(),
+            bytes: media::load(&self.blobs, file).await?,
         })
     }
+}
+
+/// The attempt, when both the applicant and its attempt exist in the account (`120024` names a
+/// missing applicant before a missing attempt).
+async fn found(
+    conn: &mut PgConnection,
+    account: AccountId,
+    applicant: ApplicantId,
+    attempt: AttemptId,
+) -> Result<Attempt, Error> {
+    applicants::get(conn, account, applicant).await?;
+    Ok(attempts::get(conn, account, applicant, attempt).await?)
 }
