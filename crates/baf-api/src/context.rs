@@ -1,18 +1,24 @@
-//! Per-request context: the W3C-style trace id that appears both in error bodies and in the log,
-//! the request's log span, and the rewriting of paths the vendor's clients send in any case.
+//! Per-request context: the W3C-style trace id that appears in error bodies, in the log and in
+//! the `X-Request-Id` response header, the request's log span (tower-http's `SetRequestId` and
+//! `TraceLayer` carry them), and the rewriting of paths the vendor's clients send in any case.
 
-use std::time::Instant;
+use std::time::Duration;
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::Rng;
-use tracing::Instrument;
+use tower_http::request_id::{MakeRequestId, RequestId};
+use tracing::Span;
 
-/// Marks a response whose cause must be logged; the request middleware logs it in the request's span.
+/// Marks a response whose cause must be logged; the request's trace logs it in the request's span.
 #[derive(Clone, Debug)]
 pub struct InternalErrorReport(pub String);
+
+/// Carries the trace id in and out: a client's own id is kept (correlation across its services),
+/// otherwise one is made from its `traceparent`.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 tokio::task_local! {
     static TRACE_ID: String;
@@ -40,42 +46,60 @@ fn new_trace_id(traceparent: Option<&str>) -> String {
     format!("00-{trace}-{span:016x}-00")
 }
 
-/// Opens the request's span with its trace id, runs the request inside it, and logs the outcome
-/// (with the cause of an internal error, which the client never sees).
-pub async fn request_context(request: Request, next: Next) -> Response {
-    let traceparent = request
-        .headers()
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok());
-    let trace_id = new_trace_id(traceparent);
-    let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), trace_id = %trace_id);
-    let started = Instant::now();
-    let mut response = TRACE_ID
-        .scope(trace_id, next.run(request).instrument(span.clone()))
-        .await;
-    let _entered = span.enter();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    match response.extensions_mut().remove::<InternalErrorReport>() {
-        Some(InternalErrorReport(cause)) => {
-            tracing::error!(status = response.status().as_u16(), latency_ms, error = %cause, "request failed")
-        }
-        None => tracing::info!(
-            status = response.status().as_u16(),
-            latency_ms,
-            "request finished"
-        ),
+/// `SetRequestId`'s maker: a trace id continuing the request's `traceparent`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MakeTraceId;
+
+impl MakeRequestId for MakeTraceId {
+    fn make_request_id<B>(&mut self, request: &axum::http::Request<B>) -> Option<RequestId> {
+        let traceparent = request
+            .headers()
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok());
+        HeaderValue::from_str(&new_trace_id(traceparent))
+            .ok()
+            .map(RequestId::new)
     }
-    if response
+}
+
+fn request_trace_id<B>(request: &axum::http::Request<B>) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .map_or_else(|| new_trace_id(None), str::to_owned)
+}
+
+/// `TraceLayer`'s span: method, path (never the query, which may carry a link token) and trace id.
+pub fn request_span<B>(request: &axum::http::Request<B>) -> Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), trace_id = %request_trace_id(request))
+}
+
+/// `TraceLayer`'s outcome line, with the cause of an internal error, which the client never sees.
+pub fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &Span) {
+    let status = response.status().as_u16();
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    match response.extensions().get::<InternalErrorReport>() {
+        Some(InternalErrorReport(cause)) => {
+            tracing::error!(status, latency_ms, error = %cause, "request failed")
+        }
+        None => tracing::info!(status, latency_ms, "request finished"),
+    }
+}
+
+/// Makes the request's trace id readable by [`trace_id`] wherever the request's work runs.
+pub async fn scope_trace_id(request: Request, next: Next) -> Response {
+    let trace_id = request_trace_id(&request);
+    TRACE_ID.scope(trace_id, next.run(request)).await
+}
+
+/// `SetResponseHeader`'s value: JSON bodies name their charset, as the vendor's do.
+pub fn json_with_charset<B>(response: &axum::http::Response<B>) -> Option<HeaderValue> {
+    response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v == "application/json")
-    {
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-    }
-    response
+        .then_some(HeaderValue::from_static("application/json; charset=utf-8"))
 }
 
 /// The path segments of the API, in the spelling the routes are registered with.

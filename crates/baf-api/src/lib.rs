@@ -15,12 +15,15 @@ mod text;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Request;
+use axum::http::{Request, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower::ServiceBuilder;
 use tower::util::MapRequest;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use capability::LinkSigner;
@@ -48,7 +51,23 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
-        .layer(axum::middleware::from_fn(context::request_context))
+        .layer(axum::middleware::from_fn(context::scope_trace_id))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_TYPE,
+            context::json_with_charset,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(context::request_span)
+                .on_request(())
+                .on_response(context::log_response)
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(context::REQUEST_ID))
+        .layer(SetRequestIdLayer::new(
+            context::REQUEST_ID,
+            context::MakeTraceId,
+        ))
         .with_state(state)
 }
 

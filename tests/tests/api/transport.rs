@@ -301,6 +301,30 @@ async fn trace_ids_are_w3c_shaped_and_continue_an_incoming_trace(pool: PgPool) {
     );
 }
 
+/// The trace id of an error body is the `X-Request-Id` of its response; a client's own id is kept.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn the_trace_id_travels_in_x_request_id(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let reply = app.get_applicant(uuid::Uuid::new_v4()).await;
+    assert_eq!(
+        reply.headers["x-request-id"].to_str().unwrap(),
+        reply.body["traceId"].as_str().unwrap()
+    );
+    let reply = reqwest::Client::new()
+        .get(app.url(&format!(
+            "{API}/private/Applicants/{}",
+            uuid::Uuid::new_v4()
+        )))
+        .bearer_auth(&app.account.secret_key)
+        .header("x-request-id", "checkout-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.headers()["x-request-id"], "checkout-7f3a");
+    let body: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(body["traceId"], "checkout-7f3a");
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn health_and_readiness_live_outside_the_api(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
