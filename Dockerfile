@@ -27,7 +27,7 @@ COPY --from=build /src/target/release/baf-server /usr/local/bin/baf-server
 COPY --from=onnxruntime /src/vendor/onnxruntime/libonnxruntime.so.1.31.1 /opt/onnxruntime/
 ENV ORT_DYLIB_PATH=/opt/onnxruntime/libonnxruntime.so.1.31.1 \
     BAF_MODELS_DIR=/models \
-    BAF_MEDIA_DIR=/var/lib/baf/media \
+    BAF_MEDIA_URL=/var/lib/baf/media \
     BAF_LISTEN=0.0.0.0:8080
 USER baf
 EXPOSE 8080

@@ -27,7 +27,7 @@ start_server() { # queue length
     ACCOUNT="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench --max-attempts 5 2>/dev/null)"
     KEY="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secretKey"])' "${ACCOUNT}")"
     rm -rf "${WORK}/media"
-    DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_MODELS_DIR=models BAF_MEDIA_DIR="${WORK}/media" BAF_FACE_QUEUE="$1" RUST_LOG=warn "${BIN}" &
+    DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_MODELS_DIR=models BAF_MEDIA_URL="${WORK}/media" BAF_FACE_QUEUE="$1" RUST_LOG=warn "${BIN}" &
     SERVER=$!
     for _ in $(seq 1 100); do curl -fsS "127.0.0.1:${PORT}/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 }

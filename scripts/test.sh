@@ -10,6 +10,7 @@ scripts/ensure-postgres.sh
 scripts/fetch-onnxruntime.sh
 scripts/setup-models.sh
 scripts/ensure-chromium.sh
+scripts/ensure-s3s-fs.sh
 
 # #[sqlx::test] creates one database per test through this server.
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"

@@ -2,11 +2,13 @@
 //! database `#[sqlx::test]` hands each test, with one account, and offers one method per BAF call.
 
 pub mod browser;
+pub mod s3;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
+use baf_blobs::{BlobStore, LocalFolder};
 use baf_server::ServeConfig;
 use baf_server::accounts::CreatedAccount;
 use baf_store::{PgPool, Store};
@@ -59,6 +61,8 @@ pub struct TestApp {
     pub account: CreatedAccount,
     /// The media folder, shared with [`TestApp::second_process`] as one volume would be.
     pub media: Arc<tempfile::TempDir>,
+    /// Where the server keeps media: that folder, or a bucket ([`TestApp::spawn_on`]).
+    pub blobs: Arc<dyn BlobStore>,
     client: reqwest::Client,
     shutdown: oneshot::Sender<()>,
     server: tokio::task::JoinHandle<()>,
@@ -133,7 +137,18 @@ impl TestApp {
             .await
             .expect("create account");
         let media = Arc::new(tempfile::tempdir().expect("a media folder"));
-        Self::serve(store, account, media, engine, configure).await
+        let blobs = Arc::new(LocalFolder::open(media.path()).expect("the media folder opens"));
+        Self::serve(store, account, media, blobs, engine, configure).await
+    }
+
+    /// A server keeping its media in `blobs` (a bucket).
+    pub async fn spawn_on(pool: PgPool, blobs: Arc<dyn BlobStore>) -> Self {
+        let store = Store::new(pool, 4);
+        let account = baf_server::accounts::create(&store, "test", None)
+            .await
+            .expect("create account");
+        let media = Arc::new(tempfile::tempdir().expect("a media folder"));
+        Self::serve(store, account, media, blobs, ENGINE.clone(), |_| {}).await
     }
 
     /// A second server process on the same database, acting for the same account.
@@ -147,6 +162,7 @@ impl TestApp {
             self.store.clone(),
             account,
             Arc::clone(&self.media),
+            Arc::clone(&self.blobs),
             ENGINE.clone(),
             |_| {},
         )
@@ -157,6 +173,7 @@ impl TestApp {
         store: Store,
         account: CreatedAccount,
         media: Arc<tempfile::TempDir>,
+        blobs: Arc<dyn BlobStore>,
         engine: Engine,
         configure: impl FnOnce(&mut ServeConfig),
     ) -> Self {
@@ -169,19 +186,26 @@ impl TestApp {
             public_url: format!("http://{address}"),
             db_connections: 8,
             body_limit_bytes: 8 * 1024 * 1024,
-            media_dir: media.path().to_path_buf(),
             ..ServeConfig::default()
         };
         configure(&mut config);
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_store = store.clone();
+        let server_blobs = Arc::clone(&blobs);
         let server = tokio::spawn(async move {
             let signal = async move {
                 let _ = signal.await;
             };
-            baf_server::run(&config, server_store, engine, listener, signal)
-                .await
-                .expect("server runs");
+            baf_server::run(
+                &config,
+                server_store,
+                engine,
+                server_blobs,
+                listener,
+                signal,
+            )
+            .await
+            .expect("server runs");
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -192,6 +216,7 @@ impl TestApp {
             store,
             account,
             media,
+            blobs,
             client,
             shutdown,
             server,

@@ -1,6 +1,5 @@
 //! Attempts' images and videos: stored in the blob store before the attempt's row names them,
 //! read back for the review routes, and their content types read from their first bytes.
-//! Blob-store calls block, so they run on tokio's blocking threads.
 
 use std::sync::Arc;
 
@@ -25,39 +24,31 @@ pub async fn store(
     applicant: ApplicantId,
     files: Vec<(MediaKind, Bytes)>,
 ) -> Result<StoredFiles, Error> {
-    let blobs = Arc::clone(blobs);
-    blocking(move || {
-        let mut stored = StoredFiles {
-            keys: Vec::with_capacity(files.len()),
-            rows: Vec::with_capacity(files.len()),
-        };
-        for (kind, bytes) in files {
-            let key = BlobKey::new_for(account.0, applicant.0);
-            if let Err(error) = blobs.put(&key, &bytes) {
-                delete_quietly(blobs.as_ref(), &stored.keys);
-                return Err(error.into());
-            }
-            stored.rows.push(NewMedia {
-                kind,
-                content_type: content_type(kind, &bytes).to_owned(),
-                blob_key: key.to_string(),
-            });
-            stored.keys.push(key);
+    let mut stored = StoredFiles {
+        keys: Vec::with_capacity(files.len()),
+        rows: Vec::with_capacity(files.len()),
+    };
+    for (kind, bytes) in files {
+        let key = BlobKey::new_for(account.0, applicant.0);
+        let content_type = content_type(kind, &bytes).to_owned();
+        if let Err(error) = blobs.put(&key, bytes).await {
+            delete_quietly(blobs.as_ref(), &stored.keys).await;
+            return Err(error.into());
         }
-        Ok(stored)
-    })
-    .await
+        stored.rows.push(NewMedia {
+            kind,
+            content_type,
+            blob_key: key.to_string(),
+        });
+        stored.keys.push(key);
+    }
+    Ok(stored)
 }
 
 /// Removes files whose attempt was never recorded, before the client hears of it; a failure
 /// leaves them under the applicant's folder (deleted with the applicant) and is logged.
 pub async fn discard(blobs: &Arc<dyn BlobStore>, stored: StoredFiles) {
-    let blobs = Arc::clone(blobs);
-    if let Err(error) =
-        tokio::task::spawn_blocking(move || delete_quietly(blobs.as_ref(), &stored.keys)).await
-    {
-        tracing::warn!(error = %error, "unrecorded files were not deleted");
-    }
+    delete_quietly(blobs.as_ref(), &stored.keys).await;
 }
 
 /// After the applicant's rows are deleted: its files go too, before the client hears of it. A
@@ -68,14 +59,8 @@ pub async fn delete_applicant(
     account: AccountId,
     applicant: ApplicantId,
 ) {
-    let blobs = Arc::clone(blobs);
-    let deleted =
-        tokio::task::spawn_blocking(move || blobs.delete_applicant(account.0, applicant.0)).await;
-    if let Err(error) = deleted
-        .map_err(anyhow::Error::from)
-        .and_then(|deleted| Ok(deleted?))
-    {
-        tracing::error!(%applicant, error = format!("{error:#}"), "the deleted applicant's files were not deleted");
+    if let Err(error) = blobs.delete_applicant(account.0, applicant.0).await {
+        tracing::error!(%applicant, error = format!("{:#}", anyhow::Error::from(error)), "the deleted applicant's files were not deleted");
     }
 }
 
@@ -85,29 +70,21 @@ pub async fn load(blobs: &Arc<dyn BlobStore>, media: Media) -> Result<Vec<u8>, E
         MediaLocation::Row(bytes) => Ok(bytes),
         MediaLocation::Blob(key) => {
             let key = BlobKey::parse(&key)?;
-            let blobs = Arc::clone(blobs);
-            blocking(move || {
-                blobs
-                    .get(&key)?
-                    .ok_or_else(|| Error::MissingBlob(key.to_string()))
-            })
-            .await
+            let bytes = blobs
+                .get(&key)
+                .await?
+                .ok_or_else(|| Error::MissingBlob(key.to_string()))?;
+            Ok(bytes.into())
         }
     }
 }
 
-fn delete_quietly(blobs: &dyn BlobStore, keys: &[BlobKey]) {
+async fn delete_quietly(blobs: &dyn BlobStore, keys: &[BlobKey]) {
     for key in keys {
-        if let Err(error) = blobs.delete(key) {
+        if let Err(error) = blobs.delete(key).await {
             tracing::warn!(%key, error = %error, "an unrecorded file was not deleted");
         }
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
-) -> Result<T, Error> {
-    tokio::task::spawn_blocking(work).await?
 }
 
 pub fn content_type(kind: MediaKind, bytes: &[u8]) -> &'static str {

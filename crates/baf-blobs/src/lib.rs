@@ -2,12 +2,18 @@
 //! twice (WAL and table) and costs Postgres about 1.5 ms of CPU per validation, as much as the
 //! rest of the attempt's statements together. Rows keep a [`BlobKey`]; the bytes live here.
 //!
-//! The store's calls block (files; a network store would wrap a blocking client): callers run
-//! them off the async runtime. Blobs are grouped per applicant, so deleting an applicant is one
-//! [`BlobStore::delete_applicant`].
+//! Two stores: a local folder ([`LocalFolder`], one host or a shared volume) and an
+//! S3-compatible bucket ([`Bucket`], several hosts behind a load balancer); [`open`] picks one
+//! from the server's media setting. Blobs are grouped per applicant, so deleting an applicant is
+//! one [`BlobStore::delete_applicant`].
 
+mod bucket;
 mod folder;
 
+use std::sync::Arc;
+
+pub use bucket::Bucket;
+use bytes::Bytes;
 pub use folder::LocalFolder;
 use uuid::Uuid;
 
@@ -20,6 +26,12 @@ pub enum Error {
         path: String,
         source: std::io::Error,
     },
+    #[error("bucket {0:?} is not s3://bucket[/prefix]")]
+    InvalidBucketUrl(String),
+    #[error("object store")]
+    Bucket(#[from] object_store::Error),
+    #[error("a blob-store task did not finish")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Where one stored file lives: `account/applicant/object`, three UUIDs.
@@ -66,14 +78,28 @@ impl std::fmt::Display for BlobKey {
 
 /// Bytes by key. `put` returns only once the bytes would survive a crash, so a row that names
 /// the key may be committed after it.
+#[async_trait::async_trait]
 pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
-    fn put(&self, key: &BlobKey, bytes: &[u8]) -> Result<(), Error>;
+    async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<(), Error>;
     /// `None` when no such blob exists.
-    fn get(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, Error>;
+    async fn get(&self, key: &BlobKey) -> Result<Option<Bytes>, Error>;
     /// Deleting a missing blob succeeds.
-    fn delete(&self, key: &BlobKey) -> Result<(), Error>;
+    async fn delete(&self, key: &BlobKey) -> Result<(), Error>;
     /// Every blob of the applicant.
-    fn delete_applicant(&self, account: Uuid, applicant: Uuid) -> Result<(), Error>;
+    async fn delete_applicant(&self, account: Uuid, applicant: Uuid) -> Result<(), Error>;
+}
+
+/// The store a media setting names: `s3://bucket[/prefix]` is a [`Bucket`] configured by the
+/// `AWS_*` variables in `environment`; anything else is a [`LocalFolder`] path.
+pub fn open(
+    location: &str,
+    environment: impl IntoIterator<Item = (String, String)>,
+) -> Result<Arc<dyn BlobStore>, Error> {
+    Ok(if location.starts_with(bucket::SCHEME) {
+        Arc::new(Bucket::open(location, environment)?)
+    } else {
+        Arc::new(LocalFolder::open(location)?)
+    })
 }
 
 #[cfg(test)]

@@ -11,12 +11,31 @@ use crate::profiles::ProfilesCommand;
 
 /// Self-hosted, BAF-compatible face verification server.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The server's settings when no command is named (`serve` is the default).
+    #[command(flatten)]
     pub serve: ServeConfig,
+}
+
+/// What every command reads.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Postgres connection URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/baf",
+        global = true
+    )]
+    pub database_url: String,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "BAF_LOG", default_value = "text", global = true)]
+    pub log: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +45,8 @@ pub enum Command {
         /// Ensure an account named `demo` and print a fresh key pair for it before serving.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        config: ServeConfig,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -39,11 +60,21 @@ pub enum Command {
     Webhooks(WebhookCommand),
     /// Run the face pipeline on image files and print JSON (faces, quality, liveness, similarity),
     /// or measure its accuracy on a labelled set.
-    #[command(subcommand)]
-    Face(FaceCommand),
+    Face {
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(subcommand)]
+        command: FaceCommand,
+    },
     /// Maintain the stored face profiles.
-    #[command(subcommand)]
-    Profiles(ProfilesCommand),
+    Profiles {
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        media: MediaArgs,
+        #[command(subcommand)]
+        command: ProfilesCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,94 +92,81 @@ pub enum WebhookCommand {
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "BAF_LISTEN",
-        default_value = "0.0.0.0:8080",
-        global = true
-    )]
+    #[arg(long, env = "BAF_LISTEN", default_value = "0.0.0.0:8080")]
     pub listen: SocketAddr,
-    /// Postgres connection URL.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/baf",
-        global = true
-    )]
-    pub database_url: String,
     /// Base URL of this server as applicants reach it; validation links are built from it.
-    #[arg(
-        long,
-        env = "BAF_PUBLIC_URL",
-        default_value = "http://localhost:8080",
-        global = true
-    )]
+    #[arg(long, env = "BAF_PUBLIC_URL", default_value = "http://localhost:8080")]
     pub public_url: String,
-    /// Log format: `text` or `json`.
-    #[arg(long, env = "BAF_LOG", default_value = "text", global = true)]
-    pub log: LogFormat,
     /// Database connections in each pool (transactions; single statements).
-    #[arg(long, env = "BAF_DB_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(long, env = "BAF_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
     /// Largest request body in bytes (base64 images: about 4/3 of the image size).
-    #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024, global = true)]
+    #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub body_limit_bytes: usize,
     /// Minutes the verification page's capability stays valid after the link is opened.
-    #[arg(
-        long,
-        env = "BAF_LINK_TTL_MINUTES",
-        default_value_t = 30,
-        global = true
-    )]
+    #[arg(long, env = "BAF_LINK_TTL_MINUTES", default_value_t = 30)]
     pub link_ttl_minutes: u32,
     /// Where `sendSms` and `ReNotify` send the verification link: `log` or `webhook`.
-    #[arg(long, env = "BAF_NOTIFIER", default_value = "log", global = true)]
+    #[arg(long, env = "BAF_NOTIFIER", default_value = "log")]
     pub notifier: NotifierKind,
     /// The SMS gateway webhook that receives `{applicantId, phone, link, message}` (notifier `webhook`).
-    #[arg(long, env = "BAF_NOTIFIER_URL", global = true)]
+    #[arg(long, env = "BAF_NOTIFIER_URL")]
     pub notifier_url: Option<String>,
     /// Key of the `X-Baf-Signature` HMAC-SHA256 on notifier webhooks.
     #[arg(
         long,
         env = "BAF_NOTIFIER_SECRET",
         default_value = "",
-        hide_default_value = true,
-        global = true
+        hide_default_value = true
     )]
     pub notifier_secret: String,
     /// POST every applicant status change here (off when unset).
-    #[arg(long, env = "BAF_STATUS_WEBHOOK_URL", global = true)]
+    #[arg(long, env = "BAF_STATUS_WEBHOOK_URL")]
     pub status_webhook_url: Option<String>,
     /// Key of the `X-Baf-Signature` HMAC-SHA256 on status webhooks.
     #[arg(
         long,
         env = "BAF_STATUS_WEBHOOK_SECRET",
         default_value = "",
-        hide_default_value = true,
-        global = true
+        hide_default_value = true
     )]
     pub status_webhook_secret: String,
     /// Threads serving HTTP and the database (default: one per core). Face inference has its
     /// own threads (BAF_FACE_WORKERS).
-    #[arg(long, env = "BAF_HTTP_THREADS", global = true)]
+    #[arg(long, env = "BAF_HTTP_THREADS")]
     pub http_threads: Option<usize>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub media: MediaArgs,
+}
+
+/// The face engine's settings (serving, `face`, `profiles`).
+#[derive(Debug, Clone, Args)]
+pub struct EngineArgs {
     /// Folder holding the ONNX models of models/manifest.toml (checked by sha256 at start).
-    #[arg(long, env = "BAF_MODELS_DIR", default_value = "models", global = true)]
+    #[arg(long, env = "BAF_MODELS_DIR", default_value = "models")]
     pub models_dir: PathBuf,
-    /// Folder of the attempts' images and videos (created when missing). Every server process on
-    /// one database must see the same folder (one volume).
-    #[arg(long, env = "BAF_MEDIA_DIR", default_value = "media", global = true)]
-    pub media_dir: PathBuf,
     /// Face worker threads, each with its own model sessions (default: one per core).
-    #[arg(long, env = "BAF_FACE_WORKERS", global = true)]
+    #[arg(long, env = "BAF_FACE_WORKERS")]
     pub face_workers: Option<usize>,
     /// Threads inside each model run; keep workers × threads ≤ cores.
-    #[arg(long, env = "BAF_FACE_THREADS", default_value_t = 1, global = true)]
+    #[arg(long, env = "BAF_FACE_THREADS", default_value_t = 1)]
     pub face_threads: usize,
     /// Images waiting for a worker beyond those in work; more are answered 503 + Retry-After
     /// (default: 4 per worker).
-    #[arg(long, env = "BAF_FACE_QUEUE", global = true)]
+    #[arg(long, env = "BAF_FACE_QUEUE")]
     pub face_queue: Option<usize>,
+}
+
+/// Where media live (serving, `profiles`).
+#[derive(Debug, Clone, Args)]
+pub struct MediaArgs {
+    /// Where the attempts' images and videos live: a folder (created when missing), or
+    /// `s3://bucket[/prefix]` with the `AWS_*` variables (region, endpoint, credentials). Every
+    /// server process on one database must use the same place.
+    #[arg(long, env = "BAF_MEDIA_URL", default_value = "media")]
+    pub media_url: String,
 }
 
 impl Default for ServeConfig {
@@ -192,7 +210,8 @@ mod tests {
         assert_eq!(config.listen.to_string(), "0.0.0.0:8080");
         assert_eq!(config.body_limit_bytes, 32 * 1024 * 1024);
         assert_eq!(config.notifier, NotifierKind::Log);
-        assert_eq!(config.face_workers, None);
+        assert_eq!(config.engine.face_workers, None);
+        assert_eq!(config.media.media_url, "media");
     }
 
     /// The README's configuration table against the flags: every variable a flag reads has a row,
@@ -248,5 +267,55 @@ mod tests {
         let cli = Cli::try_parse_from(["baf-server", "--listen", "127.0.0.1:0"]).unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.listen.port(), 0);
+        let cli = Cli::try_parse_from(["baf-server", "serve", "--demo", "--listen", "127.0.0.1:0"])
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Serve { demo: true, config }) if config.listen.port() == 0
+        ));
+    }
+
+    /// Commands take the flags they use: the database and log format everywhere, the server's
+    /// own settings only when serving.
+    #[test]
+    fn commands_do_not_take_the_servers_flags() {
+        let cli = Cli::try_parse_from([
+            "baf-server",
+            "account",
+            "create",
+            "--name",
+            "acme",
+            "--database-url",
+            "postgres://db/baf",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.database_url, "postgres://db/baf");
+        for refused in [
+            &[
+                "baf-server",
+                "account",
+                "create",
+                "--name",
+                "a",
+                "--listen",
+                "0.0.0.0:1",
+            ][..],
+            &["baf-server", "--listen", "0.0.0.0:1", "migrate"],
+            &["baf-server", "webhooks", "list", "--media-url", "media"],
+        ] {
+            assert!(Cli::try_parse_from(refused).is_err(), "{refused:?}");
+        }
+        let cli = Cli::try_parse_from([
+            "baf-server",
+            "face",
+            "--models-dir",
+            "m",
+            "analyze",
+            "a.jpg",
+        ])
+        .unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Face { engine, .. }) if engine.models_dir.as_os_str() == "m")
+        );
     }
 }

@@ -16,14 +16,14 @@ use std::sync::Arc;
 
 use baf_api::{ApiConfig, AppState, LinkSigner};
 use baf_app::{App, AppConfig, Notifier, ProfileIndex, StatusWebhook};
-use baf_blobs::LocalFolder;
+use baf_blobs::BlobStore;
 use baf_store::Store;
-use config::NotifierKind;
+use config::{EngineArgs, MediaArgs, NotifierKind};
 use sqlx::postgres::PgPoolOptions;
 use tokio::net::TcpListener;
 use verification::{Engine, EngineConfig, PipelineConfig};
 
-pub use config::{Cli, Command, ServeConfig};
+pub use config::{Cli, Command, GlobalArgs, ServeConfig};
 
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Store> {
     let pool = PgPoolOptions::new()
@@ -55,6 +55,7 @@ pub async fn run(
     config: &ServeConfig,
     store: Store,
     engine: Engine,
+    blobs: Arc<dyn BlobStore>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -79,9 +80,7 @@ pub async fn run(
     if let Some(hook) = &app_config.status_webhook {
         baf_app::webhooks::deliver_forever(store.clone(), hook.clone());
     }
-    let blobs = LocalFolder::open(&config.media_dir)
-        .with_context(|| format!("opening the media folder {}", config.media_dir.display()))?;
-    let app = App::new(store, Arc::new(blobs), engine, profiles, app_config);
+    let app = App::new(store, blobs, engine, profiles, app_config);
     let api_config = ApiConfig {
         body_limit: config.body_limit_bytes,
         link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
@@ -120,8 +119,24 @@ fn app_config(config: &ServeConfig) -> anyhow::Result<AppConfig> {
     })
 }
 
-/// The face engine's settings from the server's.
-pub fn engine_config(config: &ServeConfig) -> EngineConfig {
+/// Where media live, from the setting and the `AWS_*` variables of `environment` (the process's).
+pub fn open_media(
+    media: &MediaArgs,
+    environment: Vec<(String, String)>,
+) -> anyhow::Result<Arc<dyn BlobStore>> {
+    // the setting was a folder named by BAF_MEDIA_DIR: a deployment still setting it would
+    // otherwise write to ./media and lose sight of its files
+    if environment.iter().any(|(name, _)| name == "BAF_MEDIA_DIR") {
+        anyhow::bail!(
+            "BAF_MEDIA_DIR is now BAF_MEDIA_URL (a folder or s3://bucket): rename the variable"
+        );
+    }
+    baf_blobs::open(&media.media_url, environment)
+        .with_context(|| format!("opening the media store {}", media.media_url))
+}
+
+/// The face engine's settings from the command line's.
+pub fn engine_config(config: &EngineArgs) -> EngineConfig {
     let defaults = EngineConfig::default();
     let workers = config.face_workers.unwrap_or(defaults.workers).max(1);
     EngineConfig {
@@ -137,7 +152,7 @@ pub fn engine_config(config: &ServeConfig) -> EngineConfig {
 }
 
 /// Starts the face engine: checks every model file and opens the sessions of each worker.
-pub fn start_engine(config: &ServeConfig) -> anyhow::Result<Engine> {
+pub fn start_engine(config: &EngineArgs) -> anyhow::Result<Engine> {
     Engine::start(&engine_config(config)).context("starting the face engine")
 }
 
@@ -170,5 +185,18 @@ mod tests {
             "postgres://…@db:5432/baf"
         );
         assert_eq!(super::redact("postgres://db/baf"), "postgres://db/baf");
+    }
+
+    #[test]
+    fn the_former_media_variable_is_refused_not_ignored() {
+        let folder = tempfile::tempdir().unwrap();
+        let media = super::MediaArgs {
+            media_url: folder.path().display().to_string(),
+        };
+        assert!(super::open_media(&media, Vec::new()).is_ok());
+        let refused = super::open_media(&media, vec![("BAF_MEDIA_DIR".into(), "/srv".into())])
+            .err()
+            .unwrap();
+        assert!(refused.to_string().contains("BAF_MEDIA_URL"), "{refused}");
     }
 }

@@ -1,12 +1,11 @@
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use baf_server::accounts::{self, AccountCommand};
 use baf_server::config::{LogFormat, WebhookCommand};
 use baf_server::profiles::ProfilesCommand;
-use baf_server::{Cli, Command};
+use baf_server::{Cli, Command, GlobalArgs, ServeConfig};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -17,19 +16,33 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging(cli.serve.log);
+    init_logging(cli.global.log);
+    let command = cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        config: cli.serve,
+    });
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = cli.serve.http_threads {
-        runtime.worker_threads(threads.max(1));
+    if let Command::Serve {
+        config: ServeConfig {
+            http_threads: Some(threads),
+            ..
+        },
+        ..
+    } = &command
+    {
+        runtime.worker_threads((*threads).max(1));
     }
-    runtime.enable_all().build()?.block_on(command(cli))
+    runtime
+        .enable_all()
+        .build()?
+        .block_on(run(command, cli.global))
 }
 
-async fn command(cli: Cli) -> anyhow::Result<()> {
-    let config = cli.serve;
-    match cli.command.unwrap_or(Command::Serve { demo: false }) {
-        Command::Serve { demo } => {
-            let store = baf_server::connect(&config.database_url, config.db_connections).await?;
+async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
+    let database_url = &global.database_url;
+    match command {
+        Command::Serve { demo, config } => {
+            let store = baf_server::connect(database_url, config.db_connections).await?;
             if demo {
                 store.migrate().await?;
                 let account = accounts::demo(&store, "demo").await?;
@@ -38,7 +51,8 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
                     serde_json::to_string_pretty(&account)?
                 );
             }
-            let engine = baf_server::start_engine(&config)?;
+            let blobs = baf_server::open_media(&config.media, std::env::vars().collect())?;
+            let engine = baf_server::start_engine(&config.engine)?;
             let workers = engine.threads();
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
@@ -47,6 +61,7 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
                 &config,
                 store,
                 engine,
+                blobs,
                 listener,
                 baf_server::shutdown_signal(),
             )
@@ -63,13 +78,13 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
             served
         }
         Command::Migrate => {
-            let store = baf_server::connect(&config.database_url, 1).await?;
+            let store = baf_server::connect(database_url, 1).await?;
             store.migrate().await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Account(command) => {
-            let store = baf_server::connect(&config.database_url, 1).await?;
+            let store = baf_server::connect(database_url, 1).await?;
             store.migrate().await?;
             let output = match command {
                 AccountCommand::Create { name, max_attempts } => serde_json::to_string_pretty(
@@ -83,7 +98,7 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Webhooks(WebhookCommand::List { state, limit }) => {
-            let store = baf_server::connect(&config.database_url, 1).await?;
+            let store = baf_server::connect(database_url, 1).await?;
             store.migrate().await?;
             let mut conn = store.connection().await?;
             for delivery in baf_store::webhooks::list(&mut conn, state.as_deref(), limit).await? {
@@ -98,20 +113,22 @@ async fn command(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Face(command) => {
-            baf_server::face::run(command, &baf_server::engine_config(&config))
+        Command::Face { engine, command } => {
+            baf_server::face::run(command, &baf_server::engine_config(&engine))
         }
-        Command::Profiles(ProfilesCommand::Reembed { batch }) => {
-            let store = baf_server::connect(&config.database_url, 2).await?;
+        Command::Profiles {
+            engine,
+            media,
+            command: ProfilesCommand::Reembed { batch },
+        } => {
+            let store = baf_server::connect(database_url, 2).await?;
             store.migrate().await?;
-            let blobs = baf_blobs::LocalFolder::open(&config.media_dir).with_context(|| {
-                format!("opening the media folder {}", config.media_dir.display())
-            })?;
-            let engine = baf_server::start_engine(&config)?;
+            let blobs = baf_server::open_media(&media, std::env::vars().collect())?;
+            let engine = baf_server::start_engine(&engine)?;
             let workers = engine.threads();
             let summary = baf_server::profiles::reembed(
                 &store,
-                Arc::new(blobs),
+                blobs,
                 &engine,
                 batch,
                 std::io::stderr().is_terminal(),

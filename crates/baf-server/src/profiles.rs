@@ -143,9 +143,7 @@ async fn image(
         Some(MediaLocation::Blob(key)) => {
             let key = BlobKey::parse(&key)
                 .with_context(|| format!("the stored key {key} of a profile's image"))?;
-            let blobs = Arc::clone(blobs);
-            let bytes = tokio::task::spawn_blocking(move || blobs.get(&key)).await??;
-            Ok(bytes.map(Bytes::from))
+            Ok(blobs.get(&key).await?)
         }
     }
 }

@@ -5,6 +5,7 @@ mod applicants;
 mod attempts;
 mod blacklist;
 mod browser;
+mod bucket;
 mod embedded;
 mod isolation;
 mod listing;

@@ -51,8 +51,7 @@ async fn a_profile_of_another_model_is_never_compared_until_it_is_reembedded(poo
         registration.text
     );
 
-    let blobs: Arc<dyn baf_blobs::BlobStore> =
-        Arc::new(baf_blobs::LocalFolder::open(app.media.path()).unwrap());
+    let blobs = Arc::clone(&app.blobs);
     let summary = baf_server::profiles::reembed(&app.store, Arc::clone(&blobs), &ENGINE, 1, false)
         .await
         .unwrap();
