@@ -121,6 +121,57 @@ impl BafCode {
             Self::MethodNotAllowed => "MethodNotAllowed",
         }
     }
+
+    /// What the code means, as the OpenAPI document's error responses say it.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Self::ApplicantNotFound => "applicant not found",
+            Self::NotCompleted => "the applicant has not completed yet",
+            Self::UnknownSortField => "sorting by an unknown field",
+            Self::SmsFailed => {
+                "SMS not sent: disabled for the applicant, no usable phone, or the gateway failed"
+            }
+            Self::PhoneRequiredForSms => "the phone cannot be cleared while SMS sending is on",
+            Self::Internal => "internal error; the server's log holds its cause under the traceId",
+            Self::AmbiguousReference => "several applicants have this referenceId",
+            Self::AlreadyOpen => "the applicant is already open",
+            Self::ImageReviewDenied => {
+                "no permission to review images, or the review window has passed"
+            }
+            Self::NoVideo => "the attempt has no such video",
+            Self::AlreadyCompleted => "the request is already completed",
+            Self::AttemptsExhausted => "all available attempts were used",
+            Self::NoOrManyFaces => {
+                "no face or several faces (a validation is recorded as an InvalidData attempt)"
+            }
+            Self::FaceEngine => "the face checks (quality, liveness, profile search) failed",
+            Self::Closed => "the request is closed",
+            Self::DocumentTypeNotSupported => "the document type is not supported",
+            Self::FaceImageRequired => "a face image is required",
+            Self::NoVerifiedFace => "the applicant has no verified face",
+            Self::NotRegistered => "the applicant has not registered yet",
+            Self::AttemptNotFound => "attempt not found",
+            Self::BlacklistFieldsEmpty => "date of birth or names empty",
+            Self::BlacklistDuplicate => "the person is already blacklisted",
+            Self::PersonNotFound => "blacklisted person not found",
+            Self::Busy => {
+                "every face worker or database connection is busy; retry after Retry-After seconds"
+            }
+            Self::Validation => {
+                "malformed JSON, a wrong type, a malformed id or a value out of range \
+                 (propertyErrors names the field)"
+            }
+            Self::UnsupportedMediaType => "the body is not JSON",
+            Self::PayloadTooLarge => "the body is larger than the server accepts",
+            Self::Unauthorized => "no API key, or an unknown one",
+            Self::Forbidden => {
+                "the key may not do this: a public key on a private route, or a verification \
+                 page's capability for another applicant"
+            }
+            Self::RouteNotFound => "no such route",
+            Self::MethodNotAllowed => "the route does not take this method",
+        }
+    }
 }
 
 /// Field name → messages, as ASP.NET model validation reports them.

@@ -34,7 +34,7 @@ pub use state::{ApiConfig, AppState};
 
 /// The router with every layer, before path normalisation.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = openapi::api().split_for_parts();
+    let (api, doc) = openapi::api();
     let body_limit = state.config.body_limit;
     Router::new()
         .merge(api)

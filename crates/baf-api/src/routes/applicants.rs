@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::dto::{AttemptSummary, Page, baf_time, present};
-use crate::error::{ApiError, ErrorEnvelope};
+use crate::error::ApiError;
 use crate::extract::{Account, ApplicantPath, Json, QueryPairs, SecretAccount};
 use crate::{AppState, text};
 
@@ -114,8 +114,6 @@ pub struct CreatedApplicant {
     request_body = CreateApplicant,
     responses(
         (status = 200, body = CreatedApplicant),
-        (status = 400, description = "120027: sendSms without a usable phone; ValidationError: malformed body", body = ErrorEnvelope),
-        (status = 401, body = ErrorEnvelope),
     ))]
 async fn create(
     SecretAccount(account): SecretAccount,
@@ -144,7 +142,6 @@ async fn create(
     ),
     responses(
         (status = 200, body = Page<ApplicantDto>),
-        (status = 400, description = "120026: unknown sort field; ValidationError: paging or dates out of range", body = ErrorEnvelope),
     ))]
 async fn list(
     SecretAccount(account): SecretAccount,
@@ -164,7 +161,7 @@ async fn list(
 /// Get an applicant by id.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
-    responses((status = 200, body = ApplicantDto), (status = 404, description = "120024", body = ErrorEnvelope)))]
+    responses((status = 200, body = ApplicantDto)))]
 async fn get(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
@@ -182,8 +179,6 @@ async fn get(
     params(("referenceId" = String, Path)),
     responses(
         (status = 200, body = ApplicantDto),
-        (status = 400, description = "120049: several applicants have this referenceId", body = ErrorEnvelope),
-        (status = 404, description = "120024", body = ErrorEnvelope),
     ))]
 async fn by_reference(
     SecretAccount(account): SecretAccount,
@@ -250,8 +245,6 @@ impl UpdateApplicant {
     params(("applicantId" = Uuid, Path)), request_body = UpdateApplicant,
     responses(
         (status = 200, description = "updated"),
-        (status = 400, description = "120028: the phone of an applicant with SMS enabled cannot be cleared", body = ErrorEnvelope),
-        (status = 404, description = "120024", body = ErrorEnvelope),
     ))]
 async fn update(
     SecretAccount(account): SecretAccount,
@@ -266,7 +259,7 @@ async fn update(
 /// Delete an applicant with its attempts, images and face profile.
 #[utoipa::path(delete, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
-    responses((status = 200, description = "deleted"), (status = 404, description = "120024", body = ErrorEnvelope)))]
+    responses((status = 200, description = "deleted")))]
 async fn delete(
     SecretAccount(account): SecretAccount,
     State(state): State<AppState>,
@@ -280,7 +273,6 @@ async fn delete(
     params(("applicantId" = Uuid, Path)),
     responses(
         (status = 200, description = "completed"),
-        (status = 404, description = "120025: not completed yet; 120024: no such applicant", body = ErrorEnvelope),
     ))]
 async fn completed(
     account: Account,
@@ -304,7 +296,7 @@ pub struct CompleteResponse {
 /// Force-close: an open applicant becomes 3 Canceled; a completed one keeps its final status.
 #[utoipa::path(post, path = "/publicapi/api/v2/public/Applicants/{applicantId}/Complete", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
-    responses((status = 200, body = CompleteResponse), (status = 404, description = "120024", body = ErrorEnvelope)))]
+    responses((status = 200, body = CompleteResponse)))]
 async fn complete(
     account: Account,
     State(state): State<AppState>,
@@ -321,8 +313,6 @@ async fn complete(
     params(("applicantId" = Uuid, Path)),
     responses(
         (status = 200, description = "reopened"),
-        (status = 400, description = "150002: already open", body = ErrorEnvelope),
-        (status = 404, description = "120024", body = ErrorEnvelope),
     ))]
 async fn open(
     SecretAccount(account): SecretAccount,
@@ -460,10 +450,6 @@ pub struct UpdateMainPhoto {
     params(("applicantId" = Uuid, Path)), request_body = UpdateMainPhoto,
     responses(
         (status = 200, description = "the profile now holds the new face"),
-        (status = 400, description = "150006: not registered; 120038: no or several faces; 120039: the photo failed the face checks; \
-            120042: image required", body = ErrorEnvelope),
-        (status = 404, description = "120024", body = ErrorEnvelope),
-        (status = 503, description = "every face worker is busy", body = ErrorEnvelope),
     ))]
 async fn update_main_photo(
     SecretAccount(account): SecretAccount,
@@ -488,8 +474,6 @@ async fn update_main_photo(
     params(("applicantId" = Uuid, Path)),
     responses(
         (status = 200, description = "sent"),
-        (status = 400, description = "120027: SMS disabled for the applicant, no usable phone, or the gateway failed", body = ErrorEnvelope),
-        (status = 404, description = "120024", body = ErrorEnvelope),
     ))]
 async fn re_notify(
     SecretAccount(account): SecretAccount,

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::dto::{AttemptSummary, baf_time, document_type_name};
-use crate::error::{ApiError, ErrorEnvelope};
+use crate::error::ApiError;
 use crate::extract::{AttemptPath, SecretAccount};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -51,7 +51,7 @@ async fn checked_applicant(
 /// The applicant's attempts, newest first.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts", tag = "Attempts",
     params(("applicantId" = Uuid, Path)),
-    responses((status = 200, body = AttemptList), (status = 404, description = "120024", body = ErrorEnvelope)))]
+    responses((status = 200, body = AttemptList)))]
 async fn list(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
@@ -266,7 +266,7 @@ impl From<&Attempt> for AttemptDetails {
 /// One attempt in full: verdicts, scores, risk events, similar applicants.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
-    responses((status = 200, body = AttemptDetails), (status = 404, description = "120024 or NotFound", body = ErrorEnvelope)))]
+    responses((status = 200, body = AttemptDetails)))]
 async fn get(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
@@ -295,8 +295,6 @@ pub struct AttemptImages {
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
     responses(
         (status = 200, body = AttemptImages),
-        (status = 404, description = "120024 or NotFound", body = ErrorEnvelope),
-        (status = 413, description = "120032: no permission to review images, or the review window has passed", body = ErrorEnvelope),
     ))]
 async fn images(
     SecretAccount(account): SecretAccount,
@@ -365,7 +363,7 @@ async fn stored_video(
 /// The attempt's liveness video, as stored.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Video", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
-    responses((status = 200, description = "the video file"), (status = 400, description = "120033: no video", body = ErrorEnvelope)))]
+    responses((status = 200, description = "the video file")))]
 async fn video(
     SecretAccount(account): SecretAccount,
     State(state): State<AppState>,
@@ -377,7 +375,7 @@ async fn video(
 /// The attempt's motion-control video, as stored.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/LivenessActionVideo", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
-    responses((status = 200, description = "the video file"), (status = 400, description = "120033: no video", body = ErrorEnvelope)))]
+    responses((status = 200, description = "the video file")))]
 async fn liveness_action_video(
     SecretAccount(account): SecretAccount,
     State(state): State<AppState>,

@@ -39,6 +39,17 @@ pub struct Wrapped<T> {
     errors: Vec<ErrorEnvelope>,
 }
 
+/// The blacklist wrapper of an error: `data` is null and `errors` holds the envelope.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WrappedError {
+    #[schema(value_type = Option<Object>)]
+    data: Option<()>,
+    succeeded: bool,
+    is_error: bool,
+    errors: Vec<ErrorEnvelope>,
+}
+
 fn ok<T>(data: T) -> JsonResponse<Wrapped<T>> {
     JsonResponse(Wrapped {
         data: Some(data),
@@ -55,7 +66,7 @@ async fn wrap_errors(response: Response) -> Response {
         return response;
     }
     let (mut parts, _) = response.into_parts();
-    let wrapped = Wrapped::<()> {
+    let wrapped = WrappedError {
         data: None,
         succeeded: false,
         is_error: true,
@@ -158,7 +169,6 @@ impl From<BlacklistPerson> for PersonDto {
 #[utoipa::path(post, path = "/publicapi/api/v2/private/Blacklist", tag = "Blacklist", request_body = PersonRequest,
     responses(
         (status = 200, description = "`data` is the new personId", body = Wrapped<Uuid>),
-        (status = 400, description = "120034: dob or names empty; 120035: the person already exists", body = Wrapped<Uuid>),
     ))]
 async fn create(
     SecretAccount(account): SecretAccount,
@@ -181,7 +191,7 @@ async fn create(
         ("Order" = Option<String>, Query, description = "`descending`; ascending otherwise"),
         ("TextFilter" = Option<String>, Query, description = "case-insensitive match on the names"),
     ),
-    responses((status = 200, body = Wrapped<Page<PersonDto>>), (status = 400, description = "120026: unknown sort field", body = Wrapped<Page<PersonDto>>)))]
+    responses((status = 200, body = Wrapped<Page<PersonDto>>)))]
 async fn list(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
@@ -200,7 +210,7 @@ async fn list(
 /// One blacklisted person.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Blacklist/{personId}", tag = "Blacklist",
     params(("personId" = Uuid, Path)),
-    responses((status = 200, body = Wrapped<PersonDto>), (status = 404, description = "NotFound", body = Wrapped<PersonDto>)))]
+    responses((status = 200, body = Wrapped<PersonDto>)))]
 async fn get(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
@@ -215,8 +225,6 @@ async fn get(
     params(("personId" = Uuid, Path)), request_body = PersonRequest,
     responses(
         (status = 200, body = Wrapped<PersonDto>),
-        (status = 400, description = "120034, 120035", body = Wrapped<PersonDto>),
-        (status = 404, description = "NotFound", body = Wrapped<PersonDto>),
     ))]
 async fn update(
     SecretAccount(account): SecretAccount,
@@ -233,7 +241,7 @@ async fn update(
 /// Lift the ban: later attempts are no longer refused for this person.
 #[utoipa::path(delete, path = "/publicapi/api/v2/private/Blacklist/{personId}", tag = "Blacklist",
     params(("personId" = Uuid, Path)),
-    responses((status = 200, description = "`data` is the removed personId", body = Wrapped<Uuid>), (status = 404, body = Wrapped<Uuid>)))]
+    responses((status = 200, description = "`data` is the removed personId", body = Wrapped<Uuid>)))]
 async fn delete(
     SecretAccount(account): SecretAccount,
     State(store): State<Store>,
@@ -255,8 +263,6 @@ pub struct FromApplicant {
 #[utoipa::path(post, path = "/publicapi/api/v2/private/Blacklist/FromApplicantId", tag = "Blacklist", request_body = FromApplicant,
     responses(
         (status = 200, description = "the new personId", body = Uuid),
-        (status = 400, description = "120035: already blacklisted; 120034: nothing identifies the applicant", body = ErrorEnvelope),
-        (status = 404, description = "120024", body = ErrorEnvelope),
     ))]
 async fn from_applicant(
     SecretAccount(account): SecretAccount,

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::error::{ApiError, ErrorEnvelope};
+use crate::error::ApiError;
 use crate::extract::{Json, ValidationCaller};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -176,10 +176,6 @@ fn document_tests(settings: &baf_domain::ValidationRequestSettings) -> Vec<Docum
     request_body = ValidationRequest,
     responses(
         (status = 200, description = "The attempt was decided (status 0 Success or 1 Fail)", body = ValidationResponse),
-        (status = 400, description = "120036 completed, 120037 attempts used, 120038 no or several faces (recorded as InvalidData), \
-            120040 closed, 120042 image required, 120043 no registered face, 120039 face engine failure, ValidationError", body = ErrorEnvelope),
-        (status = 404, description = "120024", body = ErrorEnvelope),
-        (status = 503, description = "every face worker is busy; see Retry-After", body = ErrorEnvelope),
     ))]
 async fn validate(
     ValidationCaller(caller): ValidationCaller,
