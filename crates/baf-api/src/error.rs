@@ -318,6 +318,11 @@ impl From<baf_store::Error> for ApiError {
                     "Every database connection is busy; retry shortly.",
                 )
             },
+            E::Unavailable(_) => Self {
+                retry_after: Some(std::time::Duration::from_secs(1)),
+                internal: Some(error.into()),
+                ..Self::new(BafCode::Busy, "The database is unavailable; retry shortly.")
+            },
             E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => {
                 Self::internal(error)
             }
@@ -501,6 +506,11 @@ mod tests {
             (E::Refused(Refusal::AttemptsExhausted), "120037", 400),
             (E::Refused(Refusal::ImageReviewExpired), "120032", 413),
             (E::Store(baf_store::Error::Busy), "ServiceUnavailable", 503),
+            (
+                E::Store(baf_store::Error::Unavailable(sqlx::Error::WorkerCrashed)),
+                "ServiceUnavailable",
+                503,
+            ),
             (E::Engine(verification::Error::NoFace), "120038", 400),
             (
                 E::Image {

@@ -44,7 +44,7 @@ fn duplicate_or(error: sqlx::Error) -> Error {
         sqlx::Error::Database(db) if db.constraint() == Some(IDENTITY_CONSTRAINT) => {
             Error::BlacklistDuplicate
         }
-        _ => Error::Database(error),
+        _ => Error::from(error),
     }
 }
 

@@ -18,7 +18,8 @@ use crate::Error;
 /// prove itself with a ping before its next use, so a restarted Postgres is noticed at once.
 static CONNECTION_FAILURES: AtomicU64 = AtomicU64::new(0);
 
-pub(crate) fn note_failure(error: &sqlx::Error) {
+/// Counts `error` when it is a connection-level failure, and says whether it was one.
+pub(crate) fn note_failure(error: &sqlx::Error) -> bool {
     let connection_lost = match error {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
@@ -33,6 +34,7 @@ pub(crate) fn note_failure(error: &sqlx::Error) {
     if connection_lost {
         CONNECTION_FAILURES.fetch_add(1, Ordering::Relaxed);
     }
+    connection_lost
 }
 
 /// A connection idle for longer than this is pinged before use.
@@ -96,7 +98,7 @@ pub(crate) fn pool(options: PgConnectOptions, max_connections: usize) -> Pool {
 
 pub(crate) async fn get(pool: &Pool) -> Result<Connection, Error> {
     pool.get().await.map_err(|error| match error {
-        managed::PoolError::Backend(error) => Error::Database(error),
+        managed::PoolError::Backend(error) => Error::from(error),
         managed::PoolError::Timeout(_) => Error::Busy,
         other => Error::Database(sqlx::Error::Configuration(other.to_string().into())),
     })

@@ -22,6 +22,10 @@ pub enum Error {
     /// Every connection of the pool stayed busy for the pool's whole wait: the caller may retry.
     #[error("every database connection is busy")]
     Busy,
+    /// Postgres could not be reached or ended the session (down, restarting, refusing
+    /// connections): the caller may retry.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
     #[error("database migration failed")]
     Migration(#[source] sqlx::migrate::MigrateError),
     #[error(transparent)]
@@ -30,7 +34,9 @@ pub enum Error {
 
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
-        crate::connections::note_failure(&error);
+        if crate::connections::note_failure(&error) {
+            return Self::Unavailable(error);
+        }
         match error {
             sqlx::Error::PoolTimedOut => Self::Busy,
             other => Self::Database(other),

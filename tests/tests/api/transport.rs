@@ -367,6 +367,58 @@ async fn connections_closed_by_postgres_fail_at_most_one_request(pool: PgPool) {
     );
 }
 
+/// Postgres refusing connections (down, restarting) is a 503 with `Retry-After` on every path,
+/// not a 500; the server answers again once Postgres is back.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_database_that_refuses_connections_is_a_503_with_retry_after(pool: PgPool) {
+    use sqlx::Connection;
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    let database: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    // from the server's maintenance database: a session may not lock itself out
+    let mut admin = sqlx::PgConnection::connect(&std::env::var("DATABASE_URL").unwrap())
+        .await
+        .unwrap();
+    let allow =
+        |allowed: bool| format!("alter database \"{database}\" allow_connections {allowed}");
+    sqlx::query(&allow(false))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1")
+        .bind(&database)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        for reply in [
+            app.get_applicant(id).await,
+            app.call(
+                Method::POST,
+                &format!("{API}/private/Applicants"),
+                Some(json!({})),
+            )
+            .await,
+        ] {
+            reply.assert_error(503, "ServiceUnavailable");
+            assert!(
+                reply.headers.contains_key("retry-after"),
+                "{:?}",
+                reply.headers
+            );
+        }
+    }
+    sqlx::query(&allow(true)).execute(&mut admin).await.unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(app.get_applicant(id).await.status.as_u16());
+    }
+    assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn shutting_down_finishes_the_requests_in_flight(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
