@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
+use baf_domain::ApplicantId;
 use baf_domain::applicant::Applicant;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
@@ -17,7 +18,9 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
 #[derive(Clone, Debug)]
 pub enum Notifier {
-    /// Writes the message to the log, where an operator or a log shipper picks it up.
+    /// Records in the log that a link was issued, with the phone masked and never the link
+    /// (whoever reads the link can verify as the applicant): for trials without an SMS gateway,
+    /// where the operator reads `validationLink` from the applicant.
     Log,
     /// POSTs `{applicantId, phone, link, message}` to `url`, signed with `secret`, with retries.
     Webhook {
@@ -83,10 +86,9 @@ impl Notifier {
     /// Sends the link to the applicant's phone, retrying a failing gateway with back-off.
     pub async fn send_link(&self, applicant: &Applicant, link: &str) -> Result<(), NotifyError> {
         let phone = applicant.phone.as_deref().unwrap_or("");
-        let message = format!("Please verify your identity: {link}");
         match self {
             Self::Log => {
-                tracing::info!(notifier = "log", applicant_id = %applicant.id, phone, link, message, "verification link");
+                log_link(applicant.id, phone);
                 Ok(())
             }
             Self::Webhook {
@@ -98,7 +100,7 @@ impl Notifier {
                     applicant_id: applicant.id.0,
                     phone,
                     link,
-                    message,
+                    message: format!("Please verify your identity: {link}"),
                 })
                 .expect("messages serialize");
                 let send = || post_signed(client, url, secret, &body);
@@ -113,6 +115,71 @@ impl Notifier {
                 .await
                 .map_err(NotifyError)
             }
+        }
+    }
+}
+
+fn log_link(applicant: ApplicantId, phone: &str) {
+    tracing::info!(notifier = "log", applicant_id = %applicant, phone = %masked(phone), "verification link issued (the link itself is never logged)");
+}
+
+/// The phone with every digit but the last two hidden.
+fn masked(phone: &str) -> String {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let mut seen = 0;
+    phone
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen + 2 > digits { c } else { '*' }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[test]
+    fn phones_keep_only_their_last_two_digits() {
+        assert_eq!(masked("+1 (555) 010-9967"), "+* (***) ***-**67");
+        assert_eq!(masked("7"), "7");
+        assert_eq!(masked(""), "");
+    }
+
+    /// What the log notifier writes: the applicant and a masked phone, never the phone itself.
+    #[test]
+    fn the_log_shows_a_masked_phone_only() {
+        let written = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = Arc::clone(&written);
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || Sink(Arc::clone(&sink)))
+            .with_ansi(false)
+            .finish();
+        let applicant = ApplicantId::new_random();
+        tracing::subscriber::with_default(subscriber, || log_link(applicant, "+15550109967"));
+        let line = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        assert!(line.contains(&applicant.to_string()), "{line}");
+        assert!(
+            line.contains("*********67") && !line.contains("5550109967"),
+            "{line}"
+        );
+    }
+
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
     }
 }
