@@ -32,7 +32,7 @@
     close("This verification link is not valid. Ask for a new one.");
     return;
   }
-  if (config.completed && !config.registered) {
+  if (config.closed) {
     close("This verification is closed.");
     return;
   }

@@ -3,7 +3,7 @@
 //! written to the webhook outbox in the transaction that makes them.
 
 use baf_domain::applicant::{self, Applicant, ApplicantUpdate, NewApplicant};
-use baf_domain::{AccountId, AccountSettings, ApplicantId};
+use baf_domain::{AccountId, AccountSettings, ApplicantId, validation};
 use baf_store::{Store, accounts, applicants, profiles};
 
 use crate::{App, Error, Links, media, webhooks};
@@ -46,22 +46,36 @@ impl App {
         Ok(())
     }
 
-    /// The hosted page was opened by its link: counted in `openedLinkTimes`. `None` when no
-    /// applicant has this id.
-    pub async fn open_link(&self, id: ApplicantId) -> Result<Option<OpenedLink>, Error> {
+    /// The applicant behind an opened link. An opening counts in `openedLinkTimes` once per
+    /// capability: `reopened_by` is the account of the capability the page already holds (a
+    /// reload), which reads without counting. A closed link (no selfie could be validated) does
+    /// not count either.
+    pub async fn open_link(
+        &self,
+        id: ApplicantId,
+        reopened_by: Option<AccountId>,
+    ) -> Result<Option<OpenedLink>, Error> {
         let mut tx = self.store.begin().await?;
-        let applicant = match applicants::open_link(&mut tx, id).await {
+        let found = match reopened_by {
+            Some(account) => applicants::get(&mut tx, account, id).await,
+            None => applicants::open_link(&mut tx, id).await,
+        };
+        let applicant = match found {
             Ok(applicant) => applicant,
             Err(baf_store::Error::ApplicantNotFound(_)) => return Ok(None),
             Err(other) => return Err(other.into()),
         };
         let (settings, registered) =
             accounts::settings_and_profile(&mut tx, applicant.account_id, id).await?;
-        Store::commit(tx).await?;
+        let accepts_selfie = validation::page_accepts_selfie(&applicant, registered, &settings);
+        if accepts_selfie {
+            Store::commit(tx).await?;
+        }
         Ok(Some(OpenedLink {
             applicant,
             settings,
             registered,
+            accepts_selfie,
         }))
     }
 
@@ -131,4 +145,6 @@ pub struct OpenedLink {
     pub settings: AccountSettings,
     /// Whether the applicant has a face profile.
     pub registered: bool,
+    /// Whether the page may take a selfie; a closed link gets no capability.
+    pub accepts_selfie: bool,
 }

@@ -77,6 +77,21 @@ pub fn admit(
     })
 }
 
+/// Whether the hosted page can still take a selfie for this applicant: a registration with
+/// attempts left, or an authorization of a registered one. A link that cannot is closed.
+pub fn page_accepts_selfie(
+    applicant: &Applicant,
+    has_profile: bool,
+    settings: &AccountSettings,
+) -> bool {
+    let selfie = RequestShape {
+        document_type: SELFIE_DOCUMENT_TYPE,
+        has_face_image: true,
+        has_front_image: false,
+    };
+    admit(applicant, has_profile, settings, selfie).is_ok()
+}
+
 /// `UpdateMainPhoto` needs a registered face to replace.
 pub fn admit_profile_update(has_profile: bool) -> Result<Flow, Refusal> {
     if has_profile {
@@ -388,6 +403,27 @@ mod tests {
         has_face_image: true,
         has_front_image: false,
     };
+
+    #[test]
+    fn the_page_is_closed_when_no_selfie_could_be_validated() {
+        let settings = AccountSettings::default();
+        let max = i32::from(settings.max_attempts);
+        for (status, used, registered, open) in [
+            (Pending, 0, false, true),
+            (FailedAttempt, max - 1, false, true),
+            (FailedAttempt, max, false, false),
+            (Success, 0, true, true),
+            (Success, 0, false, false),
+            (Failed, 1, false, false),
+            (Canceled, 0, true, false),
+        ] {
+            assert_eq!(
+                page_accepts_selfie(&applicant(status, used), registered, &settings),
+                open,
+                "{status:?}, {used} used, registered {registered}"
+            );
+        }
+    }
 
     fn settings(max_attempts: u8) -> AccountSettings {
         AccountSettings {

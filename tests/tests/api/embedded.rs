@@ -86,6 +86,113 @@ async fn opening_the_link_counts_and_hands_the_page_a_capability(pool: PgPool) {
     );
 }
 
+/// A reload that sends back the page's cookie reuses its capability and is not another opening;
+/// the page may not be framed, cached or leak through the referrer.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn an_opening_counts_once_per_capability_on_a_locked_down_page(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    let first = app
+        .raw(
+            Method::GET,
+            &format!("/embedded?requestId={id}"),
+            None,
+            None,
+        )
+        .await;
+    for reply in [
+        &first,
+        &app.raw(Method::GET, "/embedded?requestId=nope", None, None)
+            .await,
+    ] {
+        let header = |name: &str| reply.headers[name].to_str().unwrap().to_owned();
+        assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+        assert!(header("content-security-policy").starts_with("default-src 'none'"));
+        assert_eq!(header("x-frame-options"), "DENY");
+        assert_eq!(header("referrer-policy"), "no-referrer");
+        assert_eq!(header("cache-control"), "no-store");
+    }
+    let cookie = first.headers["set-cookie"].to_str().unwrap().to_owned();
+    for attribute in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/embedded",
+        "Max-Age=1800",
+    ] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let token = page_config(&first.text)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with(&format!("baf_page={token};")),
+        "{cookie}"
+    );
+
+    let client = reqwest::Client::new();
+    let reload = |cookie: String| {
+        client
+            .get(app.url(&format!("/embedded?requestId={id}")))
+            .header("cookie", cookie)
+            .send()
+    };
+    let again = reload(format!("baf_page={token}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page_config(&again)["token"], token.as_str());
+    assert_eq!(app.get_applicant(id).await.body["openedLinkTimes"], 1);
+
+    // another applicant's capability, or a forged one, is no reload of this page
+    let other = app.create_applicant(json!({})).await;
+    let (_, other_page) = open_page(&app, other).await;
+    let other_token = page_config(&other_page)["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for cookie in [
+        format!("baf_page={other_token}"),
+        "baf_page=cap_forged.x".to_owned(),
+    ] {
+        let page = reload(cookie).await.unwrap().text().await.unwrap();
+        assert!(
+            page_config(&page)["token"]
+                .as_str()
+                .unwrap()
+                .starts_with("cap_")
+        );
+    }
+    assert_eq!(app.get_applicant(id).await.body["openedLinkTimes"], 3);
+}
+
+/// A completed or canceled applicant's link opens a closed page: no capability, no callback URL,
+/// and no opening counted.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_closed_applicants_link_issues_no_capability(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app
+        .create_applicant(json!({"callbackUrl": "https://client/done?session=secret"}))
+        .await;
+    app.call(
+        Method::POST,
+        &format!("{API}/public/Applicants/{id}/Complete"),
+        None,
+    )
+    .await
+    .assert_ok();
+    let (status, html) = open_page(&app, id).await;
+    assert_eq!(status, 200);
+    assert_eq!(page_config(&html), json!({"closed": true}));
+    assert!(
+        !html.contains("cap_") && !html.contains("client/done"),
+        "{html}"
+    );
+    assert_eq!(app.get_applicant(id).await.body["openedLinkTimes"], 0);
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn the_capability_validates_its_applicant_and_nothing_else(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
