@@ -124,12 +124,38 @@ fn decode_jpeg(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
     let info = decoder.info().ok_or(Error::NotAnImage(None))?;
     let (width, height) = (u32::from(info.width), u32::from(info.height));
     check_dimensions(width, height, limits)?;
+    check_jpeg_data(data, width, height)?;
     let orientation = decoder
         .exif()
         .and_then(|exif| Orientation::from_exif_chunk(exif));
     let pixels = decoder.decode().map_err(not_an_image)?;
     let rgb = RgbImage::from_raw(width, height, pixels).ok_or(Error::NotAnImage(None))?;
     Ok(oriented(DynamicImage::ImageRgb8(rgb), orientation))
+}
+
+/// zune's strict mode still paints grey the blocks a scan never reached when its data stops at a
+/// marker, so a truncated upload would decode at the size its header claims. Refused: a file
+/// without its end-of-image marker after the first scan, or with less scan data than one bit per
+/// 8×8 luminance block (no Huffman code is shorter; arithmetic coding, which could be, is not
+/// supported).
+fn check_jpeg_data(data: &[u8], width: u32, height: u32) -> Result<(), Error> {
+    let truncated = || {
+        not_an_image(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the JPEG data ends before its picture is complete",
+        ))
+    };
+    let scan = data
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .ok_or_else(truncated)?;
+    let coded = &data[scan..];
+    let ended = coded.windows(2).any(|w| w == [0xFF, 0xD9]);
+    let blocks = u64::from(width.div_ceil(8)) * u64::from(height.div_ceil(8));
+    if !ended || (coded.len() as u64) * 8 < blocks {
+        return Err(truncated());
+    }
+    Ok(())
 }
 
 fn decode_other(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
@@ -250,6 +276,30 @@ mod tests {
                 limit: 50
             })
         ));
+    }
+
+    /// A JPEG whose header claims far more pixels than its data can hold: the bytes of a 64×64
+    /// picture under a 7000×7000 frame header, as a truncated upload would be.
+    #[test]
+    fn a_jpeg_with_too_little_data_for_its_frame_is_refused() {
+        let mut jpeg = Vec::new();
+        RgbImage::from_fn(64, 64, |x, y| image::Rgb([x as u8 * 4, y as u8 * 4, 128]))
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        let sof = jpeg
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("a baseline frame header");
+        // SOF0: marker, length (2), precision (1), height (2), width (2)
+        jpeg[sof + 5..sof + 7].copy_from_slice(&7000u16.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&7000u16.to_be_bytes());
+        assert!(jpeg.len() < 2000, "{}", jpeg.len());
+        let decoded = decode_image(&jpeg, &ImageLimits::default());
+        assert!(
+            matches!(decoded, Err(Error::NotAnImage(_))),
+            "{:?}",
+            decoded.map(|image| image.dimensions())
+        );
     }
 
     #[test]

@@ -150,6 +150,17 @@ async fn no_face_or_several_faces_are_120038_and_recorded_as_invalid_data(pool: 
     app.register(id, OBAMA).await.assert_ok();
 }
 
+/// A real JPEG whose frame header claims 7000×7000: what a truncated upload of a large photo
+/// looks like to a decoder that paints missing blocks grey.
+fn claims_a_larger_frame(mut jpeg: Vec<u8>) -> Vec<u8> {
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline frame header");
+    jpeg[sof + 5..sof + 9].copy_from_slice(&[0x1B, 0x58, 0x1B, 0x58]);
+    jpeg
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn bad_images_are_400_and_record_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
@@ -167,6 +178,10 @@ async fn bad_images_are_400_and_record_nothing(pool: PgPool) {
         ),
         (
             json!(base64(&face("invalid/cf_corrupted.png"))),
+            "model.faceImageBase64",
+        ),
+        (
+            json!(base64(&claims_a_larger_frame(face(OBAMA)))),
             "model.faceImageBase64",
         ),
         (json!(7), "model.faceImageBase64"),
