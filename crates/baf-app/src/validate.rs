@@ -119,7 +119,10 @@ impl App {
                     submission.files()
                 )
             );
-            let stored = stored?;
+            let stored = match stored {
+                Ok(stored) => stored,
+                Err(error) => return Err(app.unless_deleted(account, &submission, error).await),
+            };
             match app
                 .analyze_document_and_record(account, &submission, selfie, &stored.rows)
                 .await
@@ -132,6 +135,12 @@ impl App {
                     Ok(*validated)
                 }
                 Ok(Decided::InvalidData(message)) => Err(Error::InvalidData(message)),
+                Err(error @ Error::Store(baf_store::Error::ApplicantNotFound(_))) => {
+                    // deleted while its files were written: they go, folder and all, as its
+                    // other files did
+                    media::delete_applicant(&app.blobs, account, submission.applicant).await;
+                    Err(error)
+                }
                 Err(error) => {
                     media::discard(&app.blobs, stored).await;
                     Err(error)
@@ -139,6 +148,27 @@ impl App {
             }
         };
         tokio::spawn(decision.in_current_span()).await?
+    }
+
+    /// A failure to store the files is the applicant's absence when it was deleted meanwhile
+    /// (its folder went from under the writes): answered as the applicant not found, with
+    /// whatever the writes left removed.
+    async fn unless_deleted(
+        &self,
+        account: AccountId,
+        submission: &Submission,
+        error: Error,
+    ) -> Error {
+        let Ok(mut conn) = self.store.connection().await else {
+            return error;
+        };
+        match applicants::for_validation(&mut conn, account, submission.applicant).await {
+            Err(gone @ baf_store::Error::ApplicantNotFound(_)) => {
+                media::delete_applicant(&self.blobs, account, submission.applicant).await;
+                gone.into()
+            }
+            _ => error,
+        }
     }
 
     async fn analyze_document_and_record(

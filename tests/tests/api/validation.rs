@@ -493,6 +493,48 @@ async fn two_concurrent_registrations_of_one_face_never_both_succeed(pool: PgPoo
     );
 }
 
+/// A validation racing the deletion of its applicant either finishes first or answers as if the
+/// applicant were gone, and leaves no file or row behind either way.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_validation_racing_the_deletion_of_its_applicant_leaves_nothing(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let video = base64(&vec![0u8; 2 * 1024 * 1024]);
+    let path = format!("{API}/public/Validation");
+    for round in 0..10u64 {
+        let id = app.create_applicant(json!({})).await;
+        let body = json!({"model": {"faceImageBase64": base64(&face(OBAMA)), "documentType": 10, "livenessVideoBase64": video}, "applicantId": id});
+        let validation = app.call(Method::POST, &path, Some(body));
+        let deletion = async {
+            tokio::time::sleep(std::time::Duration::from_millis(15 * round)).await;
+            app.delete(id).await
+        };
+        let (validated, deleted) = tokio::join!(validation, deletion);
+        deleted.assert_ok();
+        match validated.status.as_u16() {
+            200 => {}
+            404 => {
+                validated.assert_error(404, "120024");
+            }
+            other => panic!("round {round}: {other} {}", validated.text),
+        }
+        let rows: i64 = sqlx::query_scalar("select count(*) from attempt where applicant_id = $1")
+            .bind(id)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+        let folder = app
+            .media
+            .path()
+            .join(app.account.account_id.to_string())
+            .join(id.to_string());
+        assert!(
+            rows == 0 && !folder.exists(),
+            "round {round}: {rows} attempts, folder kept: {}",
+            folder.exists()
+        );
+    }
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn a_deleted_applicants_face_stops_matching_at_once_in_every_process(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
