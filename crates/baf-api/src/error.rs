@@ -44,6 +44,8 @@ pub enum BafCode {
     Validation,
     UnsupportedMediaType,
     PayloadTooLarge,
+    /// The request body did not arrive within its deadline.
+    RequestTimeout,
     Unauthorized,
     Forbidden,
     RouteNotFound,
@@ -81,6 +83,7 @@ impl BafCode {
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -115,6 +118,7 @@ impl BafCode {
             Self::Validation => "ValidationError",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
             Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::RequestTimeout => "RequestTimeout",
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden => "Forbidden",
             Self::RouteNotFound => "NotFound",
@@ -163,6 +167,7 @@ impl BafCode {
             }
             Self::UnsupportedMediaType => "the body is not JSON",
             Self::PayloadTooLarge => "the body is larger than the server accepts",
+            Self::RequestTimeout => "the body did not arrive within the server's body deadline",
             Self::Unauthorized => "no API key, or an unknown one",
             Self::Forbidden => {
                 "the key may not do this: a public key on a private route, or a verification \
@@ -488,6 +493,7 @@ mod tests {
                         "ValidationError" => 400,
                         "UnsupportedMediaType" => 415,
                         "PayloadTooLarge" => 413,
+                        "RequestTimeout" => 408,
                         "Unauthorized" => 401,
                         "Forbidden" => 403,
                         "MethodNotAllowed" => 405,

@@ -2,6 +2,7 @@
 //! API key.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -15,8 +16,8 @@ use baf_store::accounts::KeyKind;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::error::{ApiError, BafCode};
+use crate::{ApiConfig, AppState};
 
 /// A JSON body. Accepts the content types of the vendor's clients (`application/json`,
 /// `application/json-patch+json`, `text/json`, any `application/*+json`); an empty body reads as `{}`.
@@ -34,7 +35,10 @@ fn is_json_content_type(value: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T>
+where
+    Arc<ApiConfig>: FromRef<S>,
+{
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
@@ -42,17 +46,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .map(|v| v.to_str().unwrap_or("?").to_owned());
-        let body =
-            Bytes::from_request(request, state)
-                .await
-                .map_err(|rejection| match rejection {
-                    BytesRejection::FailedToBufferBody(e)
-                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
-                    {
-                        ApiError::new(BafCode::PayloadTooLarge, "The request body is too large.")
-                    }
-                    other => ApiError::invalid_field("body", other.body_text()),
-                })?;
+        let deadline = Arc::<ApiConfig>::from_ref(state).body_deadline;
+        let body = tokio::time::timeout(deadline, Bytes::from_request(request, state))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    BafCode::RequestTimeout,
+                    "The request body did not arrive in time.",
+                )
+            })?
+            .map_err(|rejection| match rejection {
+                BytesRejection::FailedToBufferBody(e)
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+                {
+                    ApiError::new(BafCode::PayloadTooLarge, "The request body is too large.")
+                }
+                other => ApiError::invalid_field("body", other.body_text()),
+            })?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return parse(b"{}").map(Json);
         }

@@ -70,7 +70,11 @@ const EVERY_OPERATION: &[BafCode] = &[
 /// A public key on a `private/` route.
 const PRIVATE_OPERATION: &[BafCode] = &[BafCode::Forbidden];
 /// A JSON body.
-const WITH_BODY: &[BafCode] = &[BafCode::PayloadTooLarge, BafCode::UnsupportedMediaType];
+const WITH_BODY: &[BafCode] = &[
+    BafCode::PayloadTooLarge,
+    BafCode::UnsupportedMediaType,
+    BafCode::RequestTimeout,
+];
 
 /// What each operation answers beyond the above, by method and path under [`API`].
 const OPERATION_ERRORS: &[(&str, &str, &[BafCode])] = {
@@ -369,7 +373,7 @@ mod tests {
         assert_eq!(
             statuses,
             [
-                "200", "400", "401", "403", "404", "413", "415", "500", "503"
+                "200", "400", "401", "403", "404", "408", "413", "415", "500", "503"
             ]
         );
     }

@@ -16,6 +16,9 @@ pub struct ApiConfig {
     pub body_limit: usize,
     /// How long the verification page's capability stays valid.
     pub link_ttl: chrono::Duration,
+    /// How long a client may take to send a body: one trickling bytes would otherwise hold its
+    /// connection and its buffer forever.
+    pub body_deadline: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -41,5 +44,11 @@ impl AppState {
 impl FromRef<AppState> for Store {
     fn from_ref(state: &AppState) -> Store {
         state.app.store.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<ApiConfig> {
+    fn from_ref(state: &AppState) -> Arc<ApiConfig> {
+        Arc::clone(&state.config)
     }
 }

@@ -100,6 +100,17 @@ pub struct ServeConfig {
     /// Database connections in each pool (transactions; single statements).
     #[arg(long, env = "BAF_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,
+    /// Seconds a client may take to send a request's headers; a slower connection is closed.
+    #[arg(long, env = "BAF_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u16,
+    /// Seconds requests in flight get to finish after SIGTERM; connections still open then are
+    /// closed.
+    #[arg(long, env = "BAF_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
+    pub shutdown_grace_seconds: u16,
+    /// Seconds a client may take to send a request's body (a 32 MB body needs about 4.5 Mbit/s
+    /// at the default); a slower one is answered 408.
+    #[arg(long, env = "BAF_BODY_READ_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub body_read_timeout_seconds: u16,
     /// Largest request body in bytes (base64 images: about 4/3 of the image size).
     #[arg(long, env = "BAF_BODY_LIMIT_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub body_limit_bytes: usize,

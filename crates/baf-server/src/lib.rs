@@ -4,15 +4,15 @@
 pub mod accounts;
 pub mod config;
 pub mod face;
+pub mod http;
 pub mod profiles;
 
 use std::future::Future;
 
-use anyhow::Context;
-use axum::ServiceExt;
-use axum::body::Body;
-use axum::http::Request;
 use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
 
 use baf_api::{ApiConfig, AppState, LinkSigner};
 use baf_app::{App, AppConfig, Notifier, ProfileIndex, StatusWebhook};
@@ -84,17 +84,17 @@ pub async fn run(
     let api_config = ApiConfig {
         body_limit: config.body_limit_bytes,
         link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
+        body_deadline: Duration::from_secs(config.body_read_timeout_seconds.into()),
     };
     let state = AppState::new(app, LinkSigner::new(link_key), api_config);
     let service = baf_api::service(state);
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
-    axum::serve(
-        listener,
-        ServiceExt::<Request<Body>>::into_make_service(service),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("serving HTTP")
+    let limits = http::ConnectionLimits {
+        header_read: Duration::from_secs(config.header_read_timeout_seconds.into()),
+        shutdown_grace: Duration::from_secs(config.shutdown_grace_seconds.into()),
+    };
+    http::serve(listener, service, limits, shutdown).await;
+    Ok(())
 }
 
 fn app_config(config: &ServeConfig) -> anyhow::Result<AppConfig> {

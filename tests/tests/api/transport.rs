@@ -419,6 +419,69 @@ async fn a_database_that_refuses_connections_is_a_503_with_retry_after(pool: PgP
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
 }
 
+/// Reads until the server closes the connection; what it sent meanwhile.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A client that never finishes its headers is disconnected; one that trickles its body is
+/// answered 408 within the body deadline.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn slow_clients_are_cut_off(pool: PgPool) {
+    let app = TestApp::spawn_configured(pool, baf_tests::ENGINE.clone(), |config| {
+        config.header_read_timeout_seconds = 1;
+        config.body_read_timeout_seconds = 1;
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let mut headers = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    headers
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let cut = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        read_until_closed(&mut headers),
+    )
+    .await
+    .expect("the server closes a connection whose headers never end");
+    assert!(!cut.contains("200 OK"), "{cut}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    let mut body = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let request = format!(
+        "POST {API}/private/Applicants HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{",
+        app.account.secret_key
+    );
+    body.write_all(request.as_bytes()).await.unwrap();
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        read_until_closed(&mut body),
+    )
+    .await
+    .expect("the server answers a body that never arrives");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"RequestTimeout""#), "{answer}");
+}
+
+/// A connection that never finishes its request does not hold shutdown beyond its grace period.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn shutdown_waits_for_slow_connections_only_so_long(pool: PgPool) {
+    let app = TestApp::spawn_configured(pool, baf_tests::ENGINE.clone(), |config| {
+        config.header_read_timeout_seconds = 600;
+        config.shutdown_grace_seconds = 1;
+    })
+    .await;
+    let mut stuck = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    stuck.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.shut_down())
+        .await
+        .expect("the server stops within its grace period");
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn shutting_down_finishes_the_requests_in_flight(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
