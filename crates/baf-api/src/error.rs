@@ -46,6 +46,8 @@ pub enum BafCode {
     PayloadTooLarge,
     /// The request body did not arrive within its deadline.
     RequestTimeout,
+    /// The client's address failed to authenticate too often: 429 with `Retry-After`.
+    TooManyRequests,
     Unauthorized,
     Forbidden,
     RouteNotFound,
@@ -84,6 +86,7 @@ impl BafCode {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -119,6 +122,7 @@ impl BafCode {
             Self::UnsupportedMediaType => "UnsupportedMediaType",
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::RequestTimeout => "RequestTimeout",
+            Self::TooManyRequests => "TooManyRequests",
             Self::Unauthorized => "Unauthorized",
             Self::Forbidden => "Forbidden",
             Self::RouteNotFound => "NotFound",
@@ -168,6 +172,9 @@ impl BafCode {
             Self::UnsupportedMediaType => "the body is not JSON",
             Self::PayloadTooLarge => "the body is larger than the server accepts",
             Self::RequestTimeout => "the body did not arrive within the server's body deadline",
+            Self::TooManyRequests => {
+                "this address sent too many unknown keys; retry after Retry-After seconds"
+            }
             Self::Unauthorized => "no API key, or an unknown one",
             Self::Forbidden => {
                 "the key may not do this: a public key on a private route, or a verification \
@@ -221,6 +228,16 @@ impl ApiError {
         Self {
             internal: Some(error.into()),
             ..Self::new(BafCode::Internal, "Internal server error")
+        }
+    }
+
+    pub fn too_many_requests(retry_after: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                BafCode::TooManyRequests,
+                "Too many requests with unknown keys from this address; retry later.",
+            )
         }
     }
 
@@ -494,6 +511,7 @@ mod tests {
                         "UnsupportedMediaType" => 415,
                         "PayloadTooLarge" => 413,
                         "RequestTimeout" => 408,
+                        "TooManyRequests" => 429,
                         "Unauthorized" => 401,
                         "Forbidden" => 403,
                         "MethodNotAllowed" => 405,

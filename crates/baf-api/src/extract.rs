@@ -2,12 +2,12 @@
 //! API key.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use baf_app::validate::Caller;
 use baf_domain::{AccountId, ApplicantId, AttemptId, PersonId};
@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, BafCode};
+use crate::keys::Lookup;
 use crate::{ApiConfig, AppState};
 
 /// A JSON body. Accepts the content types of the vendor's clients (`application/json`,
@@ -204,19 +205,33 @@ impl FromRequestParts<AppState> for Account {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
         let key = bearer(parts).ok_or_else(unauthorized)?;
         let hash = hash_key(key);
-        if let Some(found) = state.keys.get(&hash) {
-            return Ok(found);
+        match state.keys.lookup(&hash, client) {
+            Lookup::Known(account) => return Ok(account),
+            Lookup::Unknown => return Err(unauthorized()),
+            Lookup::Throttled { retry_after } => {
+                return Err(ApiError::too_many_requests(retry_after));
+            }
+            Lookup::Ask => {}
         }
         let store = Store::from_ref(state);
         let mut conn = store.connection().await?;
-        let (id, kind) = baf_store::accounts::find_key(&mut conn, &hash)
-            .await?
-            .ok_or_else(unauthorized)?;
-        let account = Account { id, kind };
-        state.keys.insert(hash, account);
-        Ok(account)
+        match baf_store::accounts::find_key(&mut conn, &hash).await? {
+            Some((id, kind)) => {
+                let account = Account { id, kind };
+                state.keys.known(hash, account);
+                Ok(account)
+            }
+            None => {
+                state.keys.unknown(hash, client);
+                Err(unauthorized())
+            }
+        }
     }
 }
 
@@ -290,36 +305,6 @@ impl FromRequestParts<AppState> for SecretAccount {
 
 pub fn hash_key(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
-}
-
-/// Known keys, so an authenticated request costs no extra query. Entries expire so a key removed
-/// from the database stops working within a minute; unknown keys are never cached.
-#[derive(Clone)]
-pub struct KeyCache(moka::sync::Cache<[u8; 32], Account>);
-
-const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
-/// Far more keys than any deployment holds; bounds the memory if one ever does.
-const KEY_CACHE_CAPACITY: u64 = 100_000;
-
-impl Default for KeyCache {
-    fn default() -> Self {
-        Self(
-            moka::sync::Cache::builder()
-                .max_capacity(KEY_CACHE_CAPACITY)
-                .time_to_live(KEY_CACHE_TTL)
-                .build(),
-        )
-    }
-}
-
-impl KeyCache {
-    fn get(&self, hash: &[u8; 32]) -> Option<Account> {
-        self.0.get(hash)
-    }
-
-    fn insert(&self, hash: [u8; 32], account: Account) {
-        self.0.insert(hash, account);
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod context;
 pub mod dto;
 pub mod error;
 pub mod extract;
+mod keys;
 mod openapi;
 mod routes;
 mod state;
@@ -28,7 +29,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use capability::LinkSigner;
 pub use error::{ApiError, BafCode};
-pub use extract::{KeyCache, hash_key};
+pub use extract::hash_key;
+pub use keys::KeyCache;
 pub use openapi::document as openapi;
 pub use state::{ApiConfig, AppState};
 

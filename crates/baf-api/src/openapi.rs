@@ -64,6 +64,7 @@ struct ErrorResponses;
 const EVERY_OPERATION: &[BafCode] = &[
     BafCode::Validation,
     BafCode::Unauthorized,
+    BafCode::TooManyRequests,
     BafCode::Internal,
     BafCode::Busy,
 ];
@@ -245,7 +246,7 @@ fn error_response(codes: &[BafCode], body: &str) -> Response {
             .build(),
     );
     let seconds = || ObjectBuilder::new().schema_type(Type::Integer).build();
-    if codes.contains(&BafCode::Busy) {
+    if codes.contains(&BafCode::Busy) || codes.contains(&BafCode::TooManyRequests) {
         response = response.header(
             "Retry-After",
             HeaderBuilder::new()
@@ -373,7 +374,7 @@ mod tests {
         assert_eq!(
             statuses,
             [
-                "200", "400", "401", "403", "404", "408", "413", "415", "500", "503"
+                "200", "400", "401", "403", "404", "408", "413", "415", "429", "500", "503"
             ]
         );
     }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -56,7 +57,10 @@ pub async fn serve(
         };
         let service = service.clone();
         let handler = service_fn(move |request: hyper::Request<Incoming>| {
-            service.clone().oneshot(request.map(Body::new))
+            let mut request = request.map(Body::new);
+            // the client's address, for throttling failed authentications
+            request.extensions_mut().insert(ConnectInfo(peer));
+            service.clone().oneshot(request)
         });
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), handler)

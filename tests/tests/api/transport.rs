@@ -419,6 +419,34 @@ async fn a_database_that_refuses_connections_is_a_503_with_retry_after(pool: PgP
     assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
 }
 
+/// Guessing keys from one address ends in 429 with `Retry-After` after 30 failures a minute,
+/// without a database query each; the account's own key, already in use, keeps working.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn guessing_keys_is_throttled_per_address(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    let path = format!("{API}/private/Applicants/{id}");
+    let mut statuses = Vec::new();
+    for guess in 0..40 {
+        let key = format!("sk_{}", uuid::Uuid::from_u128(guess));
+        let reply = app.raw(Method::GET, &path, Some(&key), None).await;
+        statuses.push(reply.status.as_u16());
+        if reply.status == 429 {
+            reply.assert_error(429, "TooManyRequests");
+            assert_eq!(reply.headers["retry-after"], "60");
+        }
+    }
+    assert_eq!(
+        (
+            statuses.iter().filter(|s| **s == 401).count(),
+            statuses.iter().filter(|s| **s == 429).count()
+        ),
+        (30, 10),
+        "{statuses:?}"
+    );
+    app.get_applicant(id).await.assert_ok();
+}
+
 /// Reads until the server closes the connection; what it sent meanwhile.
 async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
     let mut answer = Vec::new();
