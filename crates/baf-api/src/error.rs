@@ -389,6 +389,15 @@ impl From<baf_app::Error> for ApiError {
                 Self::new(BafCode::SmsFailed, Refusal::NoPhoneForSms.to_string())
             }
             E::NoVideo => Self::new(BafCode::NoVideo, error.to_string()),
+            E::InvalidVideo { kind, reason } => {
+                let field = match kind {
+                    baf_store::attempts::MediaKind::LivenessActionVideo => {
+                        "model.livenessActionVideoBase64"
+                    }
+                    _ => "model.livenessVideoBase64",
+                };
+                Self::invalid_field(field, reason)
+            }
             E::Blobs(_) | E::MissingBlob(_) | E::Task(_) => Self::internal(error),
         }
     }
@@ -530,6 +539,14 @@ mod tests {
             (E::Refused(Refusal::AttemptsExhausted), "120037", 400),
             (E::Refused(Refusal::ImageReviewExpired), "120032", 413),
             (E::Store(baf_store::Error::Busy), "ServiceUnavailable", 503),
+            (
+                E::InvalidVideo {
+                    kind: baf_store::attempts::MediaKind::LivenessVideo,
+                    reason: "no video",
+                },
+                "ValidationError",
+                400,
+            ),
             (
                 E::Store(baf_store::Error::Unavailable(sqlx::Error::WorkerCrashed)),
                 "ServiceUnavailable",

@@ -44,6 +44,12 @@ pub enum Error {
     PhotoRefused(String),
     #[error(transparent)]
     Notify(#[from] NotifyError),
+    /// A liveness video that is no video container, or too large to keep.
+    #[error("{kind:?}: {reason}")]
+    InvalidVideo {
+        kind: baf_store::attempts::MediaKind,
+        reason: &'static str,
+    },
     /// The attempt holds no video of the kind asked for.
     #[error("Validation response does not contain a video")]
     NoVideo,

@@ -97,6 +97,20 @@ pub fn content_type(kind: MediaKind, bytes: &[u8]) -> &'static str {
     }
 }
 
+/// The largest video an attempt keeps: a liveness clip of a few seconds is 1–5 MB.
+pub const MAX_VIDEO_BYTES: usize = 16 * 1024 * 1024;
+
+/// Why a video is refused, or nothing: MP4, QuickTime or WebM, at most [`MAX_VIDEO_BYTES`].
+pub fn check_video(bytes: &[u8]) -> Result<(), &'static str> {
+    if bytes.len() > MAX_VIDEO_BYTES {
+        return Err("The video is larger than 16 MB.");
+    }
+    if video_type(bytes) == "application/octet-stream" {
+        return Err("The video must be MP4, QuickTime or WebM.");
+    }
+    Ok(())
+}
+
 fn video_type(bytes: &[u8]) -> &'static str {
     if bytes.get(4..8) == Some(b"ftyp") {
         if bytes.get(8..10) == Some(b"qt") {
@@ -114,6 +128,16 @@ fn video_type(bytes: &[u8]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn videos_are_containers_of_a_bounded_size() {
+        assert!(check_video(b"\0\0\0\x20ftypisom").is_ok());
+        assert!(check_video(&[0x1A, 0x45, 0xDF, 0xA3, 1]).is_ok());
+        assert!(check_video(b"GIF89a....").is_err());
+        let mut huge = b"\0\0\0\x20ftypisom".to_vec();
+        huge.resize(MAX_VIDEO_BYTES + 1, 0);
+        assert!(check_video(&huge).is_err());
+    }
 
     #[test]
     fn types_come_from_the_bytes() {

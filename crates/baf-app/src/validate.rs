@@ -40,6 +40,19 @@ impl Submission {
         }
     }
 
+    /// Videos are kept as sent, so each must be a video container of a bounded size.
+    fn check_videos(&self) -> Result<(), Error> {
+        for (kind, video) in [
+            (MediaKind::LivenessVideo, &self.liveness_video),
+            (MediaKind::LivenessActionVideo, &self.liveness_action_video),
+        ] {
+            if let Some(video) = video {
+                media::check_video(video).map_err(|reason| Error::InvalidVideo { kind, reason })?;
+            }
+        }
+        Ok(())
+    }
+
     /// The files to keep with the attempt.
     fn files(&self) -> Vec<(MediaKind, Bytes)> {
         [
@@ -85,6 +98,7 @@ impl App {
             return Err(Error::OtherApplicant);
         }
         let account = caller.account;
+        submission.check_videos()?;
         // Refuse early what would be refused anyway, before spending inference on it.
         {
             let mut conn = self.store.connection().await?;
@@ -134,7 +148,10 @@ impl App {
                     }
                     Ok(*validated)
                 }
-                Ok(Decided::InvalidData(message)) => Err(Error::InvalidData(message)),
+                Ok(Decided::InvalidData(message)) => {
+                    media::discard(&app.blobs, stored).await;
+                    Err(Error::InvalidData(message))
+                }
                 Err(error @ Error::Store(baf_store::Error::ApplicantNotFound(_))) => {
                     // deleted while its files were written: they go, folder and all, as its
                     // other files did
@@ -253,6 +270,13 @@ impl App {
             }
         };
 
+        // an attempt that never reached the checks keeps no files: they would cost disk for
+        // nothing, and such attempts use up no attempt
+        let media = if outcome.record.invalid_data_errors.is_empty() {
+            media
+        } else {
+            &[]
+        };
         let (attempt, created) = attempts::insert(
             &mut tx,
             account,

@@ -126,6 +126,19 @@ async fn no_face_or_several_faces_are_120038_and_recorded_as_invalid_data(pool: 
         a["lastValidationResponse"]["responseStatusName"],
         "InvalidData"
     );
+    // attempts that never reached the checks keep no files
+    let kept: i64 = sqlx::query_scalar("select count(*) from attempt_media m join attempt a using (attempt_id) where a.applicant_id = $1")
+        .bind(id)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    let folder = app
+        .media
+        .path()
+        .join(app.account.account_id.to_string())
+        .join(id.to_string());
+    let files = std::fs::read_dir(&folder).map_or(0, |files| files.count());
+    assert_eq!((kept, files), (0, 0));
     let attempts = app
         .call(
             Method::GET,
@@ -202,6 +215,16 @@ async fn bad_images_are_400_and_record_nothing(pool: PgPool) {
         )
         .await;
     reply.assert_error(400, "120042");
+    // a video is kept as sent, so it must be one
+    for field in ["livenessVideoBase64", "livenessActionVideoBase64"] {
+        let reply = app.call(Method::POST, &path, Some(json!({"model": {"faceImageBase64": base64(&face(OBAMA)), "documentType": 10, field: base64(&[0x55; 4096])}, "applicantId": id}))).await;
+        reply.assert_error(400, "ValidationError");
+        assert!(
+            reply.body["propertyErrors"][format!("model.{field}")].is_array(),
+            "{}",
+            reply.text
+        );
+    }
     let reply = app.call(Method::POST, &path, Some(json!({"model": {"faceImageBase64": base64(&face(OBAMA)), "documentType": 99}, "applicantId": id}))).await;
     reply.assert_error(400, "ValidationError");
     let reply = app
@@ -498,7 +521,9 @@ async fn two_concurrent_registrations_of_one_face_never_both_succeed(pool: PgPoo
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn a_validation_racing_the_deletion_of_its_applicant_leaves_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let video = base64(&vec![0u8; 2 * 1024 * 1024]);
+    let mut video = b"\0\0\0\x20ftypisom".to_vec();
+    video.resize(2 * 1024 * 1024, 0);
+    let video = base64(&video);
     let path = format!("{API}/public/Validation");
     for round in 0..10u64 {
         let id = app.create_applicant(json!({})).await;
