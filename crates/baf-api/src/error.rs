@@ -148,7 +148,9 @@ impl BafCode {
             }
             Self::NoVideo => "the attempt has no such video",
             Self::AlreadyCompleted => "the request is already completed",
-            Self::AttemptsExhausted => "all available attempts were used",
+            Self::AttemptsExhausted => {
+                "all available attempts were used, or 20 without a usable face in 24 hours"
+            }
             Self::NoOrManyFaces => {
                 "no face or several faces (a validation is recorded as an InvalidData attempt)"
             }
@@ -360,7 +362,7 @@ impl From<Refusal> for ApiError {
             Refusal::PhoneRequiredForSms => BafCode::PhoneRequiredForSms,
             Refusal::NoPhoneForSms | Refusal::SmsDisabled => BafCode::SmsFailed,
             Refusal::AlreadyCompleted => BafCode::AlreadyCompleted,
-            Refusal::AttemptsExhausted => BafCode::AttemptsExhausted,
+            Refusal::AttemptsExhausted | Refusal::TooManyInvalidData => BafCode::AttemptsExhausted,
             Refusal::Closed => BafCode::Closed,
             Refusal::FaceImageRequired => BafCode::FaceImageRequired,
             Refusal::NoVerifiedFace => BafCode::NoVerifiedFace,

@@ -110,6 +110,7 @@ impl App {
                 &context.settings,
                 submission.shape(),
             )?;
+            validation::admit_invalid_data(context.recent_invalid_data)?;
         }
         let face = submission.face.clone().ok_or(Refusal::FaceImageRequired)?;
         let selfie = self
@@ -224,8 +225,10 @@ impl App {
             settings,
             has_profile,
             bans_faces,
+            recent_invalid_data,
         } = applicants::lock_for_validation(&mut tx, account, submission.applicant).await?;
         let flow = validation::admit(&applicant, has_profile, &settings, submission.shape())?;
+        validation::admit_invalid_data(recent_invalid_data)?;
         let now = Utc::now();
 
         let (outcome, embedding) = match (selfie.into_single(), document.map(|d| d.main)) {

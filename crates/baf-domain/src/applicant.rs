@@ -113,6 +113,8 @@ pub enum Refusal {
     AlreadyCompleted,
     #[error("All available attempts were used")]
     AttemptsExhausted,
+    #[error("Too many attempts without a usable face today; try again tomorrow")]
+    TooManyInvalidData,
     #[error("Request is closed")]
     Closed,
     #[error("Face image is required")]

@@ -92,6 +92,21 @@ pub fn page_accepts_selfie(
     admit(applicant, has_profile, settings, selfie).is_ok()
 }
 
+/// Attempts without a usable face (InvalidData) an applicant may make in 24 hours. They use up no
+/// attempt, so without a bound one link could record rows without end; an honest person who
+/// cannot get a face into the picture gives up long before.
+pub const MAX_INVALID_DATA_PER_DAY: i64 = 20;
+
+/// Refuses a validation once the applicant's InvalidData attempts of the last 24 hours reach
+/// [`MAX_INVALID_DATA_PER_DAY`].
+pub fn admit_invalid_data(recent_invalid_data: i64) -> Result<(), Refusal> {
+    if recent_invalid_data >= MAX_INVALID_DATA_PER_DAY {
+        Err(Refusal::TooManyInvalidData)
+    } else {
+        Ok(())
+    }
+}
+
 /// `UpdateMainPhoto` needs a registered face to replace.
 pub fn admit_profile_update(has_profile: bool) -> Result<Flow, Refusal> {
     if has_profile {
@@ -403,6 +418,16 @@ mod tests {
         has_face_image: true,
         has_front_image: false,
     };
+
+    #[test]
+    fn invalid_data_attempts_are_bounded_per_day() {
+        assert_eq!(admit_invalid_data(0), Ok(()));
+        assert_eq!(admit_invalid_data(MAX_INVALID_DATA_PER_DAY - 1), Ok(()));
+        assert_eq!(
+            admit_invalid_data(MAX_INVALID_DATA_PER_DAY),
+            Err(Refusal::TooManyInvalidData)
+        );
+    }
 
     #[test]
     fn the_page_is_closed_when_no_selfie_could_be_validated() {

@@ -197,6 +197,8 @@ pub struct ValidationContext {
     pub has_profile: bool,
     /// The account's blacklist holds at least one face.
     pub bans_faces: bool,
+    /// The applicant's InvalidData attempts of the last 24 hours.
+    pub recent_invalid_data: i64,
 }
 
 /// The applicant, its account's settings, whether it has a registered face and whether the account
@@ -209,7 +211,9 @@ pub async fn for_validation(
     let row = sqlx::query!(
         r#"select a as "applicant!: ApplicantRow", account.settings as account_settings,
                   exists(select 1 from face_profile p where p.account_id = $1 and p.applicant_id = $2) as "has_profile!",
-                  exists(select 1 from blacklist_person b where b.account_id = $1 and b.embedding is not null) as "bans_faces!"
+                  exists(select 1 from blacklist_person b where b.account_id = $1 and b.embedding is not null) as "bans_faces!",
+                  (select count(*) from attempt t where t.account_id = $1 and t.applicant_id = $2
+                     and t.response_status = 2 and t.created > now() - interval '1 day') as "recent_invalid_data!"
            from applicant a join account using (account_id)
            where a.account_id = $1 and a.applicant_id = $2"#,
         account.0,
@@ -223,6 +227,7 @@ pub async fn for_validation(
         settings: crate::accounts::parse_settings(row.account_settings)?,
         has_profile: row.has_profile,
         bans_faces: row.bans_faces,
+        recent_invalid_data: row.recent_invalid_data,
     })
 }
 

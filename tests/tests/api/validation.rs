@@ -174,6 +174,41 @@ fn claims_a_larger_frame(mut jpeg: Vec<u8>) -> Vec<u8> {
     jpeg
 }
 
+/// Attempts without a usable face use up no attempt, so they are bounded another way: 20 per
+/// applicant in 24 hours, then 120037 until the oldest is a day old.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn attempts_without_a_face_are_bounded_per_day(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id = app.create_applicant(json!({})).await;
+    app.register(id, NO_FACE).await.assert_error(400, "120038");
+    // nineteen more like it, as if sent earlier today
+    sqlx::query(
+        "insert into attempt (account_id, applicant_id, document_type, response_status, record) \
+         select a.account_id, a.applicant_id, a.document_type, a.response_status, a.record \
+         from attempt a, generate_series(1, 19) where a.applicant_id = $1",
+    )
+    .bind(id)
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    let refused = app.register(id, OBAMA).await;
+    refused.assert_error(400, "120037");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("usable face"),
+        "{}",
+        refused.text
+    );
+    sqlx::query("update attempt set created = now() - interval '25 hours' where applicant_id = $1")
+        .bind(id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    app.register(id, OBAMA).await.assert_ok();
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn bad_images_are_400_and_record_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
