@@ -18,6 +18,9 @@ pub fn list_query(
 
 const MAX_FIELD_CHARS: usize = 2048;
 const MAX_METADATA_ENTRIES: usize = 100;
+/// Keys and values together, in UTF-8: what one applicant's metadata may weigh. It bounds a
+/// list's answer too: 400 applicants (the largest page) with every field full are about 14 MB.
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
 pub fn check(field: &str, value: Option<&str>) -> Result<(), ApiError> {
     match value {
@@ -44,6 +47,13 @@ pub fn check_metadata(metadata: &Metadata) -> Result<(), ApiError> {
         check(&format!("metadata.{key}"), Some(key))?;
         check(&format!("metadata.{key}"), Some(value))?;
     }
+    let bytes: usize = metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if bytes > MAX_METADATA_BYTES {
+        return Err(ApiError::invalid_field(
+            "metadata",
+            format!("Keys and values together must be at most {MAX_METADATA_BYTES} bytes (UTF-8)."),
+        ));
+    }
     Ok(())
 }
 
@@ -59,5 +69,9 @@ mod tests {
         assert!(check("firstName", None).is_ok());
         let too_many: Metadata = (0..101).map(|i| (i.to_string(), String::new())).collect();
         assert!(check_metadata(&too_many).is_err());
+        let heavy: Metadata = (0..9).map(|i| (i.to_string(), "x".repeat(2000))).collect();
+        assert!(check_metadata(&heavy).is_err());
+        let light: Metadata = (0..8).map(|i| (i.to_string(), "x".repeat(2000))).collect();
+        assert!(check_metadata(&light).is_ok());
     }
 }

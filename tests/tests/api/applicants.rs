@@ -170,6 +170,36 @@ async fn sms_without_a_usable_phone_is_120027_and_stores_nothing(pool: PgPool) {
         .await;
 }
 
+/// One applicant's metadata weighs at most 16 KB, so no list page can grow without bound.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn metadata_is_bounded_in_bytes(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let heavy: serde_json::Map<String, serde_json::Value> = (0..9)
+        .map(|i| (format!("k{i}"), json!("é".repeat(1000))))
+        .collect();
+    let reply = app
+        .call(
+            Method::POST,
+            &format!("{API}/private/Applicants"),
+            Some(json!({"metadata": heavy})),
+        )
+        .await;
+    reply.assert_error(400, "ValidationError");
+    assert!(
+        reply.body["propertyErrors"]["metadata"].is_array(),
+        "{}",
+        reply.text
+    );
+    let id = app.create_applicant(json!({"metadata": {"a": "1"}})).await;
+    app.update(id, json!({"metadata": heavy}))
+        .await
+        .assert_error(400, "ValidationError");
+    assert_eq!(
+        app.get_applicant(id).await.body["metadata"],
+        json!({"a": "1"})
+    );
+}
+
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn update_keeps_absent_fields_clears_empty_ones_and_replaces_metadata(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
