@@ -268,6 +268,7 @@ pub struct ErrorEnvelope {
     pub code: String,
     pub message: String,
     pub additional_data: Option<serde_json::Value>,
+    #[schema(inline)]
     pub property_errors: Option<PropertyErrors>,
     pub multiple_errors: Option<Vec<String>>,
     #[schema(example = "00-159e67b2e43e4f8c91d7169084742615-76f13490e1d2d9e0-00")]

@@ -195,3 +195,58 @@ async fn the_errors_answered_are_the_errors_documented(pool: PgPool) {
         assert!(schema.ends_with(expected), "{path}: {schema}");
     }
 }
+
+/// What a client generated from the document relies on: `metadata` is a map of strings (not the
+/// error envelope's map of lists), page sizes carry their bounds, and `FromApplicantId` answers
+/// the JSON it documents.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn the_document_describes_what_the_server_does(pool: PgPool) {
+    let document: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let metadata = &schemas["CreateApplicant"]["properties"]["metadata"]["oneOf"][1];
+    assert_eq!(
+        metadata["additionalProperties"]["type"], "string",
+        "{metadata}"
+    );
+    let list = &document["paths"]["/publicapi/api/v2/private/Applicants"]["get"]["parameters"];
+    let page_size = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "PageSize")
+        .unwrap();
+    assert_eq!(
+        (
+            &page_size["schema"]["minimum"],
+            &page_size["schema"]["maximum"]
+        ),
+        (&serde_json::json!(1), &serde_json::json!(400))
+    );
+    let from_applicant = &document["paths"]["/publicapi/api/v2/private/Blacklist/FromApplicantId"]
+        ["post"]["responses"]["200"]["content"];
+    assert!(
+        from_applicant["application/json"].is_object(),
+        "{from_applicant}"
+    );
+
+    let app = TestApp::spawn(pool).await;
+    let id = app
+        .create_applicant(serde_json::json!({"firstName": "Ann", "lastName": "Lee"}))
+        .await;
+    let reply = app
+        .call(
+            Method::POST,
+            &format!("{}/private/Blacklist/FromApplicantId", baf_tests::API),
+            Some(serde_json::json!({"applicantId": id})),
+        )
+        .await;
+    assert!(
+        reply.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
+        "{:?} {}",
+        reply.headers,
+        reply.text
+    );
+}

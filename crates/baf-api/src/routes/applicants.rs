@@ -40,6 +40,7 @@ pub struct CreateApplicant {
     email: Option<String>,
     reference_id: Option<String>,
     /// Free string map of the client's own keys.
+    #[schema(inline)]
     metadata: Option<Metadata>,
     callback_url: Option<String>,
     send_sms: Option<bool>,
@@ -132,8 +133,8 @@ async fn create(
 /// List the account's applicants, newest first unless sorted.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants", tag = "Applicants",
     params(
-        ("Page" = Option<i32>, Query, description = "1..2147483647, default 1"),
-        ("PageSize" = Option<i32>, Query, description = "1..400, default 10"),
+        ("Page" = Option<i32>, Query, description = "1..2147483647, default 1", minimum = 1),
+        ("PageSize" = Option<i32>, Query, description = "1..400, default 10", minimum = 1, maximum = 400),
         ("CreatedFrom" = Option<String>, Query, description = "dd-mm-yyyy, inclusive"),
         ("CreatedTo" = Option<String>, Query, description = "dd-mm-yyyy, inclusive"),
         ("SortField" = Option<String>, Query, description = "camelCase applicant field, e.g. firstName, created, status"),
@@ -215,6 +216,7 @@ pub struct UpdateApplicant {
     #[schema(value_type = Option<String>)]
     callback_url: Option<Option<String>>,
     /// Replaces the whole map when present.
+    #[schema(inline)]
     metadata: Option<Metadata>,
 }
 
@@ -352,6 +354,7 @@ pub struct ApplicantDto {
     last_validation_response: Option<LastValidationResponse>,
     has_risk_events: bool,
     has_background_risk_events: bool,
+    #[schema(inline)]
     metadata: Metadata,
     callback_url: Option<String>,
     verification_method: i16,

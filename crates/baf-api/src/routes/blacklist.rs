@@ -185,8 +185,8 @@ async fn create(
 /// The blacklist, newest first unless sorted.
 #[utoipa::path(get, path = "/publicapi/api/v2/private/Blacklist", tag = "Blacklist",
     params(
-        ("Page" = Option<i32>, Query, description = "1..2147483647, default 1"),
-        ("PageSize" = Option<i32>, Query, description = "1..400, default 10"),
+        ("Page" = Option<i32>, Query, description = "1..2147483647, default 1", minimum = 1),
+        ("PageSize" = Option<i32>, Query, description = "1..400, default 10", minimum = 1, maximum = 400),
         ("SortField" = Option<String>, Query, description = "id, firstName, middleName, familyName, dob, created, applicantId"),
         ("Order" = Option<String>, Query, description = "`descending`; ascending otherwise"),
         ("TextFilter" = Option<String>, Query, description = "case-insensitive match on the names"),
@@ -262,7 +262,7 @@ pub struct FromApplicant {
 /// as a bare JSON string.
 #[utoipa::path(post, path = "/publicapi/api/v2/private/Blacklist/FromApplicantId", tag = "Blacklist", request_body = FromApplicant,
     responses(
-        (status = 200, description = "the new personId", body = Uuid),
+        (status = 200, description = "the new personId", body = Uuid, content_type = "application/json"),
     ))]
 async fn from_applicant(
     SecretAccount(account): SecretAccount,
