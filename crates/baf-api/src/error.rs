@@ -175,7 +175,8 @@ impl BafCode {
             Self::PayloadTooLarge => "the body is larger than the server accepts",
             Self::RequestTimeout => "the body did not arrive within the server's body deadline",
             Self::TooManyRequests => {
-                "this address sent too many unknown keys; retry after Retry-After seconds"
+                "this address sent too many unknown keys, or the key made more requests than its \
+                 account allows per minute; retry after Retry-After seconds"
             }
             Self::Unauthorized => "no API key, or an unknown one",
             Self::Forbidden => {
@@ -233,13 +234,10 @@ impl ApiError {
         }
     }
 
-    pub fn too_many_requests(retry_after: std::time::Duration) -> Self {
+    pub fn too_many_requests(retry_after: std::time::Duration, message: &str) -> Self {
         Self {
             retry_after: Some(retry_after),
-            ..Self::new(
-                BafCode::TooManyRequests,
-                "Too many requests with unknown keys from this address; retry later.",
-            )
+            ..Self::new(BafCode::TooManyRequests, message)
         }
     }
 

@@ -211,27 +211,37 @@ impl FromRequestParts<AppState> for Account {
             .map(|info| info.0.ip());
         let key = bearer(parts).ok_or_else(unauthorized)?;
         let hash = hash_key(key);
-        match state.keys.lookup(&hash, client) {
-            Lookup::Known(account) => return Ok(account),
+        let account = match state.keys.lookup(&hash, client) {
+            Lookup::Known(account) => account,
             Lookup::Unknown => return Err(unauthorized()),
             Lookup::Throttled { retry_after } => {
-                return Err(ApiError::too_many_requests(retry_after));
+                return Err(ApiError::too_many_requests(
+                    retry_after,
+                    "Too many requests with unknown keys from this address; retry later.",
+                ));
             }
-            Lookup::Ask => {}
-        }
-        let store = Store::from_ref(state);
-        let mut conn = store.connection().await?;
-        match baf_store::accounts::find_key(&mut conn, &hash).await? {
-            Some((id, kind)) => {
-                let account = Account { id, kind };
-                state.keys.known(hash, account);
-                Ok(account)
+            Lookup::Ask => {
+                let store = Store::from_ref(state);
+                let mut conn = store.connection().await?;
+                let Some(found) = baf_store::accounts::find_key(&mut conn, &hash).await? else {
+                    state.keys.unknown(hash, client);
+                    return Err(unauthorized());
+                };
+                let account = Account {
+                    id: found.account,
+                    kind: found.kind,
+                };
+                state.keys.known(hash, account, found.requests_per_minute);
+                account
             }
-            None => {
-                state.keys.unknown(hash, client);
-                Err(unauthorized())
-            }
-        }
+        };
+        state.keys.admit(&hash).map_err(|retry_after| {
+            ApiError::too_many_requests(
+                retry_after,
+                "This key made more requests than its account allows per minute; retry later.",
+            )
+        })?;
+        Ok(account)
     }
 }
 

@@ -1,13 +1,16 @@
 //! What the server remembers of API keys, so that authentication costs no query in the common
 //! case and guessing costs the guesser, not the database: known keys (a minute), unknown ones
-//! (ten seconds), and each client address's failed lookups (a one-minute window, after which
-//! further lookups from it are refused with 429 until the window ends).
+//! (ten seconds), each client address's failed lookups (a one-minute window, after which further
+//! lookups from it are refused with 429 until the window ends), and the request rate of the keys
+//! whose account sets a limit (governor's GCRA, per server process).
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota};
 use moka::sync::Cache;
 
 use crate::extract::Account;
@@ -20,6 +23,9 @@ const UNKNOWN_TTL: Duration = Duration::from_secs(10);
 /// a guesser thousands.
 pub const FAILURES_PER_WINDOW: u32 = 30;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// A key's limiter outlives the key's cache entry while the key is in use, so its budget does not
+/// refill each time the entry is refreshed.
+const LIMITER_IDLE: Duration = Duration::from_secs(600);
 /// Far more keys (or addresses) than any deployment sees at once; bounds the memory if it does.
 const CAPACITY: u64 = 100_000;
 
@@ -28,6 +34,8 @@ pub struct KeyCache {
     known: Cache<[u8; 32], Account>,
     unknown: Cache<[u8; 32], ()>,
     failures: Cache<IpAddr, Arc<AtomicU32>>,
+    /// The per-minute rate each limited key was given, and its limiter.
+    limits: Cache<[u8; 32], (u32, Arc<DefaultDirectRateLimiter>)>,
 }
 
 /// What the cache says of a key, before the database is asked.
@@ -49,6 +57,10 @@ impl Default for KeyCache {
             known: bounded(KNOWN_TTL),
             unknown: bounded(UNKNOWN_TTL),
             failures: bounded(FAILURE_WINDOW),
+            limits: Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_idle(LIMITER_IDLE)
+                .build(),
         }
     }
 }
@@ -84,8 +96,29 @@ impl KeyCache {
         Lookup::Ask
     }
 
-    pub fn known(&self, hash: [u8; 32], account: Account) {
+    /// A key found in the database, with its account's rate limit (per minute) if it has one.
+    pub fn known(&self, hash: [u8; 32], account: Account, requests_per_minute: Option<u32>) {
         self.known.insert(hash, account);
+        match requests_per_minute.and_then(std::num::NonZeroU32::new) {
+            None => self.limits.invalidate(&hash),
+            Some(rate) => {
+                let current = self.limits.get(&hash).is_some_and(|(r, _)| r == rate.get());
+                if !current {
+                    let limiter = DefaultDirectRateLimiter::direct(Quota::per_minute(rate));
+                    self.limits.insert(hash, (rate.get(), Arc::new(limiter)));
+                }
+            }
+        }
+    }
+
+    /// Counts one request of the key against its account's limit: `Err` is how long to wait.
+    pub fn admit(&self, hash: &[u8; 32]) -> Result<(), Duration> {
+        let Some((_, limiter)) = self.limits.get(hash) else {
+            return Ok(());
+        };
+        limiter
+            .check()
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     pub fn unknown(&self, hash: [u8; 32], client: Option<IpAddr>) {
@@ -120,6 +153,7 @@ mod tests {
                 id: AccountId::new_random(),
                 kind: KeyKind::Secret,
             },
+            None,
         );
         for guess in 0..FAILURES_PER_WINDOW {
             let hash = [guess as u8 + 2; 32];
@@ -134,5 +168,28 @@ mod tests {
         let neighbour = Some(IpAddr::from([203, 0, 113, 8]));
         assert!(matches!(keys.lookup(&[0; 32], neighbour), Lookup::Ask));
         assert!(matches!(keys.lookup(&[2; 32], neighbour), Lookup::Unknown));
+    }
+
+    #[test]
+    fn a_limited_key_may_make_its_rate_and_no_more() {
+        let keys = KeyCache::default();
+        let account = Account {
+            id: AccountId::new_random(),
+            kind: KeyKind::Secret,
+        };
+        keys.known([1; 32], account, Some(3));
+        keys.known([2; 32], account, None);
+        for _ in 0..3 {
+            assert_eq!(keys.admit(&[1; 32]), Ok(()));
+        }
+        let wait = keys.admit(&[1; 32]).unwrap_err();
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert!((0..100).all(|_| keys.admit(&[2; 32]).is_ok()));
+        // the limit lifted: the key is free at once
+        keys.known([1; 32], account, None);
+        assert_eq!(keys.admit(&[1; 32]), Ok(()));
     }
 }

@@ -34,6 +34,8 @@ pub struct AccountSettings {
     pub duplicate_face_percent: u8,
     /// Copied into each new applicant as its `validationRequestSettings`.
     pub validation: ValidationRequestSettings,
+    /// Requests each of the account's keys may make per minute (`None`: no limit).
+    pub requests_per_minute: Option<u32>,
 }
 
 impl Default for AccountSettings {
@@ -45,6 +47,7 @@ impl Default for AccountSettings {
             block_duplicates: false,
             duplicate_face_percent: 98,
             validation: ValidationRequestSettings::default(),
+            requests_per_minute: None,
         }
     }
 }

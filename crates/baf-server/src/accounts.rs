@@ -62,6 +62,10 @@ pub struct SettingsChange {
     /// Whether a duplicate face fails the applicant at once (2 Failed) instead of costing an attempt.
     #[arg(long)]
     pub block_duplicates: Option<bool>,
+    /// Requests each of the account's keys may make per minute; beyond it 429 with Retry-After.
+    /// 0 removes the limit (the default).
+    #[arg(long)]
+    pub requests_per_minute: Option<u32>,
 }
 
 impl SettingsChange {
@@ -103,6 +107,9 @@ impl SettingsChange {
         }
         if let Some(hours) = self.image_review_hours {
             settings.image_review.hours = hours;
+        }
+        if let Some(rate) = self.requests_per_minute {
+            settings.requests_per_minute = (rate > 0).then_some(rate);
         }
     }
 }
@@ -190,9 +197,11 @@ mod tests {
         let change = SettingsChange {
             max_attempts: Some(5),
             anti_spoofing_percent: Some(80),
+            requests_per_minute: Some(600),
             ..Default::default()
         };
         change.apply(&mut settings);
+        assert_eq!(settings.requests_per_minute, Some(600));
         assert_eq!(
             (
                 settings.max_attempts,
@@ -204,5 +213,11 @@ mod tests {
             settings.face_match_threshold,
             AccountSettings::default().face_match_threshold
         );
+        SettingsChange {
+            requests_per_minute: Some(0),
+            ..Default::default()
+        }
+        .apply(&mut settings);
+        assert_eq!(settings.requests_per_minute, None);
     }
 }

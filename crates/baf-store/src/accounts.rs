@@ -54,12 +54,21 @@ pub async fn add_key(
 }
 
 /// The account and kind of a key, by the key's hash.
+/// The account behind a key, what kind of key it is, and the account's per-key rate limit.
+pub struct FoundKey {
+    pub account: AccountId,
+    pub kind: KeyKind,
+    /// Requests per minute; `None` when the account sets no limit.
+    pub requests_per_minute: Option<u32>,
+}
+
 pub async fn find_key(
     conn: &mut PgConnection,
     key_hash: &[u8; 32],
-) -> Result<Option<(AccountId, KeyKind)>, Error> {
+) -> Result<Option<FoundKey>, Error> {
     let row = sqlx::query!(
-        "select account_id, kind from api_key where key_hash = $1",
+        r#"select k.account_id, k.kind, (a.settings->>'requestsPerMinute')::bigint as requests_per_minute
+           from api_key k join account a using (account_id) where k.key_hash = $1"#,
         key_hash.as_slice()
     )
     .fetch_optional(conn)
@@ -69,7 +78,13 @@ pub async fn find_key(
             what: "api key kind",
             detail: row.kind.clone(),
         })?;
-        Ok((AccountId(row.account_id), kind))
+        Ok(FoundKey {
+            account: AccountId(row.account_id),
+            kind,
+            requests_per_minute: row
+                .requests_per_minute
+                .and_then(|rate| u32::try_from(rate).ok()),
+        })
     })
     .transpose()
 }

@@ -447,6 +447,46 @@ async fn guessing_keys_is_throttled_per_address(pool: PgPool) {
     app.get_applicant(id).await.assert_ok();
 }
 
+/// An account may limit each of its keys' requests per minute: beyond it 429 with
+/// `Retry-After`, per key, while accounts without a limit are untouched.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn an_account_may_limit_its_keys_request_rate(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    baf_server::accounts::change_settings(
+        &app.store,
+        &baf_server::accounts::SettingsChange {
+            account: app.account.account_id.0,
+            requests_per_minute: Some(5),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = app.create_applicant(json!({})).await;
+    for _ in 0..4 {
+        app.get_applicant(id).await.assert_ok();
+    }
+    let limited = app.get_applicant(id).await;
+    limited.assert_error(429, "TooManyRequests");
+    let wait: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=12).contains(&wait), "{wait}");
+    // the public key has a budget of its own
+    let public = app.account.public_key.clone();
+    let completed = app
+        .raw(
+            Method::GET,
+            &format!("{API}/public/Applicants/{id}/Completed"),
+            Some(&public),
+            None,
+        )
+        .await;
+    completed.assert_error(404, "120025");
+}
+
 /// Reads until the server closes the connection; what it sent meanwhile.
 async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
     let mut answer = Vec::new();
