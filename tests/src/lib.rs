@@ -229,6 +229,14 @@ impl TestApp {
         self.server.await.expect("the server stops cleanly");
     }
 
+    /// Where the media folder keeps an applicant's files.
+    pub fn media_folder(&self, applicant: Uuid) -> std::path::PathBuf {
+        self.media
+            .path()
+            .join(self.account.account_id.to_string())
+            .join(applicant.to_string())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }

@@ -79,11 +79,7 @@ async fn images_and_videos_come_back_as_stored(pool: PgPool) {
 
 /// The files in the applicant's media folder.
 fn applicant_files(app: &TestApp, id: uuid::Uuid) -> Vec<std::path::PathBuf> {
-    let folder = app
-        .media
-        .path()
-        .join(app.account.account_id.to_string())
-        .join(id.to_string());
+    let folder = app.media_folder(id);
     match std::fs::read_dir(folder) {
         Ok(entries) => entries.map(|entry| entry.unwrap().path()).collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),

@@ -132,11 +132,7 @@ async fn no_face_or_several_faces_are_120038_and_recorded_as_invalid_data(pool: 
         .fetch_one(app.store.pool())
         .await
         .unwrap();
-    let folder = app
-        .media
-        .path()
-        .join(app.account.account_id.to_string())
-        .join(id.to_string());
+    let folder = app.media_folder(id);
     let files = std::fs::read_dir(&folder).map_or(0, |files| files.count());
     assert_eq!((kept, files), (0, 0));
     let attempts = app
@@ -279,11 +275,7 @@ async fn bad_images_are_400_and_record_nothing(pool: PgPool) {
     let a = app.get_applicant(id).await.body;
     assert_eq!(a["attemptsCount"], 0);
     // the files of refused images were stored while the engine looked at them, and removed since
-    let folder = app
-        .media
-        .path()
-        .join(app.account.account_id.to_string())
-        .join(id.to_string());
+    let folder = app.media_folder(id);
     assert_eq!(
         std::fs::read_dir(&folder)
             .map(|files| files.count())
@@ -582,11 +574,7 @@ async fn a_validation_racing_the_deletion_of_its_applicant_leaves_nothing(pool: 
             .fetch_one(app.store.pool())
             .await
             .unwrap();
-        let folder = app
-            .media
-            .path()
-            .join(app.account.account_id.to_string())
-            .join(id.to_string());
+        let folder = app.media_folder(id);
         assert!(
             rows == 0 && !folder.exists(),
             "round {round}: {rows} attempts, folder kept: {}",
@@ -614,11 +602,7 @@ async fn a_deleted_applicants_face_stops_matching_at_once_in_every_process(pool:
         .await
         .unwrap();
     assert_eq!(images, 0);
-    let folder = app
-        .media
-        .path()
-        .join(app.account.account_id.to_string())
-        .join(first.to_string());
+    let folder = app.media_folder(first);
     assert!(
         !folder.exists(),
         "the deleted applicant's files are still in {}",
