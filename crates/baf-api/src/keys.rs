@@ -21,8 +21,8 @@ const KNOWN_TTL: Duration = Duration::from_secs(60);
 const UNKNOWN_TTL: Duration = Duration::from_secs(10);
 /// Failed lookups an address may make per window; a client with a wrong key fails a few times,
 /// a guesser thousands.
-pub const FAILURES_PER_WINDOW: u32 = 30;
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+const FAILURES_PER_WINDOW: u32 = 30;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// A key's limiter outlives the key's cache entry while the key is in use, so its budget does not
 /// refill each time the entry is refreshed.
 const LIMITER_IDLE: Duration = Duration::from_secs(600);

@@ -342,6 +342,24 @@ mod tests {
         }
     }
 
+    /// Client generators name a function after each operation id: they must be unique.
+    #[test]
+    fn operation_ids_are_unique() {
+        let document = document();
+        let mut ids: Vec<&str> = document
+            .paths
+            .paths
+            .values()
+            .flat_map(|item| [&item.get, &item.put, &item.post, &item.delete])
+            .flatten()
+            .map(|operation| operation.operation_id.as_deref().expect("an operation id"))
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "{ids:?}");
+    }
+
     #[test]
     fn error_responses_come_from_the_code_table() {
         let document = document();

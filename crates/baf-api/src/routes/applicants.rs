@@ -111,7 +111,7 @@ pub struct CreatedApplicant {
 }
 
 /// Create an applicant. Every field is optional.
-#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants", tag = "Applicants",
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants", operation_id = "createApplicant", tag = "Applicants",
     request_body = CreateApplicant,
     responses(
         (status = 200, body = CreatedApplicant),
@@ -131,7 +131,7 @@ async fn create(
 }
 
 /// List the account's applicants, newest first unless sorted.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants", tag = "Applicants",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants", operation_id = "listApplicants", tag = "Applicants",
     params(
         ("Page" = Option<i32>, Query, description = "1..2147483647, default 1", minimum = 1),
         ("PageSize" = Option<i32>, Query, description = "1..400, default 10", minimum = 1, maximum = 400),
@@ -160,7 +160,7 @@ async fn list(
 }
 
 /// Get an applicant by id.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}", operation_id = "getApplicant", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
     responses((status = 200, body = ApplicantDto)))]
 async fn get(
@@ -176,7 +176,7 @@ async fn get(
 }
 
 /// Get the one applicant with this referenceId.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/ByReferenceId/{referenceId}", tag = "Applicants",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/ByReferenceId/{referenceId}", operation_id = "getApplicantByReferenceId", tag = "Applicants",
     params(("referenceId" = String, Path)),
     responses(
         (status = 200, body = ApplicantDto),
@@ -243,7 +243,7 @@ impl UpdateApplicant {
 }
 
 /// Partial update: an absent field keeps its value, `""` clears it, `metadata` replaces the map.
-#[utoipa::path(put, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
+#[utoipa::path(put, path = "/publicapi/api/v2/private/Applicants/{applicantId}", operation_id = "updateApplicant", tag = "Applicants",
     params(("applicantId" = Uuid, Path)), request_body = UpdateApplicant,
     responses(
         (status = 200, description = "updated"),
@@ -259,7 +259,7 @@ async fn update(
 }
 
 /// Delete an applicant with its attempts, images and face profile.
-#[utoipa::path(delete, path = "/publicapi/api/v2/private/Applicants/{applicantId}", tag = "Applicants",
+#[utoipa::path(delete, path = "/publicapi/api/v2/private/Applicants/{applicantId}", operation_id = "deleteApplicant", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
     responses((status = 200, description = "deleted")))]
 async fn delete(
@@ -271,7 +271,7 @@ async fn delete(
 }
 
 /// 200 when the applicant is completed (Success, Failed or Canceled).
-#[utoipa::path(get, path = "/publicapi/api/v2/public/Applicants/{applicantId}/Completed", tag = "Applicants",
+#[utoipa::path(get, path = "/publicapi/api/v2/public/Applicants/{applicantId}/Completed", operation_id = "getApplicantCompleted", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
     responses(
         (status = 200, description = "completed"),
@@ -296,7 +296,7 @@ pub struct CompleteResponse {
 }
 
 /// Force-close: an open applicant becomes 3 Canceled; a completed one keeps its final status.
-#[utoipa::path(post, path = "/publicapi/api/v2/public/Applicants/{applicantId}/Complete", tag = "Applicants",
+#[utoipa::path(post, path = "/publicapi/api/v2/public/Applicants/{applicantId}/Complete", operation_id = "completeApplicant", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
     responses((status = 200, body = CompleteResponse)))]
 async fn complete(
@@ -311,7 +311,7 @@ async fn complete(
 }
 
 /// Reopen: back to 0 Pending; from Failed the used attempts are reset.
-#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Open", tag = "Applicants",
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Open", operation_id = "openApplicant", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
     responses(
         (status = 200, description = "reopened"),
@@ -449,7 +449,7 @@ pub struct UpdateMainPhoto {
 
 /// Replace the registered face after the same checks as a registration (one face, quality,
 /// liveness, no other applicant's face).
-#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/UpdateMainPhoto", tag = "Applicants",
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/UpdateMainPhoto", operation_id = "updateMainPhoto", tag = "Applicants",
     params(("applicantId" = Uuid, Path)), request_body = UpdateMainPhoto,
     responses(
         (status = 200, description = "the profile now holds the new face"),
@@ -473,7 +473,7 @@ async fn update_main_photo(
 }
 
 /// Resend the verification link to the applicant's phone through the configured notifier.
-#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/ReNotify", tag = "Applicants",
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Applicants/{applicantId}/ReNotify", operation_id = "reNotifyApplicant", tag = "Applicants",
     params(("applicantId" = Uuid, Path)),
     responses(
         (status = 200, description = "sent"),

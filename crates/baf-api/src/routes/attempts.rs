@@ -49,7 +49,7 @@ async fn checked_applicant(
 }
 
 /// The applicant's attempts, newest first.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts", tag = "Attempts",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts", operation_id = "listAttempts", tag = "Attempts",
     params(("applicantId" = Uuid, Path)),
     responses((status = 200, body = AttemptList)))]
 async fn list(
@@ -264,7 +264,7 @@ impl From<&Attempt> for AttemptDetails {
 }
 
 /// One attempt in full: verdicts, scores, risk events, similar applicants.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}", tag = "Attempts",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}", operation_id = "getAttempt", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
     responses((status = 200, body = AttemptDetails)))]
 async fn get(
@@ -291,7 +291,7 @@ pub struct AttemptImages {
 }
 
 /// The attempt's images (base64) and links to its videos.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Images", tag = "Attempts",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Images", operation_id = "getAttemptImages", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
     responses(
         (status = 200, body = AttemptImages),
@@ -361,7 +361,7 @@ async fn stored_video(
 }
 
 /// The attempt's liveness video, as stored.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Video", tag = "Attempts",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/Video", operation_id = "getAttemptVideo", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
     responses((status = 200, description = "the video file")))]
 async fn video(
@@ -373,7 +373,7 @@ async fn video(
 }
 
 /// The attempt's motion-control video, as stored.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/LivenessActionVideo", tag = "Attempts",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Applicants/{applicantId}/Attempts/{attemptId}/LivenessActionVideo", operation_id = "getAttemptLivenessActionVideo", tag = "Attempts",
     params(("applicantId" = Uuid, Path), ("attemptId" = i64, Path)),
     responses((status = 200, description = "the video file")))]
 async fn liveness_action_video(

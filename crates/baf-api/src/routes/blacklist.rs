@@ -166,7 +166,7 @@ impl From<BlacklistPerson> for PersonDto {
 }
 
 /// Add a person by names and date of birth; `data` is the new personId.
-#[utoipa::path(post, path = "/publicapi/api/v2/private/Blacklist", tag = "Blacklist", request_body = PersonRequest,
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Blacklist", operation_id = "createBlacklistPerson", tag = "Blacklist", request_body = PersonRequest,
     responses(
         (status = 200, description = "`data` is the new personId", body = Wrapped<Uuid>),
     ))]
@@ -183,7 +183,7 @@ async fn create(
 }
 
 /// The blacklist, newest first unless sorted.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Blacklist", tag = "Blacklist",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Blacklist", operation_id = "listBlacklist", tag = "Blacklist",
     params(
         ("Page" = Option<i32>, Query, description = "1..2147483647, default 1", minimum = 1),
         ("PageSize" = Option<i32>, Query, description = "1..400, default 10", minimum = 1, maximum = 400),
@@ -208,7 +208,7 @@ async fn list(
 }
 
 /// One blacklisted person.
-#[utoipa::path(get, path = "/publicapi/api/v2/private/Blacklist/{personId}", tag = "Blacklist",
+#[utoipa::path(get, path = "/publicapi/api/v2/private/Blacklist/{personId}", operation_id = "getBlacklistPerson", tag = "Blacklist",
     params(("personId" = Uuid, Path)),
     responses((status = 200, body = Wrapped<PersonDto>)))]
 async fn get(
@@ -221,7 +221,7 @@ async fn get(
 }
 
 /// Change a person's names and date of birth (the same rules as adding one).
-#[utoipa::path(put, path = "/publicapi/api/v2/private/Blacklist/{personId}", tag = "Blacklist",
+#[utoipa::path(put, path = "/publicapi/api/v2/private/Blacklist/{personId}", operation_id = "updateBlacklistPerson", tag = "Blacklist",
     params(("personId" = Uuid, Path)), request_body = PersonRequest,
     responses(
         (status = 200, body = Wrapped<PersonDto>),
@@ -239,7 +239,7 @@ async fn update(
 }
 
 /// Lift the ban: later attempts are no longer refused for this person.
-#[utoipa::path(delete, path = "/publicapi/api/v2/private/Blacklist/{personId}", tag = "Blacklist",
+#[utoipa::path(delete, path = "/publicapi/api/v2/private/Blacklist/{personId}", operation_id = "deleteBlacklistPerson", tag = "Blacklist",
     params(("personId" = Uuid, Path)),
     responses((status = 200, description = "`data` is the removed personId", body = Wrapped<Uuid>)))]
 async fn delete(
@@ -260,7 +260,7 @@ pub struct FromApplicant {
 
 /// Blacklist an applicant: its names and, when it registered, its face. Answers the new personId
 /// as a bare JSON string.
-#[utoipa::path(post, path = "/publicapi/api/v2/private/Blacklist/FromApplicantId", tag = "Blacklist", request_body = FromApplicant,
+#[utoipa::path(post, path = "/publicapi/api/v2/private/Blacklist/FromApplicantId", operation_id = "blacklistApplicant", tag = "Blacklist", request_body = FromApplicant,
     responses(
         (status = 200, description = "the new personId", body = Uuid, content_type = "application/json"),
     ))]

@@ -172,7 +172,7 @@ fn document_tests(settings: &baf_domain::ValidationRequestSettings) -> Vec<Docum
 }
 
 /// Register or authorize an applicant by face.
-#[utoipa::path(post, path = "/publicapi/api/v2/public/Validation", tag = "Validation",
+#[utoipa::path(post, path = "/publicapi/api/v2/public/Validation", operation_id = "validate", tag = "Validation",
     request_body = ValidationRequest,
     responses(
         (status = 200, description = "The attempt was decided (status 0 Success or 1 Fail)", body = ValidationResponse),
