@@ -2,7 +2,8 @@
 # What hostile requests cost the server's disk: N validations through one applicant that carry a
 # picture without a face (recorded as InvalidData, which uses up no attempt) and a 15 MB video,
 # then N with a 15 MB blob that is no video. Prints the media folder's growth after each kind.
-# Compare two builds: BIN=/path/to/other/baf-server bench/abuse.sh [N]
+# Compare two builds: BIN=/path/to/other/baf-server bench/abuse.sh [N] (a build before 2026-12-02
+# also needs MEDIA_VARIABLE=BAF_MEDIA_DIR)
 # (default N 4; BIN defaults to this checkout's release build, built when missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -1,7 +1,7 @@
 # Shared by the validation benchmarks (sourced): the machine's set-up, a server on a fresh
 # database, applicants, and wrk's script. Callers set PORT and DATABASE (the database's name)
-# first; BIN (default: this checkout's release build) and BENCH_IMAGE may come from the
-# environment; the functions set ADMIN_URL, DB_URL, KEY and SERVER.
+# first; BIN (default: this checkout's release build), MEDIA_VARIABLE and BENCH_IMAGE may come
+# from the environment; the functions set ADMIN_URL, DB_URL, KEY and SERVER.
 
 IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
 BIN="${BIN:-target/release/baf-server}"  # or another build, to compare
@@ -27,7 +27,8 @@ start_server() { # queue length
     ACCOUNT="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench --max-attempts 5 2>/dev/null)"
     KEY="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secretKey"])' "${ACCOUNT}")"
     rm -rf "${WORK}/media"
-    DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_MODELS_DIR=models BAF_MEDIA_URL="${WORK}/media" BAF_FACE_QUEUE="$1" RUST_LOG=warn "${BIN}" &
+    # builds before 2026-12-02 name the media folder BAF_MEDIA_DIR: MEDIA_VARIABLE=BAF_MEDIA_DIR
+    env DATABASE_URL="${DB_URL}" BAF_LISTEN="127.0.0.1:${PORT}" BAF_MODELS_DIR=models "${MEDIA_VARIABLE:-BAF_MEDIA_URL}=${WORK}/media" BAF_FACE_QUEUE="$1" RUST_LOG=warn "${BIN}" &
     SERVER=$!
     for _ in $(seq 1 100); do curl -fsS "127.0.0.1:${PORT}/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 }
