@@ -180,7 +180,7 @@ impl App {
         let Ok(mut conn) = self.store.connection().await else {
             return error;
         };
-        match applicants::for_validation(&mut conn, account, submission.applicant).await {
+        match applicants::get(&mut conn, account, submission.applicant).await {
             Err(gone @ baf_store::Error::ApplicantNotFound(_)) => {
                 media::delete_applicant(&self.blobs, account, submission.applicant).await;
                 gone.into()

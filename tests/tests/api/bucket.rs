@@ -73,14 +73,7 @@ async fn servers_on_one_bucket_share_the_attempts_files(pool: PgPool) {
     let blobs: Arc<dyn BlobStore> = Arc::new(server.bucket(""));
     let app = TestApp::spawn_on(pool, blobs).await;
     let id = app.create_applicant(json!({})).await;
-    let body = json!({"model": {"faceImageBase64": base64(&face(SELFIE)), "documentType": 10}, "applicantId": id});
-    let reply = app
-        .call(
-            Method::POST,
-            &format!("{API}/public/Validation"),
-            Some(body),
-        )
-        .await;
+    let reply = app.register(id, SELFIE).await;
     reply.assert_ok();
     let attempt = reply.body["attemptId"].as_i64().unwrap();
     let objects = server.objects();

@@ -21,15 +21,18 @@ fn page_config(html: &str) -> Value {
     serde_json::from_str(&html[start..end]).expect("config JSON")
 }
 
+async fn page_reply(app: &TestApp, id: impl std::fmt::Display) -> baf_tests::Reply {
+    app.raw(
+        Method::GET,
+        &format!("/embedded?requestId={id}"),
+        None,
+        None,
+    )
+    .await
+}
+
 async fn open_page(app: &TestApp, id: impl std::fmt::Display) -> (u16, String) {
-    let reply = app
-        .raw(
-            Method::GET,
-            &format!("/embedded?requestId={id}"),
-            None,
-            None,
-        )
-        .await;
+    let reply = page_reply(app, id).await;
     (reply.status.as_u16(), reply.text)
 }
 
@@ -92,19 +95,8 @@ async fn opening_the_link_counts_and_hands_the_page_a_capability(pool: PgPool) {
 async fn an_opening_counts_once_per_capability_on_a_locked_down_page(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id = app.create_applicant(json!({})).await;
-    let first = app
-        .raw(
-            Method::GET,
-            &format!("/embedded?requestId={id}"),
-            None,
-            None,
-        )
-        .await;
-    for reply in [
-        &first,
-        &app.raw(Method::GET, "/embedded?requestId=nope", None, None)
-            .await,
-    ] {
+    let first = page_reply(&app, id).await;
+    for reply in [&first, &page_reply(&app, "nope").await] {
         let header = |name: &str| reply.headers[name].to_str().unwrap().to_owned();
         assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
         assert!(header("content-security-policy").starts_with("default-src 'none'"));
