@@ -147,6 +147,7 @@ pub fn engine_config(config: &EngineArgs) -> EngineConfig {
         },
         workers,
         queue_len: config.face_queue.unwrap_or(4 * workers),
+        decode_memory: config.decode_memory_mib << 20,
         ..defaults
     }
 }

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::Error;
+use crate::intake::DecodeBudget;
 use crate::models;
 use crate::pipeline::{FaceAnalysis, Pipeline, PipelineConfig};
 use crate::similarity::EmbeddingModel;
@@ -27,6 +28,9 @@ pub struct EngineConfig {
     pub queue_len: usize,
     /// Suggested wait returned with `Busy`.
     pub retry_after: Duration,
+    /// Bytes all workers together may hold in decoded images (each image is also bounded by
+    /// `pipeline.limits.max_decoded_bytes`); a worker waits while the others hold too much.
+    pub decode_memory: u64,
 }
 
 impl Default for EngineConfig {
@@ -39,9 +43,13 @@ impl Default for EngineConfig {
             workers,
             queue_len: 4 * workers,
             retry_after: Duration::from_secs(1),
+            decode_memory: DEFAULT_DECODE_MEMORY,
         }
     }
 }
+
+/// Four of the largest images at once: beyond the fourth, more workers add speed but not memory.
+pub const DEFAULT_DECODE_MEMORY: u64 = 384 << 20;
 
 struct Job {
     image: Bytes,
@@ -79,23 +87,31 @@ impl Engine {
         models::verify(&config.pipeline.models_dir, embedding)?;
         let (jobs, queue) = mpsc::channel::<Job>(config.queue_len.max(1));
         let queue = Arc::new(Mutex::new(queue));
+        let decode_budget = DecodeBudget::new(
+            config
+                .decode_memory
+                .max(config.pipeline.limits.max_decoded_bytes),
+        );
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let mut threads = Vec::new();
         for n in 0..config.workers.max(1) {
             let (config, queue, ready) = (config.pipeline.clone(), queue.clone(), ready_tx.clone());
+            let decode_budget = decode_budget.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("face-worker-{n}"))
-                .spawn(move || match Pipeline::open(&config, embedding) {
-                    Ok(pipeline) => {
-                        let _ = ready.send(Ok(()));
-                        // Dropped before working: `start` waits until every worker's sender is gone.
-                        drop(ready);
-                        work(pipeline, &queue);
-                    }
-                    Err(e) => {
-                        let _ = ready.send(Err(e));
-                    }
-                })
+                .spawn(
+                    move || match Pipeline::open(&config, embedding, decode_budget) {
+                        Ok(pipeline) => {
+                            let _ = ready.send(Ok(()));
+                            // Dropped before working: `start` waits until every worker's sender is gone.
+                            drop(ready);
+                            work(pipeline, &queue);
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e));
+                        }
+                    },
+                )
                 .expect("spawning a worker thread");
             threads.push(thread);
         }

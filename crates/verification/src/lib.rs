@@ -36,12 +36,15 @@ mod similarity;
 
 pub use detect::{Detections, DetectorParams};
 pub use embed::Embeddings;
-pub use engine::{Engine, EngineConfig, WorkerThreads};
+pub use engine::{DEFAULT_DECODE_MEMORY, Engine, EngineConfig, WorkerThreads};
 pub use error::{Error, ModelFileProblem};
 pub use face::{BBox, Face, Liveness, Point, Quality};
 pub use gallery::{DEFAULT_TOP_K, Gallery, Match};
 pub use image::RgbImage;
-pub use intake::{ImageLimits, decode_base64, decode_image};
+pub use intake::{
+    DecodeBudget, ImageLimits, Reservation, decode_base64, decode_cost, decode_image,
+    decode_image_within,
+};
 pub use models::manifest_embedding;
 pub use pipeline::{
     BACKGROUND_FACE_AREA_RATIO, DEFAULT_ORT_DYLIB, FaceAnalysis, MainFace, Pipeline, PipelineConfig,

@@ -9,7 +9,7 @@ use crate::detect::{Detections, Detector, DetectorParams};
 use crate::embed::{Embedder, Embeddings};
 use crate::error::Error;
 use crate::face::{BBox, Face, Liveness, Point, Quality};
-use crate::intake::{ImageLimits, decode_image};
+use crate::intake::{DecodeBudget, ImageLimits, decode_image_within};
 use crate::liveness::LivenessModels;
 use crate::models::{self, DETECTOR, LIVENESS_V1SE, LIVENESS_V2, QUALITY};
 use crate::quality::QualityModel;
@@ -136,6 +136,7 @@ pub struct Pipeline {
     liveness: LivenessModels,
     embedder: Embedder,
     limits: ImageLimits,
+    decode_budget: DecodeBudget,
 }
 
 impl Pipeline {
@@ -143,11 +144,19 @@ impl Pipeline {
     pub fn load(config: &PipelineConfig) -> Result<Self, Error> {
         let embedding = config.embedding_model()?;
         models::verify(&config.models_dir, embedding)?;
-        Self::open(config, embedding)
+        Self::open(
+            config,
+            embedding,
+            DecodeBudget::new(config.limits.max_decoded_bytes),
+        )
     }
 
-    /// Opens the sessions of models already verified.
-    pub(crate) fn open(config: &PipelineConfig, embedding: EmbeddingModel) -> Result<Self, Error> {
+    /// Opens the sessions of models already verified; images are decoded within `decode_budget`.
+    pub(crate) fn open(
+        config: &PipelineConfig,
+        embedding: EmbeddingModel,
+        decode_budget: DecodeBudget,
+    ) -> Result<Self, Error> {
         let env = models::environment(&config.dylib_path())?;
         let open =
             |spec| models::session(&env, &config.models_dir, spec, config.intra_threads.max(1));
@@ -157,6 +166,7 @@ impl Pipeline {
             liveness: LivenessModels::new(open(LIVENESS_V2)?, open(LIVENESS_V1SE)?),
             embedder: Embedder::new(embedding, open)?,
             limits: config.limits.clone(),
+            decode_budget,
         })
     }
 
@@ -207,9 +217,10 @@ impl Pipeline {
         })
     }
 
-    /// Decodes an encoded image within the configured limits, then analyses it.
+    /// Decodes an encoded image within the configured limits, then analyses it; the pixels are
+    /// counted against the decode budget until the analysis is done.
     pub fn analyze_bytes(&mut self, data: &[u8]) -> Result<FaceAnalysis, Error> {
-        let image = decode_image(data, &self.limits)?;
+        let (image, _reservation) = decode_image_within(data, &self.limits, &self.decode_budget)?;
         self.analyze(&image)
     }
 }

@@ -178,3 +178,35 @@ fn a_small_face_in_the_background_does_not_make_a_group_photo_but_a_second_subje
         Err(Error::MultipleFaces { count: 2 })
     ));
 }
+
+/// A 36 MP photo (4912×7360) is decoded at half size under the default limits; the face it shows
+/// is the same person by a wide margin, and its box is where the full-size one is, halved.
+#[test]
+fn a_photo_decoded_at_half_size_gives_the_face_it_gives_at_full_size() {
+    let bytes =
+        std::fs::read(common::shared().join("faces/selfie/compreface_A/cf_001_A.jpg")).unwrap();
+    let mut pipeline = verification::Pipeline::load(&common::config().pipeline).unwrap();
+    let half = pipeline.analyze_bytes(&bytes).unwrap();
+    assert_eq!((half.width, half.height), (2456, 3680));
+    let full_limits = verification::ImageLimits {
+        max_decoded_bytes: u64::MAX,
+        ..verification::ImageLimits::default()
+    };
+    let full = verification::decode_image(&bytes, &full_limits).unwrap();
+    let full = pipeline.analyze(&full).unwrap();
+    let (half, full) = (half.into_single().unwrap(), full.into_single().unwrap());
+    let similarity = half.embedding.similarity(&full.embedding).unwrap().score();
+    println!(
+        "cosine {similarity:.4}; quality {:.3} / {:.3}; liveness {:.3} / {:.3}",
+        half.quality.score, full.quality.score, half.liveness.score, full.liveness.score
+    );
+    assert!(similarity > 0.9, "cosine {similarity}");
+    let gap = (half.face.bbox.x * 2.0 - full.face.bbox.x).abs()
+        + (half.face.bbox.y * 2.0 - full.face.bbox.y).abs();
+    assert!(
+        gap < 0.02 * full.face.bbox.width,
+        "{:?} {:?}",
+        half.face.bbox,
+        full.face.bbox
+    );
+}

@@ -170,6 +170,14 @@ fn claims_a_larger_frame(mut jpeg: Vec<u8>) -> Vec<u8> {
     jpeg
 }
 
+fn rgba16_png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::ImageBuffer::<image::Rgba<u16>, _>::from_pixel(width, height, image::Rgba([9000; 4]))
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
 /// Attempts without a usable face use up no attempt, so they are bounded another way: 20 per
 /// applicant in 24 hours, then 120037 until the oldest is a day old.
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -226,6 +234,12 @@ async fn bad_images_are_400_and_record_nothing(pool: PgPool) {
         ),
         (
             json!(base64(&claims_a_larger_frame(face(OBAMA)))),
+            "model.faceImageBase64",
+        ),
+        // 3000×3000 of 16-bit RGBA decodes to 72 MB, and 108 MB with its 8-bit copy: over the
+        // 96 MiB one image may cost, though its 9 MP are well within the pixel limit
+        (
+            json!(base64(&rgba16_png(3000, 3000))),
             "model.faceImageBase64",
         ),
         (json!(7), "model.faceImageBase64"),

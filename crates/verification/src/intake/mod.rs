@@ -1,6 +1,10 @@
 //! Image intake: base64 (with or without a `data:` prefix) → bytes → 8-bit RGB pixels with EXIF
 //! orientation applied. Limits are checked on the header before any pixel is decoded, so a
-//! decompression bomb costs a header parse.
+//! decompression bomb costs a header parse; what decoding will allocate is known from the header
+//! too, and is reserved from a budget the workers share before decoding starts.
+
+mod budget;
+mod jpeg;
 
 use std::io::Cursor;
 
@@ -8,9 +12,8 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
-use zune_core::bytestream::ZCursor;
-use zune_core::colorspace::ColorSpace;
-use zune_core::options::DecoderOptions;
+
+pub use budget::{DecodeBudget, Reservation};
 
 use crate::error::Error;
 
@@ -24,17 +27,28 @@ pub struct ImageLimits {
     pub max_side: u32,
     /// Smaller images cannot hold a face the detector finds reliably.
     pub min_side: u32,
+    /// What decoding one image may allocate: its pixels as the decoder lays them out, their 8-bit
+    /// RGB copy, a progressive JPEG's coefficients, a rotated copy. A JPEG beyond it decodes at
+    /// 1/2, 1/4 or 1/8 of its size (the face models look at 640 pixels at most, and a face in a
+    /// photo that large keeps hundreds); anything else beyond it is refused.
+    pub max_decoded_bytes: u64,
+}
+
+impl ImageLimits {
+    /// Room for 36 MP phone photos (the largest test photo is 7360×4912, 2.5 MB): up to 33 MP of
+    /// baseline JPEG decode at full size, larger ones at half.
+    pub const DEFAULT: Self = Self {
+        max_bytes: 20 << 20,
+        max_pixels: 50_000_000,
+        max_side: 16_384,
+        min_side: 32,
+        max_decoded_bytes: 96 << 20,
+    };
 }
 
 impl Default for ImageLimits {
-    /// Room for 36 MP phone photos (the largest test photo is 7360×4912, 2.5 MB).
     fn default() -> Self {
-        Self {
-            max_bytes: 20 << 20,
-            max_pixels: 50_000_000,
-            max_side: 16_384,
-            min_side: 32,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -58,22 +72,101 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, Error> {
 
 /// Decodes an encoded image to RGB with EXIF orientation applied, as the reference does with Pillow:
 /// alpha is dropped (not composited), palette and grey are expanded, only the first frame is used.
-/// A truncated or otherwise incomplete file is `NotAnImage`.
+/// A truncated or otherwise incomplete file is `NotAnImage`. A JPEG too large to decode at full size
+/// within `max_decoded_bytes` comes back at a reduced scale.
 pub fn decode_image(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
+    plan(data, limits)?.decode()
+}
+
+/// Decodes as [`decode_image`] does once `budget` has room for what the decode will allocate; the
+/// bytes stay reserved until the reservation is dropped, which the caller does when done with the
+/// pixels.
+pub fn decode_image_within(
+    data: &[u8],
+    limits: &ImageLimits,
+    budget: &DecodeBudget,
+) -> Result<(RgbImage, Reservation), Error> {
+    let plan = plan(data, limits)?;
+    let reservation = budget.reserve(plan.cost);
+    Ok((plan.decode()?, reservation))
+}
+
+/// What decoding `data` will allocate at most, from its header alone: what
+/// [`decode_image_within`] reserves.
+pub fn decode_cost(data: &[u8], limits: &ImageLimits) -> Result<u64, Error> {
+    Ok(plan(data, limits)?.cost)
+}
+
+/// A decode whose header has been read and whose cost is known.
+struct Plan<'a> {
+    source: Source<'a>,
+    cost: u64,
+    orientation: Option<Orientation>,
+}
+
+enum Source<'a> {
+    // zune's decoder carries its tables inline (29 KB)
+    Jpeg(Box<jpeg::FullScale<'a>>),
+    ReducedJpeg(jpeg::Reduced<'a>),
+    Other(Box<dyn ImageDecoder + 'a>),
+}
+
+impl<'a> Plan<'a> {
+    /// `cost` is the decode's; turning the picture a quarter adds one more RGB copy of it.
+    fn new(source: Source<'a>, cost: u64, orientation: Option<Orientation>) -> Self {
+        Self {
+            source,
+            cost,
+            orientation,
+        }
+    }
+
+    fn decode(self) -> Result<RgbImage, Error> {
+        let image = match self.source {
+            Source::Jpeg(jpeg) => jpeg.decode()?,
+            Source::ReducedJpeg(jpeg) => jpeg.decode()?,
+            Source::Other(decoder) => DynamicImage::from_decoder(decoder).map_err(not_an_image)?,
+        };
+        Ok(oriented(image, self.orientation))
+    }
+}
+
+fn plan<'a>(data: &'a [u8], limits: &ImageLimits) -> Result<Plan<'a>, Error> {
     if data.is_empty() {
         return Err(Error::EmptyImage);
     }
     check(limits.max_bytes as u64, "bytes", data.len() as u64)?;
-    match image::guess_format(data) {
-        Ok(ImageFormat::Jpeg) => decode_jpeg(data, limits),
+    let plan = match image::guess_format(data) {
+        Ok(ImageFormat::Jpeg) => jpeg::plan(data, limits)?,
         Ok(
             ImageFormat::Png
             | ImageFormat::WebP
             | ImageFormat::Bmp
             | ImageFormat::Gif
             | ImageFormat::Tiff,
-        ) => decode_other(data, limits),
-        _ => Err(Error::NotAnImage(None)),
+        ) => plan_other(data, limits)?,
+        _ => return Err(Error::NotAnImage(None)),
+    };
+    Ok(plan.with_rotation())
+}
+
+impl Plan<'_> {
+    fn with_rotation(mut self) -> Self {
+        let (width, height) = match &self.source {
+            Source::Jpeg(jpeg) => jpeg.dimensions(),
+            Source::ReducedJpeg(jpeg) => jpeg.dimensions(),
+            Source::Other(decoder) => decoder.dimensions(),
+        };
+        if let Some(
+            Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH,
+        ) = self.orientation
+        {
+            self.cost += u64::from(width) * u64::from(height) * 3;
+        }
+        self
     }
 }
 
@@ -110,64 +203,36 @@ fn not_an_image(e: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::NotAnImage(Some(Box::new(e)))
 }
 
-/// JPEG goes to zune-jpeg directly because only its strict mode refuses truncated entropy data; the
-/// image crate runs it lenient and returns a grey-padded picture for `invalid/cf_truncated.jpg`.
-fn decode_jpeg(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
-    // zune's own size limits would fail as a decode error; ours below answer ImageTooLarge.
-    let options = DecoderOptions::default()
-        .set_strict_mode(true)
-        .set_max_width(usize::MAX)
-        .set_max_height(usize::MAX)
-        .jpeg_set_out_colorspace(ColorSpace::RGB);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(data), options);
-    decoder.decode_headers().map_err(not_an_image)?;
-    let info = decoder.info().ok_or(Error::NotAnImage(None))?;
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
-    check_dimensions(width, height, limits)?;
-    check_jpeg_data(data, width, height)?;
-    let orientation = decoder
-        .exif()
-        .and_then(|exif| Orientation::from_exif_chunk(exif));
-    let pixels = decoder.decode().map_err(not_an_image)?;
-    let rgb = RgbImage::from_raw(width, height, pixels).ok_or(Error::NotAnImage(None))?;
-    Ok(oriented(DynamicImage::ImageRgb8(rgb), orientation))
-}
-
-/// zune's strict mode still paints grey the blocks a scan never reached when its data stops at a
-/// marker, so a truncated upload would decode at the size its header claims. Refused: a file
-/// without its end-of-image marker after the first scan, or with less scan data than one bit per
-/// 8×8 luminance block (no Huffman code is shorter; arithmetic coding, which could be, is not
-/// supported).
-fn check_jpeg_data(data: &[u8], width: u32, height: u32) -> Result<(), Error> {
-    let truncated = || {
-        not_an_image(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "the JPEG data ends before its picture is complete",
-        ))
-    };
-    let scan = data
-        .windows(2)
-        .position(|w| w == [0xFF, 0xDA])
-        .ok_or_else(truncated)?;
-    let coded = &data[scan..];
-    let ended = coded.windows(2).any(|w| w == [0xFF, 0xD9]);
-    let blocks = u64::from(width.div_ceil(8)) * u64::from(height.div_ceil(8));
-    if !ended || (coded.len() as u64) * 8 < blocks {
-        return Err(truncated());
-    }
-    Ok(())
-}
-
-fn decode_other(data: &[u8], limits: &ImageLimits) -> Result<RgbImage, Error> {
-    let reader = ImageReader::new(Cursor::new(data))
+/// PNG, WebP, BMP, GIF and TIFF through the image crate, which cannot decode at a reduced size: one
+/// that would cost more than `max_decoded_bytes` is refused.
+fn plan_other<'a>(data: &'a [u8], limits: &ImageLimits) -> Result<Plan<'a>, Error> {
+    let mut reader = ImageReader::new(Cursor::new(data))
         .with_guessed_format()
         .map_err(not_an_image)?;
+    // The decoders' own allocations stop at the same bound, should the estimate below be short.
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_alloc = Some(limits.max_decoded_bytes);
+    reader.limits(decoder_limits);
     let mut decoder = reader.into_decoder().map_err(not_an_image)?;
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, limits)?;
+    let pixels = decoder.total_bytes();
+    let rgb = u64::from(width) * u64::from(height) * 3;
+    let conversion = if decoder.color_type() == image::ColorType::Rgb8 {
+        0
+    } else {
+        rgb
+    };
+    // Beside its output a decoder holds rows, tables and compressed chunks: at most an eighth of
+    // the output for PNG and WebP (measured in tests/decode_memory.rs).
+    let cost = pixels + conversion + pixels / 8;
+    check(limits.max_decoded_bytes, "decoded bytes", cost)?;
     let orientation = decoder.orientation().ok();
-    let image = DynamicImage::from_decoder(decoder).map_err(not_an_image)?;
-    Ok(oriented(image, orientation))
+    Ok(Plan::new(
+        Source::Other(Box::new(decoder)),
+        cost,
+        orientation,
+    ))
 }
 
 fn oriented(mut image: DynamicImage, orientation: Option<Orientation>) -> RgbImage {
