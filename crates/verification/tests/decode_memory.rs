@@ -2,10 +2,13 @@
 //! refused from its header or decoded within the cost its header promised, and that cost within
 //! `max_decoded_bytes`. One test, so that no other test allocates while it counts.
 
+#[path = "common/bombs.rs"]
+mod bombs;
+
 use std::io::Cursor;
 
-use image::codecs::webp::WebPEncoder;
-use image::{ExtendedColorType, ImageEncoder, ImageFormat, RgbImage};
+use bombs::{gradient, jpeg, png_rgba16, webp_rgba};
+use image::{ImageFormat, RgbImage};
 use peakmem_alloc::{INSTRUMENTED_SYSTEM, PeakMemAlloc, PeakMemAllocTrait};
 use verification::{Error, ImageLimits, decode_cost, decode_image};
 
@@ -19,60 +22,6 @@ fn peak_of<T>(f: impl FnOnce() -> T) -> (T, u64) {
     ALLOCATOR.reset_peak_memory();
     let out = f();
     (out, ALLOCATOR.get_peak_memory() as u64)
-}
-
-fn gradient(width: u32, height: u32) -> Vec<u8> {
-    RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 239) as u8])
-    })
-    .into_raw()
-}
-
-fn jpeg(width: u16, height: u16, progressive: bool, grey: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 80);
-    encoder.set_progressive(progressive);
-    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    let rgb = gradient(u32::from(width), u32::from(height));
-    if grey {
-        let luma: Vec<u8> = rgb.chunks_exact(3).map(|p| p[0]).collect();
-        encoder
-            .encode(&luma, width, height, jpeg_encoder::ColorType::Luma)
-            .unwrap();
-    } else {
-        encoder
-            .encode(&rgb, width, height, jpeg_encoder::ColorType::Rgb)
-            .unwrap();
-    }
-    out
-}
-
-/// A 16-bit RGBA PNG of one colour, written row by row: a few hundred KB that decode to
-/// width × height × 8 bytes.
-fn png_rgba16(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut out, width, height);
-        encoder.set_color(png::ColorType::Rgba);
-        encoder.set_depth(png::BitDepth::Sixteen);
-        let mut writer = encoder.write_header().unwrap();
-        let mut stream = writer.stream_writer().unwrap();
-        let row = vec![0x5Au8; width as usize * 8];
-        for _ in 0..height {
-            std::io::Write::write_all(&mut stream, &row).unwrap();
-        }
-        stream.finish().unwrap();
-    }
-    out
-}
-
-fn webp_rgba(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    let pixels = vec![0x7Fu8; width as usize * height as usize * 4];
-    WebPEncoder::new_lossless(&mut out)
-        .write_image(&pixels, width, height, ExtendedColorType::Rgba8)
-        .unwrap();
-    out
 }
 
 fn png_rgb(width: u32, height: u32) -> Vec<u8> {

@@ -35,10 +35,6 @@ impl DecodeBudget {
         }
     }
 
-    pub fn total(&self) -> u64 {
-        self.shared.total
-    }
-
     /// Waits until `bytes` are free and takes them. More than the whole budget takes the whole
     /// budget, so a request can never wait forever.
     pub fn reserve(&self, bytes: u64) -> Reservation {

@@ -175,10 +175,15 @@ impl Frame {
         u64::from(self.width) * u64::from(self.height)
     }
 
+    /// The largest horizontal and vertical sampling factors: an MCU's size in blocks.
+    fn max_sampling(&self) -> (u64, u64) {
+        let max = |factor: fn(&(u64, u64)) -> u64| self.sampling.iter().map(factor).max();
+        (max(|s| s.0).unwrap_or(1), max(|s| s.1).unwrap_or(1))
+    }
+
     /// 8×8 blocks of each component, padded to whole MCUs as decoders store them.
     fn blocks(&self) -> impl Iterator<Item = u64> + '_ {
-        let h_max = self.sampling.iter().map(|s| s.0).max().unwrap_or(1);
-        let v_max = self.sampling.iter().map(|s| s.1).max().unwrap_or(1);
+        let (h_max, v_max) = self.max_sampling();
         let mcus_across = u64::from(self.width).div_ceil(8 * h_max);
         let mcus_down = u64::from(self.height).div_ceil(8 * v_max);
         self.sampling
@@ -203,7 +208,7 @@ impl Frame {
     /// What either decoder holds beside pixels and coefficients: its tables, and rows of blocks
     /// being decoded, about four MCU rows of RGB at full width (measured in tests/decode_memory.rs).
     fn working_bytes(&self) -> u64 {
-        let v_max = self.sampling.iter().map(|s| s.1).max().unwrap_or(1);
+        let (_, v_max) = self.max_sampling();
         (64 << 10) + 4 * 8 * v_max * u64::from(self.width) * 3
     }
 
