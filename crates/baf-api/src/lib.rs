@@ -36,7 +36,7 @@ pub use state::{ApiConfig, AppState};
 
 /// The router with every layer, before path normalisation.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = openapi::api();
+    let (api, _) = openapi::api();
     let body_limit = state.config.body_limit;
     Router::new()
         .merge(api)
@@ -46,7 +46,9 @@ pub fn router(state: AppState) -> Router {
         .route("/embedded", get(routes::embedded::page))
         .route("/embedded/app.js", get(routes::embedded::script))
         .route("/embedded/app.css", get(routes::embedded::style))
-        .merge(SwaggerUi::new("/swagger").url("/openapi.json", doc))
+        .merge(
+            SwaggerUi::new("/swagger").external_url_unchecked("/openapi.json", openapi::document()),
+        )
         .fallback(routes::service::not_found)
         .method_not_allowed_fallback(routes::service::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

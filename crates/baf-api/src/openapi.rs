@@ -2,6 +2,8 @@
 //! from the [`BafCode`] table; committed as `openapi/openapi.json` and checked against the code
 //! by a test.
 
+mod limits;
+
 use std::collections::BTreeMap;
 
 use utoipa::OpenApi;
@@ -300,9 +302,10 @@ pub(crate) fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     (router, document)
 }
 
-/// The OpenAPI document generated from the routes.
-pub fn document() -> utoipa::openapi::OpenApi {
-    api().1
+/// The OpenAPI document generated from the routes, with the limits the server enforces (kept
+/// as JSON: utoipa's schema types cannot hold some of them, such as `anyOf` of two formats).
+pub fn document() -> serde_json::Value {
+    limits::written_in(api().1)
 }
 
 #[cfg(test)]
@@ -312,7 +315,7 @@ mod tests {
     /// Every operation has its row in [`OPERATION_ERRORS`], and every row names an operation.
     #[test]
     fn every_operation_lists_its_errors() {
-        let document = document();
+        let document = api().1;
         let mut operations = Vec::new();
         for (path, item) in &document.paths.paths {
             for (method, operation) in [
@@ -345,7 +348,7 @@ mod tests {
     /// Client generators name a function after each operation id: they must be unique.
     #[test]
     fn operation_ids_are_unique() {
-        let document = document();
+        let document = api().1;
         let mut ids: Vec<&str> = document
             .paths
             .paths
@@ -362,7 +365,7 @@ mod tests {
 
     #[test]
     fn error_responses_come_from_the_code_table() {
-        let document = document();
+        let document = api().1;
         let validation = document.paths.paths["/publicapi/api/v2/public/Validation"]
             .post
             .as_ref()

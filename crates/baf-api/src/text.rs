@@ -16,8 +16,8 @@ pub fn list_query(
     Ok(query)
 }
 
-const MAX_FIELD_CHARS: usize = 2048;
-const MAX_METADATA_ENTRIES: usize = 100;
+pub(crate) const MAX_FIELD_CHARS: usize = 2048;
+pub(crate) const MAX_METADATA_ENTRIES: usize = 100;
 /// Keys and values together, in UTF-8: what one applicant's metadata may weigh. It bounds a
 /// list's answer too: 400 applicants (the largest page) with every field full are about 14 MB.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;

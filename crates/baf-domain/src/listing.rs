@@ -40,7 +40,9 @@ pub enum ListError {
 }
 
 /// Reads query pairs. Names are matched case-insensitively, as ASP.NET model binding does, and
-/// sort fields are matched case-insensitively against `sort_fields` (camelCase wire names).
+/// sort fields are matched case-insensitively against `sort_fields` (camelCase wire names). An
+/// empty value is refused like any other value that is not one (`?Page=` is not page 1), except
+/// an empty `TextFilter`, which filters nothing.
 pub fn parse(
     pairs: &[(String, String)],
     sort_fields: &[&'static str],
@@ -51,7 +53,6 @@ pub fn parse(
             .rev()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
     };
     let mut errors = Vec::new();
     let mut number = |name: &'static str, default: i64, max: i64| match get(name) {
@@ -123,7 +124,9 @@ pub fn parse(
         created_to,
         sort_field,
         descending,
-        text_filter: get("TextFilter").map(str::to_owned),
+        text_filter: get("TextFilter")
+            .filter(|filter| !filter.is_empty())
+            .map(str::to_owned),
     })
 }
 
@@ -183,6 +186,10 @@ mod tests {
             ("PageSize", "401"),
             ("PageSize", "x"),
             ("PageSize", "-1"),
+            ("Page", ""),
+            ("PageSize", " "),
+            ("CreatedFrom", ""),
+            ("Order", ""),
         ] {
             match query(&[(name, value)]) {
                 Err(ListError::Invalid(errors)) => assert_eq!(errors[0].0, name),
@@ -203,6 +210,15 @@ mod tests {
             query(&[("SortField", "password")]),
             Err(ListError::UnknownSortField("password".into()))
         );
+        assert_eq!(
+            query(&[("SortField", "")]),
+            Err(ListError::UnknownSortField(String::new()))
+        );
+    }
+
+    #[test]
+    fn an_empty_text_filter_filters_nothing() {
+        assert_eq!(query(&[("TextFilter", " ")]).unwrap().text_filter, None);
     }
 
     #[test]

@@ -140,7 +140,7 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => {
-            println!("{}", baf_api::openapi().to_pretty_json()?);
+            println!("{}", serde_json::to_string_pretty(&baf_api::openapi())?);
             Ok(())
         }
     }
