@@ -11,6 +11,7 @@ scripts/fetch-onnxruntime.sh
 scripts/setup-models.sh
 scripts/ensure-chromium.sh
 scripts/ensure-s3s-fs.sh
+scripts/ensure-schemathesis.sh
 
 # #[sqlx::test] creates one database per test through this server.
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"

@@ -7,6 +7,7 @@ mod blacklist;
 mod browser;
 mod bucket;
 mod embedded;
+mod fuzz;
 mod isolation;
 mod listing;
 mod openapi;
