@@ -4,7 +4,7 @@
 #     InvalidData, which uses up no attempt) and a 15 MB video, then N with a 15 MB blob that is no
 #     video. Prints the media folder's growth after each kind (default N 4).
 #   memory: small files that decode to huge pictures (crates/verification/examples/decode_bombs.rs),
-#     each sent alone as a selfie, then 8 at once to a server with 8 face workers. Prints the
+#     each sent alone as a selfie to a fresh server, then 8 at once to a server with 8 face workers. Prints the
 #     server's peak resident memory above what it held before (VmHWM after clear_refs).
 # Compare two builds: BIN=/path/to/other/baf-server bench/abuse.sh ... (a build before 2026-12-02
 # also needs MEDIA_VARIABLE=BAF_MEDIA_DIR); BIN defaults to this checkout's release build, built
@@ -52,11 +52,14 @@ if [[ "${MODE}" == memory ]]; then
     cargo run -q --release --locked -p verification --example decode_bombs -- "${WORK}/bombs"
     ls -l "${WORK}/bombs" | awk 'NR > 1 { printf "%-28s %8d bytes\n", $9, $5 }'
     warm_up=../shared/faces/selfie/obama/fr_obama.jpg
-    BAF_FACE_WORKERS=2 start_server 16
-    new_applicants 8
-    send_all "${warm_up}" >/dev/null
-    for bomb in "${WORK}"/bombs/*; do peak_of "$(basename "${bomb}") alone" "${bomb}"; done
-    stop_server
+    # One fresh server per bomb: memory the allocator keeps after one bomb would hide the next's.
+    for bomb in "${WORK}"/bombs/*; do
+        BAF_FACE_WORKERS=2 start_server 16
+        new_applicants 2
+        send_all "${warm_up}" >/dev/null
+        peak_of "$(basename "${bomb}") alone" "${bomb}"
+        stop_server
+    done
     BAF_FACE_WORKERS=8 start_server 16
     new_applicants 8
     send_all "${warm_up}" "${warm_up}" >/dev/null
