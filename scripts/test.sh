@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/ensure-build-deps.sh
 scripts/ensure-postgres.sh
 scripts/fetch-onnxruntime.sh
+scripts/fetch-ocr-models.sh
 scripts/setup-models.sh
 scripts/ensure-chromium.sh
 scripts/ensure-s3s-fs.sh

@@ -1,10 +1,12 @@
 //! Reading identity documents: the machine-readable zone of passports and ID cards
 //! ([`mrz`], ICAO 9303) and the PDF417 barcode of US and Canadian driving licences ([`aamva`],
-//! the AAMVA DL/ID card design standard, found in the picture by [`pdf417`]). What the document
-//! says and whether its own checks hold; the caller decodes pictures.
+//! the AAMVA DL/ID card design standard, found in the picture by [`pdf417`]); the zone is found
+//! and recognised by [`ocr`]. What the document says and whether its own checks hold; the caller
+//! decodes pictures.
 
 pub mod aamva;
 pub mod mrz;
+pub mod ocr;
 pub mod pdf417;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,4 +17,6 @@ pub enum Error {
     MrzShape(Vec<String>),
     #[error("the barcode is not an AAMVA card: {0}")]
     NotAamva(&'static str),
+    #[error("the text {model} failed: {detail}")]
+    Model { model: &'static str, detail: String },
 }

@@ -1,0 +1,614 @@
+//! Finding and recognising a machine-readable zone with PP-OCRv4 on ONNX Runtime. The detector
+//! marks text lines; the recogniser reads each long line as a sequence of character
+//! probabilities (CTC), and the line is decoded as exactly the zone's number of characters,
+//! each from what its position may hold ([`template`]): the fillers are counted by position,
+//! never taken from the recogniser's own reading of a run of `<`.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use imageproc::geometric_transformations::{Border, Interpolation, warp_into_with};
+use imageproc::geometry::min_area_rect;
+use imageproc::point::Point;
+use imageproc::region_labelling::{Connectivity, connected_components};
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::Error;
+use crate::mrz::{self, Format, Mrz};
+
+pub const DETECTOR_FILE: &str = "ch_PP-OCRv4_det_infer.onnx";
+pub const RECOGNISER_FILE: &str = "ch_PP-OCRv4_rec_infer.onnx";
+
+/// The zone's alphabet, in the order of [`Reader::classes`].
+const ALPHABET: &[u8; 37] = b"<ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+/// The detector's input: the longer side at most this, both sides multiples of 32.
+const DETECTOR_SIDE: u32 = 960;
+const TEXT_THRESHOLD: f32 = 0.3;
+const BOX_THRESHOLD: f32 = 0.5;
+/// DB's unclip ratio: a text region is grown by area × ratio / perimeter on every side.
+const UNCLIP_RATIO: f32 = 1.6;
+/// The recogniser's input height.
+const LINE_HEIGHT: u32 = 48;
+/// A zone line is long: at least this many times as wide as high (TD1's 30 characters are ~17).
+const LINE_ASPECT: f32 = 8.0;
+/// How many of the last zone-like lines may hold the zone (a TD1 zone and a line or two above).
+const ZONE_SEARCH: usize = 5;
+
+pub struct Reader {
+    detector: Session,
+    recogniser: Session,
+    /// The recogniser's output index of each [`ALPHABET`] character (0 is CTC's blank).
+    classes: [usize; 37],
+}
+
+fn model_error(model: &'static str) -> impl Fn(ort::Error) -> Error {
+    move |source| Error::Model {
+        model,
+        detail: source.to_string(),
+    }
+}
+
+impl Reader {
+    /// Loads both models from `dir`, on the ONNX Runtime library `dylib`.
+    pub fn open(dylib: &Path, dir: &Path) -> Result<Self, Error> {
+        let env = ort::init_from(dylib)
+            .map_err(|source| Error::Model {
+                model: "onnxruntime",
+                detail: format!("{}: {source}", dylib.display()),
+            })?
+            .with_name("documents")
+            .build()
+            .map_err(model_error("onnxruntime"))?;
+        let detector = session(&env, &dir.join(DETECTOR_FILE), "detector")?;
+        let recogniser = session(&env, &dir.join(RECOGNISER_FILE), "recogniser")?;
+        let characters = recogniser
+            .metadata()
+            .ok()
+            .and_then(|metadata| metadata.custom("character"))
+            .ok_or(Error::Model {
+                model: "recogniser",
+                detail: "no character list in its metadata".into(),
+            })?;
+        let characters: Vec<&str> = characters.lines().collect();
+        let mut classes = [0; 37];
+        for (class, c) in classes.iter_mut().zip(ALPHABET) {
+            let c = char::from(*c).to_string();
+            *class = 1 + characters
+                .iter()
+                .position(|known| *known == c)
+                .ok_or_else(|| Error::Model {
+                    model: "recogniser",
+                    detail: format!("'{c}' is not in its character list"),
+                })?;
+        }
+        Ok(Self {
+            detector,
+            recogniser,
+            classes,
+        })
+    }
+
+    /// The folder the fetch script fills: `vendor/ocr` of a checkout.
+    pub fn models_in_checkout(root: &Path) -> PathBuf {
+        root.join("vendor/ocr")
+    }
+
+    /// The zone of the document in `picture`, read and checked; `None` when no zone is found.
+    pub fn read_zone(&mut self, picture: &RgbImage) -> Result<Option<Mrz>, Error> {
+        let mut candidates = Vec::new();
+        for line in self.text_lines(picture)? {
+            let frames = self.recognise(&crop(picture, &line))?;
+            let free = frames.greedy();
+            if free.len() >= 20 && free.matches('<').count() >= 2 {
+                candidates.push((line, frames));
+            }
+        }
+        // The zone is the run of consecutive lines that reads best as one (mean log-probability
+        // per line under its format's templates); it is near the bottom, so only the last few
+        // lines are tried.
+        let first = candidates.len().saturating_sub(ZONE_SEARCH);
+        let mut completed: HashMap<(usize, usize), Frames> = HashMap::new();
+        let mut best: Option<(f32, Vec<String>)> = None;
+        for format in [Format::Td1, Format::Td2, Format::Td3] {
+            let count = if format == Format::Td1 { 3 } else { 2 };
+            for start in first..=candidates.len().saturating_sub(count) {
+                let window = start..start + count;
+                if window.end > candidates.len() {
+                    continue;
+                }
+                let Some(longest) = window
+                    .clone()
+                    .max_by(|&a, &b| candidates[a].0.length.total_cmp(&candidates[b].0.length))
+                else {
+                    continue;
+                };
+                let (mut total, mut lines) = (0.0, Vec::with_capacity(count));
+                for (index, at) in window.enumerate() {
+                    let (line, frames) = &candidates[at];
+                    let frames = match line.completed_to(&candidates[longest].0) {
+                        None => frames,
+                        Some(whole) => match completed.entry((at, longest)) {
+                            Entry::Occupied(entry) => entry.into_mut(),
+                            Entry::Vacant(entry) => {
+                                entry.insert(self.recognise(&crop(picture, &whole))?)
+                            }
+                        },
+                    };
+                    let (text, score) = frames.constrained(&template(format, index));
+                    total += score;
+                    lines.push(text);
+                }
+                let mean = total / count as f32;
+                if best.as_ref().is_none_or(|(score, _)| mean > *score) {
+                    best = Some((mean, lines));
+                }
+            }
+        }
+        let Some((_, lines)) = best else {
+            return Ok(None);
+        };
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        mrz::parse(&lines).map(Some)
+    }
+
+    fn text_lines(&mut self, picture: &RgbImage) -> Result<Vec<Line>, Error> {
+        let (width, height) = picture.dimensions();
+        let scale = (DETECTOR_SIDE as f32 / width.max(height) as f32).min(1.0);
+        let side = |n: u32| ((n as f32 * scale / 32.0).round() as u32).max(1) * 32;
+        let (input_width, input_height) = (side(width), side(height));
+        let resized = image::imageops::resize(
+            picture,
+            input_width,
+            input_height,
+            image::imageops::FilterType::Triangle,
+        );
+        let input = planar_bgr(&resized);
+        let shape = [1usize, 3, input_height as usize, input_width as usize];
+        let outputs = self
+            .detector
+            .run(ort::inputs![
+                TensorRef::from_array_view((shape, &input[..])).map_err(model_error("detector"))?
+            ])
+            .map_err(model_error("detector"))?;
+        let (_, map) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(model_error("detector"))?;
+        let map = image::ImageBuffer::<image::Luma<f32>, _>::from_raw(
+            input_width,
+            input_height,
+            map.to_vec(),
+        )
+        .expect("the map has the input's size");
+        let x_scale = width as f32 / input_width as f32;
+        let y_scale = height as f32 / input_height as f32;
+        let mut lines: Vec<Line> = regions(&map)
+            .into_iter()
+            .map(|line| line.scaled(x_scale, y_scale))
+            .filter(|line| line.length >= LINE_ASPECT * line.thickness)
+            .collect();
+        lines.sort_by(|a, b| a.centre.1.total_cmp(&b.centre.1));
+        Ok(lines)
+    }
+
+    fn recognise(&mut self, crop: &RgbImage) -> Result<Frames, Error> {
+        let input = planar_bgr(crop);
+        let shape = [1usize, 3, crop.height() as usize, crop.width() as usize];
+        let outputs = self
+            .recogniser
+            .run(ort::inputs![
+                TensorRef::from_array_view((shape, &input[..]))
+                    .map_err(model_error("recogniser"))?
+            ])
+            .map_err(model_error("recogniser"))?;
+        let (shape, probabilities) = outputs[0]
+            .try_extract_tensor::<f32>()
+            .map_err(model_error("recogniser"))?;
+        let classes = shape[2] as usize;
+        let log_probabilities = probabilities
+            .chunks_exact(classes)
+            .map(|frame| {
+                let mut kept = [0f32; 38];
+                kept[0] = frame[0];
+                for (slot, &class) in kept[1..].iter_mut().zip(&self.classes) {
+                    *slot = frame[class];
+                }
+                let total: f32 = kept.iter().sum::<f32>().max(f32::MIN_POSITIVE);
+                kept.map(|p| (p / total + 1e-9).ln())
+            })
+            .collect();
+        Ok(Frames(log_probabilities))
+    }
+}
+
+fn session(env: &Environment, path: &Path, model: &'static str) -> Result<Session, Error> {
+    let failed = |source: &dyn std::fmt::Display| Error::Model {
+        model,
+        detail: format!("{}: {source}", path.display()),
+    };
+    Session::builder(env)
+        .map_err(|e| failed(&e))?
+        .with_intra_threads(1)
+        .map_err(|e| failed(&e))?
+        .commit_from_file(path)
+        .map_err(|e| failed(&e))
+}
+
+/// PaddleOCR's normalisation: channels in OpenCV's order (BGR), `(x / 255 - 0.5) / 0.5`.
+fn planar_bgr(picture: &RgbImage) -> Vec<f32> {
+    let plane = (picture.width() * picture.height()) as usize;
+    let mut input = vec![0f32; 3 * plane];
+    for (index, pixel) in picture.pixels().enumerate() {
+        for (channel, value) in [pixel[2], pixel[1], pixel[0]].into_iter().enumerate() {
+            input[channel * plane + index] = f32::from(value) / 127.5 - 1.0;
+        }
+    }
+    input
+}
+
+/// A text line as a rotated rectangle: its centre, its long axis (unit vector), and its size
+/// along and across that axis.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    centre: (f32, f32),
+    axis: (f32, f32),
+    length: f32,
+    thickness: f32,
+}
+
+impl Line {
+    /// The zone's lines have one length and begin at one margin, but the detector often stops
+    /// a line where its fillers begin: such a line, as long as the zone's longest, from its own
+    /// start. `None` when it is already as long.
+    fn completed_to(&self, longest: &Line) -> Option<Line> {
+        if self.length >= 0.97 * longest.length {
+            return None;
+        }
+        let axis = longest.axis;
+        // A little before its own start too, in case the detector clipped the first character.
+        let margin = 0.25 * self.thickness;
+        let length = longest.length + margin;
+        let start = (
+            self.centre.0 - self.axis.0 * (self.length / 2.0 + margin),
+            self.centre.1 - self.axis.1 * (self.length / 2.0 + margin),
+        );
+        Some(Line {
+            centre: (
+                start.0 + axis.0 * length / 2.0,
+                start.1 + axis.1 * length / 2.0,
+            ),
+            axis,
+            length,
+            thickness: self.thickness,
+        })
+    }
+
+    fn scaled(self, x: f32, y: f32) -> Self {
+        let along = (self.axis.0 * x, self.axis.1 * y);
+        let across = (-self.axis.1 * x, self.axis.0 * y);
+        let norm = |v: (f32, f32)| v.0.hypot(v.1);
+        Self {
+            centre: (self.centre.0 * x, self.centre.1 * y),
+            axis: (along.0 / norm(along), along.1 / norm(along)),
+            length: self.length * norm(along),
+            thickness: self.thickness * norm(across),
+        }
+    }
+}
+
+/// DB post-processing: pixels above the text threshold, grouped into regions; each region with a
+/// mean score above the box threshold becomes its minimal rotated rectangle, grown (unclipped).
+fn regions(map: &image::ImageBuffer<image::Luma<f32>, Vec<f32>>) -> Vec<Line> {
+    let mask = image::GrayImage::from_fn(map.width(), map.height(), |x, y| {
+        image::Luma([u8::from(map.get_pixel(x, y)[0] > TEXT_THRESHOLD)])
+    });
+    let labels = connected_components(&mask, Connectivity::Eight, image::Luma([0u8]));
+    let count = labels.pixels().map(|p| p[0]).max().unwrap_or(0) as usize;
+    let mut points: Vec<Vec<Point<i32>>> = vec![Vec::new(); count + 1];
+    let mut scores = vec![0f32; count + 1];
+    for (x, y, label) in labels.enumerate_pixels() {
+        let label = label[0] as usize;
+        if label > 0 {
+            points[label].push(Point::new(x as i32, y as i32));
+            scores[label] += map.get_pixel(x, y)[0];
+        }
+    }
+    points
+        .iter()
+        .zip(scores)
+        .skip(1)
+        .filter(|(region, score)| {
+            region.len() >= 10 && score / region.len() as f32 >= BOX_THRESHOLD
+        })
+        .filter_map(|(region, _)| rectangle(region))
+        .collect()
+}
+
+fn rectangle(region: &[Point<i32>]) -> Option<Line> {
+    let corners = min_area_rect(region).map(|p| (p.x as f32, p.y as f32));
+    let side = |a: (f32, f32), b: (f32, f32)| (b.0 - a.0, b.1 - a.1);
+    let (first, second) = (side(corners[0], corners[1]), side(corners[1], corners[2]));
+    let (along, across) = if first.0.hypot(first.1) >= second.0.hypot(second.1) {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    // A pixel region's rectangle runs through pixel centres: one pixel more each way.
+    let length = along.0.hypot(along.1) + 1.0;
+    let thickness = across.0.hypot(across.1) + 1.0;
+    if thickness < 3.0 {
+        return None;
+    }
+    let grow = length * thickness * UNCLIP_RATIO / (2.0 * (length + thickness));
+    let mut axis = (
+        along.0 / (length - 1.0).max(1.0),
+        along.1 / (length - 1.0).max(1.0),
+    );
+    if axis.0 < 0.0 {
+        axis = (-axis.0, -axis.1);
+    }
+    let centre = (
+        corners.iter().map(|c| c.0).sum::<f32>() / 4.0,
+        corners.iter().map(|c| c.1).sum::<f32>() / 4.0,
+    );
+    Some(Line {
+        centre,
+        axis,
+        length: length + 2.0 * grow,
+        thickness: thickness + 2.0 * grow,
+    })
+}
+
+/// The line cut out along its axis and scaled to the recogniser's height.
+fn crop(picture: &RgbImage, line: &Line) -> RgbImage {
+    let scale = line.thickness / LINE_HEIGHT as f32;
+    let width = ((line.length / scale).round() as u32).clamp(LINE_HEIGHT, 32 * LINE_HEIGHT);
+    let mut out = RgbImage::new(width, LINE_HEIGHT);
+    let (ax, ay) = line.axis;
+    let (nx, ny) = (-ay, ax);
+    let (half_w, half_h) = (width as f32 / 2.0, LINE_HEIGHT as f32 / 2.0);
+    warp_into_with(
+        picture,
+        |u, v| {
+            let (du, dv) = ((u - half_w) * scale, (v - half_h) * scale);
+            (
+                line.centre.0 + du * ax + dv * nx,
+                line.centre.1 + du * ay + dv * ny,
+            )
+        },
+        Interpolation::Bilinear,
+        Border::Replicate,
+        &mut out,
+    );
+    out
+}
+
+/// The recogniser's log-probabilities, frame by frame: blank, then [`ALPHABET`].
+struct Frames(Vec<[f32; 38]>);
+
+impl Frames {
+    /// The unconstrained reading (best class per frame, repeats and blanks collapsed).
+    fn greedy(&self) -> String {
+        let mut text = String::new();
+        let mut previous = 0;
+        for frame in &self.0 {
+            let best = (0..38)
+                .max_by(|&a, &b| frame[a].total_cmp(&frame[b]))
+                .unwrap_or(0);
+            if best != 0 && best != previous {
+                text.push(char::from(ALPHABET[best - 1]));
+            }
+            previous = best;
+        }
+        text
+    }
+
+    /// The most probable reading of exactly `allowed.len()` characters, the `n`th one of
+    /// `allowed[n]`, and its log-probability: a CTC best path over the states (characters
+    /// emitted, current class).
+    fn constrained(&self, allowed: &[&[u8]]) -> (String, f32) {
+        const NONE: f32 = f32::NEG_INFINITY;
+        let positions = allowed.len();
+        let masks: Vec<[bool; 38]> = allowed
+            .iter()
+            .map(|set| {
+                let mut mask = [false; 38];
+                for c in *set {
+                    if let Some(i) = ALPHABET.iter().position(|a| a == c) {
+                        mask[i + 1] = true;
+                    }
+                }
+                mask
+            })
+            .collect();
+        let mut score = vec![[NONE; 38]; positions + 1];
+        score[0][0] = 0.0;
+        // For each frame, where each state came from: (characters emitted, class).
+        let mut came_from: Vec<Vec<[(u16, u8); 38]>> = Vec::with_capacity(self.0.len());
+        for frame in &self.0 {
+            let mut next = vec![[NONE; 38]; positions + 1];
+            let mut from = vec![[(0u16, 0u8); 38]; positions + 1];
+            for n in 0..=positions {
+                for class in 0..38 {
+                    // Stay: a blank stays blank, a character goes on.
+                    let stay = score[n][class] + frame[class];
+                    if stay > next[n][class] {
+                        next[n][class] = stay;
+                        from[n][class] = (n as u16, class as u8);
+                    }
+                    // A character gives way to a blank.
+                    if class > 0 {
+                        let blank = score[n][class] + frame[0];
+                        if blank > next[n][0] {
+                            next[n][0] = blank;
+                            from[n][0] = (n as u16, class as u8);
+                        }
+                    }
+                }
+                if n == positions {
+                    continue;
+                }
+                // A new character may follow any state but its own class (a repeat needs a
+                // blank between): the best previous state, or the second best for that class.
+                let (mut first, mut second) = ((0usize, NONE), (0usize, NONE));
+                for (previous, &value) in score[n].iter().enumerate() {
+                    if value > first.1 {
+                        second = first;
+                        first = (previous, value);
+                    } else if value > second.1 {
+                        second = (previous, value);
+                    }
+                }
+                for class in (1..38).filter(|&class| masks[n][class]) {
+                    let (previous, value) = if first.0 == class { second } else { first };
+                    let emitted = value + frame[class];
+                    if emitted > next[n + 1][class] {
+                        next[n + 1][class] = emitted;
+                        from[n + 1][class] = (n as u16, previous as u8);
+                    }
+                }
+            }
+            score = next;
+            came_from.push(from);
+        }
+        let mut class = (0..38)
+            .max_by(|&a, &b| score[positions][a].total_cmp(&score[positions][b]))
+            .unwrap_or(0);
+        let total = score[positions][class];
+        let mut n = positions;
+        let mut text = Vec::with_capacity(positions);
+        for from in came_from.iter().rev() {
+            let (previous_n, previous_class) = from[n][class];
+            if usize::from(previous_n) != n {
+                text.push(ALPHABET[class - 1]);
+            }
+            (n, class) = (usize::from(previous_n), usize::from(previous_class));
+        }
+        text.reverse();
+        (String::from_utf8(text).unwrap_or_default(), total)
+    }
+}
+
+const LETTERS_OR_FILLER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+const DIGITS: &[u8] = b"0123456789";
+const DIGIT_OR_FILLER: &[u8] = b"0123456789<";
+const ANY: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
+const SEX: &[u8] = b"MFX<";
+/// The first letter of a document code (ICAO 9303 parts 4 to 7): TD3 books are passports or
+/// visas, TD1 cards identity cards, TD2 either.
+const TD3_CODE: &[u8] = b"PV";
+const TD2_CODE: &[u8] = b"IACPV";
+const TD1_CODE: &[u8] = b"IAC";
+
+/// What each position of line `index` of a zone may hold (ICAO 9303 parts 4 to 6).
+fn template(format: Format, index: usize) -> Vec<&'static [u8]> {
+    let repeat = |set: &'static [u8], n: usize| std::iter::repeat_n(set, n);
+    let mut line: Vec<&'static [u8]> = Vec::new();
+    match (format, index) {
+        (Format::Td1, 0) => {
+            line.push(TD1_CODE);
+            line.extend(repeat(LETTERS_OR_FILLER, 4));
+            line.extend(repeat(ANY, 9));
+            line.push(DIGIT_OR_FILLER);
+            line.extend(repeat(ANY, 15));
+        }
+        (Format::Td1, 1) => {
+            line.extend(repeat(DIGITS, 7));
+            line.push(SEX);
+            line.extend(repeat(DIGITS, 7));
+            line.extend(repeat(LETTERS_OR_FILLER, 3));
+            line.extend(repeat(ANY, 11));
+            line.push(DIGITS);
+        }
+        (Format::Td1, _) => line.extend(repeat(LETTERS_OR_FILLER, 30)),
+        (_, 0) => {
+            line.push(if format == Format::Td3 {
+                TD3_CODE
+            } else {
+                TD2_CODE
+            });
+            line.extend(repeat(LETTERS_OR_FILLER, format.line_length() - 1));
+        }
+        (_, _) => {
+            line.extend(repeat(ANY, 9));
+            line.push(DIGIT_OR_FILLER);
+            line.extend(repeat(LETTERS_OR_FILLER, 3));
+            line.extend(repeat(DIGITS, 7));
+            line.push(SEX);
+            line.extend(repeat(DIGITS, 7));
+            let optional = format.line_length() - 28 - if format == Format::Td3 { 2 } else { 1 };
+            line.extend(repeat(ANY, optional));
+            if format == Format::Td3 {
+                line.push(DIGIT_OR_FILLER);
+            }
+            line.push(DIGITS);
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    #[test]
+    fn templates_have_the_lines_lengths() {
+        for (format, lines) in [(Format::Td1, 3), (Format::Td2, 2), (Format::Td3, 2)] {
+            for index in 0..lines {
+                assert_eq!(template(format, index).len(), format.line_length());
+            }
+        }
+    }
+
+    /// Frames that spell `text` with certainty, a blank between characters.
+    fn spelled(text: &str) -> Frames {
+        let mut frames = Vec::new();
+        for c in text.bytes() {
+            let mut frame = [-20f32; 38];
+            frame[1 + ALPHABET.iter().position(|a| *a == c).unwrap()] = 0.0;
+            frames.push(frame);
+            let mut blank = [-20f32; 38];
+            blank[0] = 0.0;
+            frames.push(blank);
+        }
+        Frames(frames)
+    }
+
+    #[test]
+    fn constrained_decoding_keeps_a_certain_reading_and_forces_a_fields_kind() {
+        let frames = spelled("P<UTO0<<");
+        assert_eq!(frames.greedy(), "P<UTO0<<");
+        let template: Vec<&[u8]> = vec![
+            LETTERS,
+            LETTERS_OR_FILLER,
+            LETTERS,
+            LETTERS,
+            LETTERS,
+            LETTERS,
+            LETTERS_OR_FILLER,
+            LETTERS_OR_FILLER,
+        ];
+        let (read, _) = frames.constrained(&template);
+        assert_eq!(read.len(), 8);
+        assert!(read.starts_with("P<UTO") && read.ends_with("<<"), "{read}");
+        assert!(read.as_bytes()[5].is_ascii_uppercase(), "{read}");
+    }
+
+    #[test]
+    fn constrained_decoding_counts_fillers_by_position() {
+        let frames = spelled("AB<<");
+        let (read, _) = frames.constrained(&[
+            LETTERS,
+            LETTERS,
+            LETTERS_OR_FILLER,
+            LETTERS_OR_FILLER,
+            LETTERS_OR_FILLER,
+        ]);
+        assert_eq!(read.len(), 5, "{read}");
+    }
+}
