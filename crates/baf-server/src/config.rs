@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use crate::accounts::AccountCommand;
+use crate::document::{DocumentArgs, DocumentCommand};
 use crate::face::FaceCommand;
 use crate::profiles::ProfilesCommand;
 
@@ -65,6 +66,13 @@ pub enum Command {
         engine: EngineArgs,
         #[command(subcommand)]
         command: FaceCommand,
+    },
+    /// Read document pictures (machine-readable zones, licence barcodes) and print JSON.
+    Document {
+        #[command(flatten)]
+        args: DocumentArgs,
+        #[command(subcommand)]
+        command: DocumentCommand,
     },
     /// Maintain the stored face profiles.
     Profiles {

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod document;
 pub mod face;
 pub mod http;
 pub mod profiles;

@@ -116,6 +116,7 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
         Command::Face { engine, command } => {
             baf_server::face::run(command, &baf_server::engine_config(&engine))
         }
+        Command::Document { args, command } => baf_server::document::run(command, &args),
         Command::Profiles {
             engine,
             media,

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 
 use crate::Error;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Licence {
     /// The issuer's identification number (six digits, `636xxx` for US states and provinces).
     pub iin: String,

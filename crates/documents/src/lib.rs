@@ -5,9 +5,79 @@
 //! decodes pictures.
 
 pub mod aamva;
+pub mod fields;
 pub mod mrz;
 pub mod ocr;
 pub mod pdf417;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use image::RgbImage;
+use serde::Serialize;
+
+pub use fields::DocumentFields;
+
+/// What one picture of a document gave: its barcode (and the licence in it) and its zone.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reading {
+    pub barcode: Option<String>,
+    pub licence: Option<aamva::Licence>,
+    pub zone: Option<mrz::Mrz>,
+}
+
+impl Reading {
+    /// The day the document expires (its zone's two-digit year read against `today`).
+    pub fn expiry(&self, today: NaiveDate) -> Option<NaiveDate> {
+        match (&self.licence, &self.zone) {
+            (Some(licence), _) => licence.date("DBA"),
+            (None, Some(zone)) => zone.expiry(today),
+            (None, None) => None,
+        }
+    }
+
+    /// The document's fields: from the licence when there is one, else from the zone.
+    pub fn fields(&self, today: NaiveDate) -> Option<DocumentFields> {
+        self.licence
+            .as_ref()
+            .map(DocumentFields::from_licence)
+            .or_else(|| {
+                self.zone
+                    .as_ref()
+                    .map(|zone| DocumentFields::from_zone(zone, today))
+            })
+    }
+}
+
+/// The whole reader: a PDF417 licence barcode first (cheap, and exact when found), then the
+/// machine-readable zone.
+pub struct Reader {
+    zones: ocr::ZoneReader,
+}
+
+impl Reader {
+    /// Loads the text models from `models` on the ONNX Runtime library `dylib`.
+    pub fn open(dylib: &Path, models: &Path) -> Result<Self, Error> {
+        Ok(Self {
+            zones: ocr::ZoneReader::open(dylib, models)?,
+        })
+    }
+
+    pub fn read(&mut self, picture: &RgbImage) -> Result<Reading, Error> {
+        let barcode = pdf417::read(&image::imageops::grayscale(picture));
+        let licence = barcode.as_deref().and_then(|text| aamva::parse(text).ok());
+        let zone = match licence {
+            Some(_) => None,
+            None => self.zones.read_zone(picture)?,
+        };
+        Ok(Reading {
+            barcode,
+            licence,
+            zone,
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {

@@ -8,13 +8,16 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::Error;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display, serde::Serialize)]
 pub enum Format {
     #[strum(serialize = "TD1")]
+    #[serde(rename = "TD1")]
     Td1,
     #[strum(serialize = "TD2")]
+    #[serde(rename = "TD2")]
     Td2,
     #[strum(serialize = "TD3")]
+    #[serde(rename = "TD3")]
     Td3,
 }
 
@@ -40,8 +43,11 @@ impl Format {
 }
 
 /// The fields a check digit guards, as ICAO 9303 part 3 names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display, strum::IntoStaticStr)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::Display, strum::IntoStaticStr, serde::Serialize,
+)]
 #[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "camelCase")]
 pub enum Checked {
     DocumentNumber,
     DateOfBirth,
@@ -51,13 +57,14 @@ pub enum Checked {
     Composite,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Check {
     pub field: Checked,
     pub passed: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Mrz {
     pub format: Format,
     /// `P`, `I`, `ID`, `AC`...: the first two characters without fillers.
@@ -140,6 +147,13 @@ pub fn check_digit(text: &str) -> Option<u8> {
         sum += value * [7, 3, 1][index % 3];
     }
     Some((sum % 10) as u8)
+}
+
+fn check(field: Checked, data: &str, digit: char) -> Check {
+    Check {
+        field,
+        passed: passes(data, digit),
+    }
 }
 
 fn passes(data: &str, digit: char) -> bool {
@@ -250,8 +264,9 @@ pub fn parse(lines: &[&str]) -> Result<Mrz, Error> {
     }
 }
 
-/// The document number and its check digit; a number longer than nine characters (TD1, TD2)
-/// leaves `<` in the digit's place and continues in the optional data up to its own digit.
+/// The document number (without its trailing fillers, which count 0 towards the check digit)
+/// and its check digit; a number longer than nine characters (TD1, TD2) leaves `<` in the
+/// digit's place and continues in the optional data up to its own digit.
 fn document_number(
     line: &mut [char],
     number: std::ops::Range<usize>,
@@ -298,34 +313,23 @@ fn td2_or_td3(format: Format, lines: &mut [Vec<char>]) -> Mrz {
         (number, digit, without_fillers(bottom, optional.clone()))
     };
     let mut checks = vec![
-        Check {
-            field: Checked::DocumentNumber,
-            passed: passes(&text(bottom, 0..9), bottom[9])
-                || passes(&document_number, number_digit),
-        },
-        Check {
-            field: Checked::DateOfBirth,
-            passed: passes(&text(bottom, 13..19), bottom[19]),
-        },
-        Check {
-            field: Checked::ExpiryDate,
-            passed: passes(&text(bottom, 21..27), bottom[27]),
-        },
+        check(Checked::DocumentNumber, &document_number, number_digit),
+        check(Checked::DateOfBirth, &text(bottom, 13..19), bottom[19]),
+        check(Checked::ExpiryDate, &text(bottom, 21..27), bottom[27]),
     ];
     if format == Format::Td3 {
-        checks.push(Check {
-            field: Checked::OptionalData,
-            passed: passes(&text(bottom, optional.clone()), bottom[end - 2]),
-        });
+        let personal_number = text(bottom, optional.clone());
+        checks.push(check(
+            Checked::OptionalData,
+            &personal_number,
+            bottom[end - 2],
+        ));
     }
     let composite = [&bottom[0..10], &bottom[13..20], &bottom[21..end - 1]]
         .concat()
         .into_iter()
         .collect::<String>();
-    checks.push(Check {
-        field: Checked::Composite,
-        passed: passes(&composite, bottom[end - 1]),
-    });
+    checks.push(check(Checked::Composite, &composite, bottom[end - 1]));
     Mrz {
         format,
         document_type: without_fillers(top, 0..2),
@@ -362,22 +366,10 @@ fn td1(lines: &mut [Vec<char>]) -> Mrz {
         .into_iter()
         .collect::<String>();
     let checks = vec![
-        Check {
-            field: Checked::DocumentNumber,
-            passed: passes(&text(top, 5..14), top[14]) || passes(&document_number, number_digit),
-        },
-        Check {
-            field: Checked::DateOfBirth,
-            passed: passes(&text(middle, 0..6), middle[6]),
-        },
-        Check {
-            field: Checked::ExpiryDate,
-            passed: passes(&text(middle, 8..14), middle[14]),
-        },
-        Check {
-            field: Checked::Composite,
-            passed: passes(&composite, middle[29]),
-        },
+        check(Checked::DocumentNumber, &document_number, number_digit),
+        check(Checked::DateOfBirth, &text(middle, 0..6), middle[6]),
+        check(Checked::ExpiryDate, &text(middle, 8..14), middle[14]),
+        check(Checked::Composite, &composite, middle[29]),
     ];
     Mrz {
         format: Format::Td1,

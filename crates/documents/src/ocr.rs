@@ -23,7 +23,7 @@ use crate::mrz::{self, Format, Mrz};
 pub const DETECTOR_FILE: &str = "ch_PP-OCRv4_det_infer.onnx";
 pub const RECOGNISER_FILE: &str = "ch_PP-OCRv4_rec_infer.onnx";
 
-/// The zone's alphabet, in the order of [`Reader::classes`].
+/// The zone's alphabet, in the order of [`ZoneReader::classes`].
 const ALPHABET: &[u8; 37] = b"<ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 /// The detector's input: the longer side at most this, both sides multiples of 32.
 const DETECTOR_SIDE: u32 = 960;
@@ -38,7 +38,7 @@ const LINE_ASPECT: f32 = 8.0;
 /// How many of the last zone-like lines may hold the zone (a TD1 zone and a line or two above).
 const ZONE_SEARCH: usize = 5;
 
-pub struct Reader {
+pub struct ZoneReader {
     detector: Session,
     recogniser: Session,
     /// The recogniser's output index of each [`ALPHABET`] character (0 is CTC's blank).
@@ -52,7 +52,7 @@ fn model_error(model: &'static str) -> impl Fn(ort::Error) -> Error {
     }
 }
 
-impl Reader {
+impl ZoneReader {
     /// Loads both models from `dir`, on the ONNX Runtime library `dylib`.
     pub fn open(dylib: &Path, dir: &Path) -> Result<Self, Error> {
         let env = ort::init_from(dylib)

@@ -119,6 +119,23 @@ fn every_known_licence_payload_parses_to_the_manifests_fields() {
             let expected = NaiveDate::parse_from_str(field(&row, iso), "%Y-%m-%d").unwrap();
             assert_eq!(licence.date(id), Some(expected), "{file}: {id}");
         }
+        let fields = documents::DocumentFields::from_licence(&licence);
+        assert_eq!(
+            fields.dob.as_deref(),
+            Some(field(&row, "dob_iso")),
+            "{file}"
+        );
+        assert_eq!(
+            fields.expires.as_deref(),
+            Some(field(&row, "expiry_iso")),
+            "{file}"
+        );
+        assert_eq!(
+            fields.family_name.as_deref(),
+            Some(field(&row, "DCS")),
+            "{file}"
+        );
+        assert_eq!(fields.id.as_deref(), Some(field(&row, "DAQ")), "{file}");
         licences += 1;
     }
     assert!(licences >= 12, "only {licences} licences in the manifest");

@@ -5,19 +5,19 @@
 
 use std::path::{Path, PathBuf};
 
-use documents::ocr::Reader;
+use documents::ocr::ZoneReader;
 use serde_json::Value;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn reader() -> Reader {
+fn reader() -> ZoneReader {
     let dylib = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
         || repo().join("vendor/onnxruntime/libonnxruntime.so.1.31.1"),
         PathBuf::from,
     );
-    Reader::open(&dylib, &Reader::models_in_checkout(&repo()))
+    ZoneReader::open(&dylib, &ZoneReader::models_in_checkout(&repo()))
         .expect("the OCR models load (scripts/fetch-ocr-models.sh, scripts/fetch-onnxruntime.sh)")
 }
 

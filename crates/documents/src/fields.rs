@@ -1,0 +1,127 @@
+//! What a document says, in BAF's `document` object: the fields of an attempt's `document` and
+//! `dvsResult.document`, filled from a zone or a licence. Dates are ISO `YYYY-MM-DD` (the
+//! vendor's documents only say "string").
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::aamva::Licence;
+use crate::mrz::{Format, Mrz};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentFields {
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub family_name: Option<String>,
+    pub full_name: Option<String>,
+    pub private_name: Option<String>,
+    pub dob: Option<String>,
+    pub expires: Option<String>,
+    pub issued: Option<String>,
+    /// The document's number.
+    pub id: Option<String>,
+    /// `Passport`, `ID`, `Visa` or `DriverLicense`.
+    pub id_type: Option<String>,
+    pub gender: Option<String>,
+    /// The issuing state's ICAO code (zones) or the licence's jurisdiction (`DAJ`).
+    pub state: Option<String>,
+    pub issued_by: Option<String>,
+    pub country: Option<String>,
+    pub abbr3_country: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+    pub height: Option<String>,
+    pub weight: Option<String>,
+    pub eyes: Option<String>,
+    pub hair: Option<String>,
+    pub class: Option<String>,
+}
+
+fn iso(date: Option<NaiveDate>) -> Option<String> {
+    date.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn present(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+impl DocumentFields {
+    /// A zone's fields; `today` settles the century of its two-digit years.
+    pub fn from_zone(zone: &Mrz, today: NaiveDate) -> Self {
+        let mut given = zone.given_names.splitn(2, ' ');
+        let first_name = given.next().and_then(present);
+        let middle_name = given.next().and_then(present);
+        let id_type = match (zone.document_type.chars().next(), zone.format) {
+            (Some('P'), _) => "Passport",
+            (Some('V'), _) => "Visa",
+            (_, Format::Td3) => "Passport",
+            _ => "ID",
+        };
+        Self {
+            full_name: present(&format!("{} {}", zone.given_names, zone.surname)),
+            first_name,
+            middle_name,
+            family_name: present(&zone.surname),
+            dob: iso(zone.birth_date(today)),
+            expires: iso(zone.expiry(today)),
+            id: present(&zone.document_number),
+            id_type: Some(id_type.to_owned()),
+            gender: Some(zone.sex.to_string()),
+            state: present(&zone.issuing_country),
+            issued_by: present(&zone.issuing_country),
+            country: present(&zone.nationality),
+            abbr3_country: present(&zone.nationality),
+            ..Self::default()
+        }
+    }
+
+    pub fn from_licence(licence: &Licence) -> Self {
+        let text = |id: &str| licence.element(id).map(str::to_owned);
+        let address = match (licence.element("DAG"), licence.element("DAH")) {
+            (Some(street), Some(more)) => Some(format!("{street} {more}")),
+            (street, _) => street.map(str::to_owned),
+        };
+        let weight = text("DAW")
+            .map(|pounds| format!("{pounds} lb"))
+            .or_else(|| text("DAX").map(|kilograms| format!("{kilograms} kg")));
+        let names = [
+            licence.first_name(),
+            licence.middle_name(),
+            licence.family_name(),
+        ];
+        let full_name = names
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            first_name: licence.first_name().map(str::to_owned),
+            middle_name: licence.middle_name().map(str::to_owned),
+            family_name: licence.family_name().map(str::to_owned),
+            full_name: present(&full_name).or_else(|| text("DAA")),
+            dob: iso(licence.date("DBB")),
+            expires: iso(licence.date("DBA")),
+            issued: iso(licence.date("DBD")),
+            id: text("DAQ"),
+            id_type: Some("DriverLicense".to_owned()),
+            gender: licence.sex().map(String::from),
+            state: text("DAJ"),
+            issued_by: text("DAJ"),
+            country: text("DCG"),
+            abbr3_country: text("DCG"),
+            address,
+            city: text("DAI"),
+            zip: licence.postal_code(),
+            height: text("DAU"),
+            weight,
+            eyes: text("DAY"),
+            hair: text("DAZ"),
+            class: text("DCA"),
+            private_name: None,
+        }
+    }
+}
