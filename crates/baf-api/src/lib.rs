@@ -36,7 +36,7 @@ pub use state::{ApiConfig, AppState};
 
 /// The router with every layer, before path normalisation.
 pub fn router(state: AppState) -> Router {
-    let (api, _) = openapi::api();
+    let (api, doc) = openapi::api();
     let body_limit = state.config.body_limit;
     Router::new()
         .merge(api)
@@ -47,7 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/embedded/app.js", get(routes::embedded::script))
         .route("/embedded/app.css", get(routes::embedded::style))
         .merge(
-            SwaggerUi::new("/swagger").external_url_unchecked("/openapi.json", openapi::document()),
+            SwaggerUi::new("/swagger")
+                .external_url_unchecked("/openapi.json", openapi::served(doc)),
         )
         .fallback(routes::service::not_found)
         .method_not_allowed_fallback(routes::service::method_not_allowed)

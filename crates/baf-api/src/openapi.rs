@@ -305,7 +305,12 @@ pub(crate) fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 /// The OpenAPI document generated from the routes, with the limits the server enforces (kept
 /// as JSON: utoipa's schema types cannot hold some of them, such as `anyOf` of two formats).
 pub fn document() -> serde_json::Value {
-    limits::written_in(api().1)
+    served(api().1)
+}
+
+/// The document as served, from the one `api()` the router is built with.
+pub(crate) fn served(document: utoipa::openapi::OpenApi) -> serde_json::Value {
+    limits::written_in(document)
 }
 
 #[cfg(test)]

@@ -1,25 +1,10 @@
 //! `baf-server document read` on the real text models: what an operator sees for a licence, a
 //! passport with a wrong check digit, and a picture that is no document.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
 fn read(image: &str) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_baf-server"))
-        .current_dir(repo())
-        .args(["document", "read", image])
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+    common::json_of(&["document", "read", image])
 }
 
 #[test]

@@ -1,29 +1,9 @@
 //! `baf-server face …` on the real models: the operator's installation check prints JSON.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
 fn face(command: &[&str]) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_baf-server"))
-        .current_dir(repo())
-        .args(["face"])
-        .args(command)
-        .env(
-            "BAF_MODELS_DIR",
-            std::env::var("BAF_MODELS_DIR").unwrap_or_else(|_| "models".into()),
-        )
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+    common::json_of(&[&["face"], command].concat())
 }
 
 #[test]
