@@ -8,9 +8,19 @@ use serde_json::json;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DocumentCommand {
-    /// Read one picture of a document: its PDF417 licence barcode or its machine-readable zone,
-    /// every check digit, and the fields BAF returns as `document`.
-    Read { image: PathBuf },
+    /// Read a document's pictures: its PDF417 licence barcode or its machine-readable zone,
+    /// every check digit, the fields BAF returns as `document`, and the document's checks as
+    /// BAF reports them in `documentValidationTests`.
+    Read {
+        /// The front (or only) side.
+        image: PathBuf,
+        /// The back side, read too and compared with the front.
+        back: Option<PathBuf>,
+        /// The type the client declares, as BAF's `documentType`: 1 ID card, 2 passport,
+        /// 3 driver licence, 4 residence permit.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
+        document_type: Option<u8>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -21,26 +31,37 @@ pub struct DocumentArgs {
 }
 
 pub fn run(command: DocumentCommand, args: &DocumentArgs) -> anyhow::Result<()> {
-    let DocumentCommand::Read { image } = command;
+    let DocumentCommand::Read {
+        image,
+        back,
+        document_type,
+    } = command;
     let dylib = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
         || PathBuf::from(verification::DEFAULT_ORT_DYLIB),
         PathBuf::from,
     );
     let mut reader =
         documents::Reader::open(&dylib, &args.ocr_models_dir).context("loading the text models")?;
-    let bytes = std::fs::read(&image).with_context(|| format!("reading {}", image.display()))?;
-    let picture = verification::decode_image(&bytes, &verification::ImageLimits::default())
-        .with_context(|| format!("decoding {}", image.display()))?;
-    let reading = reader.read(&picture)?;
+    let mut sides = Vec::new();
+    for path in std::iter::once(&image).chain(&back) {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let picture = verification::decode_image(&bytes, &verification::ImageLimits::default())
+            .with_context(|| format!("decoding {}", path.display()))?;
+        sides.push(reader.read(&picture)?);
+    }
     let today = chrono::Utc::now().date_naive();
-    let expired = reading.expiry(today).map(|expiry| expiry < today);
+    let declared = document_type.and_then(documents::DocumentKind::from_code);
+    let front = &sides[0];
     let output = json!({
         "image": image,
-        "document": reading.fields(today),
-        "expired": expired,
-        "zone": reading.zone,
-        "licence": reading.licence,
-        "barcode": reading.barcode,
+        "back": back,
+        "document": sides.iter().find_map(|side| side.fields(today)),
+        "expired": documents::checks::expired(&sides, today),
+        "validationTests": documents::validation_tests(&sides, today, declared),
+        "zone": front.zone,
+        "licence": front.licence,
+        "barcode": front.barcode,
+        "backSide": sides.get(1),
     });
     println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())

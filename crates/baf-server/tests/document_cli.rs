@@ -7,6 +7,12 @@ fn read(image: &str) -> serde_json::Value {
     common::json_of(&["document", "read", image])
 }
 
+fn test_status<'a>(reading: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let tests = reading["validationTests"].as_array().unwrap();
+    let test = tests.iter().find(|test| test["name"] == name);
+    &test.unwrap_or_else(|| panic!("no {name} in {reading}"))["statusString"]
+}
+
 #[test]
 fn a_licence_a_passport_and_a_selfie_read_as_what_they_are() {
     let licence = read("../shared/documents/syn_dl_00.png");
@@ -20,7 +26,10 @@ fn a_licence_a_passport_and_a_selfie_read_as_what_they_are() {
         (&"OLIVIA".into(), &"WOJCIK".into(), &"2006-05-22".into()),
         "{licence}"
     );
-    assert_eq!(document["idType"], "DriverLicense");
+    assert_eq!(
+        (&document["idType"], &document["template"]),
+        (&"DL".into(), &"08".into())
+    );
     assert_eq!(document["zip"], "98501-1710");
 
     // The manifest: the document number's check digit is deliberately wrong.
@@ -34,7 +43,29 @@ fn a_licence_a_passport_and_a_selfie_read_as_what_they_are() {
         .map(|check| check["field"].as_str().unwrap())
         .collect();
     assert_eq!(failed, ["documentNumber", "composite"]);
+    assert_eq!(test_status(&passport, "MrzCheckDigitsValidation"), "Failed");
+    assert_eq!(
+        test_status(&passport, "DocumentReadingValidation"),
+        "Passed"
+    );
 
     let selfie = read("../shared/faces/selfie/obama/fr_obama.jpg");
     assert!(selfie["document"].is_null(), "{selfie}");
+    assert_eq!(test_status(&selfie, "DocumentReadingValidation"), "Failed");
+}
+
+#[test]
+fn the_declared_type_and_the_other_side_are_checked() {
+    let licence = "../shared/documents/syn_dl_00.png";
+    let as_passport = common::json_of(&["document", "read", licence, "--document-type", "2"]);
+    assert_eq!(
+        test_status(&as_passport, "DocumentTypeValidation"),
+        "Failed"
+    );
+    let both = common::json_of(&["document", "read", licence, licence, "--document-type", "3"]);
+    assert_eq!(test_status(&both, "DocumentTypeValidation"), "Passed");
+    assert_eq!(
+        test_status(&both, "DocumentSidesConsistencyValidation"),
+        "Passed"
+    );
 }

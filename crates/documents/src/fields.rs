@@ -21,8 +21,9 @@ pub struct DocumentFields {
     pub issued: Option<String>,
     /// The document's number.
     pub id: Option<String>,
-    /// `Passport`, `ID`, `Visa` or `DriverLicense`.
+    /// `Passport`, `ID`, `Visa` or, as the vendor's example licence shows, `DL`.
     pub id_type: Option<String>,
+    /// `MALE` or `FEMALE`, as in the vendor's example; none when the document leaves it open.
     pub gender: Option<String>,
     /// The issuing state's ICAO code (zones) or the licence's jurisdiction (`DAJ`).
     pub state: Option<String>,
@@ -37,10 +38,20 @@ pub struct DocumentFields {
     pub eyes: Option<String>,
     pub hair: Option<String>,
     pub class: Option<String>,
+    /// The licence's AAMVA version (`09`), where the vendor's example puts its `template`.
+    pub template: Option<String>,
 }
 
 fn iso(date: Option<NaiveDate>) -> Option<String> {
     date.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn gender(sex: char) -> Option<String> {
+    match sex {
+        'M' => Some("MALE".to_owned()),
+        'F' => Some("FEMALE".to_owned()),
+        _ => None,
+    }
 }
 
 fn present(text: &str) -> Option<String> {
@@ -69,7 +80,7 @@ impl DocumentFields {
             expires: iso(zone.expiry(today)),
             id: present(&zone.document_number),
             id_type: Some(id_type.to_owned()),
-            gender: Some(zone.sex.to_string()),
+            gender: gender(zone.sex),
             state: present(&zone.issuing_country),
             issued_by: present(&zone.issuing_country),
             country: present(&zone.nationality),
@@ -107,8 +118,9 @@ impl DocumentFields {
             expires: iso(licence.date("DBA")),
             issued: iso(licence.date("DBD")),
             id: text("DAQ"),
-            id_type: Some("DriverLicense".to_owned()),
-            gender: licence.sex().map(String::from),
+            id_type: Some("DL".to_owned()),
+            gender: licence.sex().and_then(gender),
+            template: Some(format!("{:02}", licence.aamva_version)),
             state: text("DAJ"),
             issued_by: text("DAJ"),
             country: text("DCG"),

@@ -5,6 +5,7 @@
 //! decodes pictures.
 
 pub mod aamva;
+pub mod checks;
 pub mod fields;
 pub mod mrz;
 pub mod ocr;
@@ -16,6 +17,7 @@ use chrono::NaiveDate;
 use image::RgbImage;
 use serde::Serialize;
 
+pub use checks::{DocumentKind, ValidationTest, validation_tests};
 pub use fields::DocumentFields;
 
 /// What one picture of a document gave: its barcode (and the licence in it) and its zone.

@@ -1,0 +1,405 @@
+//! The document's own checks, in the shape BAF reports them (`documentValidationTests`,
+//! `dvsResult.documentVerificationResult.validationTests`): was anything read, do the zone's
+//! check digits hold, has the document expired, is it the type the client said, and do its two
+//! sides agree. Plain functions of what was read; the face on the document is checked elsewhere.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::{DocumentFields, Reading};
+
+/// A test's outcome with BAF's codes: `-1 Disabled` and `2 Skipped` are the vendor's; `0 Failed`
+/// and `1 Passed` are ours (docs/decisions.md), since no vendor document shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum TestStatus {
+    Disabled = -1,
+    Failed = 0,
+    Passed = 1,
+    Skipped = 2,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationTest {
+    pub display_name: &'static str,
+    pub name: &'static str,
+    pub status: i8,
+    pub status_string: &'static str,
+    pub reason: String,
+}
+
+impl ValidationTest {
+    fn new(display_name: &'static str, status: TestStatus, reason: impl Into<String>) -> Self {
+        Self {
+            display_name,
+            name: test_name(display_name),
+            status: status as i8,
+            status_string: status.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.status == TestStatus::Passed as i8
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status == TestStatus::Failed as i8
+    }
+}
+
+fn test_name(display_name: &'static str) -> &'static str {
+    match display_name {
+        "DocumentReading" => "DocumentReadingValidation",
+        "MrzCheckDigits" => "MrzCheckDigitsValidation",
+        "DocumentExpiry" => "DocumentExpiryValidation",
+        "DocumentType" => "DocumentTypeValidation",
+        _ => "DocumentSidesConsistencyValidation",
+    }
+}
+
+/// The document types of BAF's `documentType` that carry a document (10, the selfie, does not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display)]
+pub enum DocumentKind {
+    #[strum(serialize = "ID card")]
+    IdCard,
+    #[strum(serialize = "passport")]
+    Passport,
+    #[strum(serialize = "driver licence")]
+    DriverLicense,
+    #[strum(serialize = "residence permit")]
+    ResidencePermit,
+}
+
+impl DocumentKind {
+    /// BAF's codes: 1 ID, 2 Passport, 3 DriverLicense, 4 ResidencePermit.
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(Self::IdCard),
+            2 => Some(Self::Passport),
+            3 => Some(Self::DriverLicense),
+            4 => Some(Self::ResidencePermit),
+            _ => None,
+        }
+    }
+
+    /// Whether a document read as `read` may be what the client called `self`: a residence
+    /// permit is an ICAO ID card in form (TD1 or TD2, type `I`, `A` or `C`), so the zone cannot
+    /// tell the two apart.
+    fn admits(self, read: Self) -> bool {
+        self == read || (self == Self::ResidencePermit && read == Self::IdCard)
+    }
+}
+
+impl Reading {
+    /// What kind of document was read: a licence barcode is a driver licence; a zone is a
+    /// passport when its type starts with `P`, an ID card when with `I`, `A` or `C`.
+    pub fn kind(&self) -> Option<DocumentKind> {
+        if self.licence.is_some() {
+            return Some(DocumentKind::DriverLicense);
+        }
+        match self.zone.as_ref()?.document_type.chars().next()? {
+            'P' => Some(DocumentKind::Passport),
+            'I' | 'A' | 'C' => Some(DocumentKind::IdCard),
+            _ => None,
+        }
+    }
+
+    fn is_read(&self) -> bool {
+        self.licence.is_some() || self.zone.is_some()
+    }
+}
+
+/// The checks on the readings of a document's sides (front, then back), against `today` (UTC)
+/// and the type the client declared.
+pub fn validation_tests(
+    sides: &[Reading],
+    today: NaiveDate,
+    declared: Option<DocumentKind>,
+) -> Vec<ValidationTest> {
+    let read: Vec<&Reading> = sides.iter().filter(|side| side.is_read()).collect();
+    vec![
+        reading_test(&read),
+        check_digits_test(&read),
+        expiry_test(&read, today),
+        type_test(&read, declared),
+        consistency_test(&read, today),
+    ]
+}
+
+fn reading_test(read: &[&Reading]) -> ValidationTest {
+    match read.first() {
+        Some(reading) if reading.licence.is_some() => ValidationTest::new(
+            "DocumentReading",
+            TestStatus::Passed,
+            "The PDF417 barcode was read",
+        ),
+        Some(_) => ValidationTest::new(
+            "DocumentReading",
+            TestStatus::Passed,
+            "The machine-readable zone was read",
+        ),
+        None => ValidationTest::new(
+            "DocumentReading",
+            TestStatus::Failed,
+            "No machine-readable zone or PDF417 barcode could be read on the document",
+        ),
+    }
+}
+
+fn check_digits_test(read: &[&Reading]) -> ValidationTest {
+    let Some(zone) = read.iter().find_map(|reading| reading.zone.as_ref()) else {
+        return ValidationTest::new(
+            "MrzCheckDigits",
+            TestStatus::Skipped,
+            "The document has no machine-readable zone that could be read",
+        );
+    };
+    let failed: Vec<&'static str> = zone.failed_checks().map(Into::into).collect();
+    if failed.is_empty() {
+        ValidationTest::new(
+            "MrzCheckDigits",
+            TestStatus::Passed,
+            "Every check digit of the machine-readable zone holds",
+        )
+    } else {
+        ValidationTest::new(
+            "MrzCheckDigits",
+            TestStatus::Failed,
+            format!("Check digit does not hold: {}", failed.join(", ")),
+        )
+    }
+}
+
+fn expiry_test(read: &[&Reading], today: NaiveDate) -> ValidationTest {
+    match read.iter().find_map(|reading| reading.expiry(today)) {
+        Some(expiry) if expiry < today => ValidationTest::new(
+            "DocumentExpiry",
+            TestStatus::Failed,
+            format!("The document expired on {expiry}"),
+        ),
+        Some(expiry) => ValidationTest::new(
+            "DocumentExpiry",
+            TestStatus::Passed,
+            format!("The document is valid until {expiry}"),
+        ),
+        None => ValidationTest::new(
+            "DocumentExpiry",
+            TestStatus::Failed,
+            "No expiry date could be read on the document",
+        ),
+    }
+}
+
+/// Whether the document had expired on `today`: `None` when no expiry date was read.
+pub fn expired(sides: &[Reading], today: NaiveDate) -> Option<bool> {
+    sides
+        .iter()
+        .find_map(|reading| reading.expiry(today))
+        .map(|expiry| expiry < today)
+}
+
+fn type_test(read: &[&Reading], declared: Option<DocumentKind>) -> ValidationTest {
+    let Some(declared) = declared else {
+        return ValidationTest::new(
+            "DocumentType",
+            TestStatus::Skipped,
+            "No document type was given",
+        );
+    };
+    match read.iter().find_map(|reading| reading.kind()) {
+        Some(kind) if declared.admits(kind) => ValidationTest::new(
+            "DocumentType",
+            TestStatus::Passed,
+            format!("The document is a {kind}"),
+        ),
+        Some(kind) => ValidationTest::new(
+            "DocumentType",
+            TestStatus::Failed,
+            format!("A {declared} was declared but the document is a {kind}"),
+        ),
+        None => ValidationTest::new(
+            "DocumentType",
+            TestStatus::Skipped,
+            "The document's type could not be read",
+        ),
+    }
+}
+
+/// The fields both sides must agree on, by BAF's field name.
+fn compared(fields: &DocumentFields) -> [(&'static str, Option<String>); 4] {
+    let normal = |text: &Option<String>| {
+        text.as_ref()
+            .map(|text| text.to_uppercase().replace(['-', ' ', '<'], ""))
+    };
+    [
+        ("id", normal(&fields.id)),
+        ("dob", fields.dob.clone()),
+        ("expires", fields.expires.clone()),
+        ("familyName", normal(&fields.family_name)),
+    ]
+}
+
+fn consistency_test(read: &[&Reading], today: NaiveDate) -> ValidationTest {
+    let [front, back] = read else {
+        return ValidationTest::new(
+            "DocumentSidesConsistency",
+            TestStatus::Skipped,
+            "Only one side of the document could be read",
+        );
+    };
+    let (Some(front), Some(back)) = (front.fields(today), back.fields(today)) else {
+        return ValidationTest::new(
+            "DocumentSidesConsistency",
+            TestStatus::Skipped,
+            "Only one side of the document could be read",
+        );
+    };
+    let differing: Vec<&str> = compared(&front)
+        .into_iter()
+        .zip(compared(&back))
+        .filter_map(|((name, a), (_, b))| match (a, b) {
+            (Some(a), Some(b)) if a != b => Some(name),
+            _ => None,
+        })
+        .collect();
+    if differing.is_empty() {
+        ValidationTest::new(
+            "DocumentSidesConsistency",
+            TestStatus::Passed,
+            "The two sides of the document agree",
+        )
+    } else {
+        ValidationTest::new(
+            "DocumentSidesConsistency",
+            TestStatus::Failed,
+            format!("The two sides disagree on {}", differing.join(", ")),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{aamva, mrz};
+
+    const PASSPORT: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    fn zone(lines: &[&str]) -> Reading {
+        Reading {
+            zone: Some(mrz::parse(lines).unwrap()),
+            ..Reading::default()
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn outcome<'a>(tests: &'a [ValidationTest], display_name: &str) -> (&'a str, &'a str) {
+        let test = tests
+            .iter()
+            .find(|test| test.display_name == display_name)
+            .unwrap();
+        (test.status_string, test.reason.as_str())
+    }
+
+    #[test]
+    fn a_good_passport_passes_until_it_expires() {
+        let tests = validation_tests(
+            &[zone(&PASSPORT)],
+            day("2012-04-15"),
+            Some(DocumentKind::Passport),
+        );
+        for test in &tests[..4] {
+            assert!(test.passed(), "{test:?}");
+        }
+        assert_eq!(outcome(&tests, "DocumentSidesConsistency").0, "Skipped");
+        assert_eq!(tests[0].name, "DocumentReadingValidation");
+        assert_eq!((tests[1].status, tests[4].status), (1, 2));
+
+        let later = validation_tests(&[zone(&PASSPORT)], day("2012-04-16"), None);
+        assert_eq!(
+            outcome(&later, "DocumentExpiry"),
+            ("Failed", "The document expired on 2012-04-15")
+        );
+        assert_eq!(outcome(&later, "DocumentType").0, "Skipped");
+        assert_eq!(expired(&[zone(&PASSPORT)], day("2012-04-16")), Some(true));
+    }
+
+    #[test]
+    fn a_wrong_check_digit_is_named() {
+        let tampered = [PASSPORT[0], "L898902C36UTO7408123F1204159ZE184226B<<<<<10"];
+        let tests = validation_tests(&[zone(&tampered)], day("2010-01-01"), None);
+        let (status, reason) = outcome(&tests, "MrzCheckDigits");
+        assert_eq!(status, "Failed");
+        assert!(reason.contains("date_of_birth"), "{reason}");
+        assert!(reason.contains("composite"), "{reason}");
+    }
+
+    #[test]
+    fn a_declared_type_must_be_the_document_read() {
+        let tests = validation_tests(
+            &[zone(&PASSPORT)],
+            day("2010-01-01"),
+            Some(DocumentKind::DriverLicense),
+        );
+        assert_eq!(
+            outcome(&tests, "DocumentType"),
+            (
+                "Failed",
+                "A driver licence was declared but the document is a passport"
+            )
+        );
+        let card = [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "7408122F1204159UTO<<<<<<<<<<<6",
+            "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+        ];
+        for declared in [DocumentKind::IdCard, DocumentKind::ResidencePermit] {
+            let tests = validation_tests(&[zone(&card)], day("2010-01-01"), Some(declared));
+            assert_eq!(outcome(&tests, "DocumentType").0, "Passed", "{declared}");
+        }
+    }
+
+    #[test]
+    fn nothing_read_fails_reading_and_expiry_and_skips_the_rest() {
+        let tests = validation_tests(
+            &[Reading::default()],
+            day("2010-01-01"),
+            Some(DocumentKind::IdCard),
+        );
+        let statuses: Vec<&str> = tests.iter().map(|test| test.status_string).collect();
+        assert_eq!(
+            statuses,
+            ["Failed", "Skipped", "Failed", "Skipped", "Skipped"]
+        );
+        assert_eq!(expired(&[Reading::default()], day("2010-01-01")), None);
+    }
+
+    #[test]
+    fn the_two_sides_must_agree() {
+        let payload = "@\n\u{1e}\rANSI 636000090001DL00310070DLDCSERIKSSON\nDACANNA\nDADMARIA\nDBB08121974\nDBA04152012\nDAQL898902C3\r";
+        let licence = Reading {
+            licence: Some(aamva::parse(payload).unwrap()),
+            ..Reading::default()
+        };
+        let today = day("2010-01-01");
+        let same = validation_tests(&[zone(&PASSPORT), licence.clone()], today, None);
+        assert_eq!(outcome(&same, "DocumentSidesConsistency").0, "Passed");
+
+        let other = payload.replace("DBB08121974", "DBB08131974");
+        let other = Reading {
+            licence: Some(aamva::parse(&other).unwrap()),
+            ..Reading::default()
+        };
+        let differ = validation_tests(&[zone(&PASSPORT), other], today, None);
+        assert_eq!(
+            outcome(&differ, "DocumentSidesConsistency"),
+            ("Failed", "The two sides disagree on dob")
+        );
+    }
+}
