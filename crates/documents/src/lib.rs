@@ -8,6 +8,7 @@ pub mod aamva;
 pub mod checks;
 pub mod fields;
 pub mod mrz;
+pub mod names;
 pub mod ocr;
 pub mod pdf417;
 
