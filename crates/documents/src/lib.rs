@@ -67,6 +67,13 @@ impl Reader {
         })
     }
 
+    /// Loads the text models from `models` in the process's ONNX Runtime environment `env`.
+    pub fn open_in(env: &ort::environment::Environment, models: &Path) -> Result<Self, Error> {
+        Ok(Self {
+            zones: ocr::ZoneReader::open_in(env, models)?,
+        })
+    }
+
     pub fn read(&mut self, picture: &RgbImage) -> Result<Reading, Error> {
         let barcode = pdf417::read(&image::imageops::grayscale(picture));
         let licence = barcode.as_deref().and_then(|text| aamva::parse(text).ok());

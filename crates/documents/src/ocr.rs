@@ -53,7 +53,8 @@ fn model_error(model: &'static str) -> impl Fn(ort::Error) -> Error {
 }
 
 impl ZoneReader {
-    /// Loads both models from `dir`, on the ONNX Runtime library `dylib`.
+    /// Loads both models from `dir`, on the ONNX Runtime library `dylib`. ONNX Runtime allows one
+    /// environment per process: a process that has one already opens readers with [`Self::open_in`].
     pub fn open(dylib: &Path, dir: &Path) -> Result<Self, Error> {
         let env = ort::init_from(dylib)
             .map_err(|source| Error::Model {
@@ -63,8 +64,13 @@ impl ZoneReader {
             .with_name("documents")
             .build()
             .map_err(model_error("onnxruntime"))?;
-        let detector = session(&env, &dir.join(DETECTOR_FILE), "detector")?;
-        let recogniser = session(&env, &dir.join(RECOGNISER_FILE), "recogniser")?;
+        Self::open_in(&env, dir)
+    }
+
+    /// Loads both models from `dir` in the process's ONNX Runtime environment `env`.
+    pub fn open_in(env: &Environment, dir: &Path) -> Result<Self, Error> {
+        let detector = session(env, &dir.join(DETECTOR_FILE), "detector")?;
+        let recogniser = session(env, &dir.join(RECOGNISER_FILE), "recogniser")?;
         let characters = recogniser
             .metadata()
             .ok()

@@ -45,7 +45,7 @@ pub use intake::{
     DecodeBudget, ImageLimits, Reservation, decode_base64, decode_cost, decode_image,
     decode_image_within,
 };
-pub use models::manifest_embedding;
+pub use models::{environment as onnx_environment, manifest_embedding};
 pub use pipeline::{
     BACKGROUND_FACE_AREA_RATIO, DEFAULT_ORT_DYLIB, FaceAnalysis, MainFace, Pipeline, PipelineConfig,
 };

@@ -131,7 +131,7 @@ static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
 
 /// Loads libonnxruntime from `dylib` on first use and returns the process environment. Later calls reuse
 /// the library already loaded, whatever their path.
-pub(crate) fn environment(dylib: &Path) -> Result<Environment, Error> {
+pub fn environment(dylib: &Path) -> Result<Environment, Error> {
     let mut slot = ENVIRONMENT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
