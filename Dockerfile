@@ -13,8 +13,8 @@ RUN cargo build --release --locked -p baf-server
 
 FROM python:3.11-slim-bookworm AS onnxruntime
 WORKDIR /src
-COPY scripts/fetch-onnxruntime.sh scripts/
-RUN scripts/fetch-onnxruntime.sh
+COPY scripts/fetch-onnxruntime.sh scripts/fetch-ocr-models.sh scripts/
+RUN scripts/fetch-onnxruntime.sh && scripts/fetch-ocr-models.sh
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl libstdc++6 libfontconfig1 fonts-dejavu-core \
@@ -25,8 +25,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY models/*.onnx models/manifest.toml models/MODELS.md /models/
 COPY --from=build /src/target/release/baf-server /usr/local/bin/baf-server
 COPY --from=onnxruntime /src/vendor/onnxruntime/libonnxruntime.so.1.31.1 /opt/onnxruntime/
+COPY --from=onnxruntime /src/vendor/ocr/ /ocr/
 ENV ORT_DYLIB_PATH=/opt/onnxruntime/libonnxruntime.so.1.31.1 \
     BAF_MODELS_DIR=/models \
+    BAF_OCR_MODELS_DIR=/ocr \
     BAF_MEDIA_URL=/var/lib/baf/media \
     BAF_LISTEN=0.0.0.0:8080
 USER baf

@@ -23,6 +23,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 scripts/ensure-postgres.sh >/dev/null
 # the server starts its face engine even when only applicant routes are measured
 scripts/fetch-onnxruntime.sh >/dev/null
+scripts/fetch-ocr-models.sh >/dev/null
 scripts/setup-models.sh >/dev/null
 export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
 SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1

@@ -10,6 +10,7 @@ WORK="$(mktemp -d)"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 scripts/ensure-postgres.sh >/dev/null
 scripts/fetch-onnxruntime.sh >/dev/null
+scripts/fetch-ocr-models.sh >/dev/null
 scripts/setup-models.sh >/dev/null
 export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
 # as scripts/run.sh: Postgres's Unix socket where it can be used (ADMIN_URL=postgres://...@127.0.0.1:5432/postgres for TCP)

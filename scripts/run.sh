@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/ensure-build-deps.sh
 scripts/ensure-postgres.sh
 scripts/fetch-onnxruntime.sh
+scripts/fetch-ocr-models.sh
 scripts/setup-models.sh
 
 export DATABASE_URL="${DATABASE_URL:-$(scripts/local-postgres-url.sh)/baf}"

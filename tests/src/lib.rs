@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
+use baf_app::DocumentReaders;
 use baf_blobs::{BlobStore, LocalFolder};
 use baf_server::ServeConfig;
 use baf_server::accounts::CreatedAccount;
@@ -42,6 +43,13 @@ pub fn base64(bytes: &[u8]) -> String {
 /// The real models, loaded once per test binary and shared by every test's server. The queue is
 /// long because the tests run in parallel; the back-pressure test starts its own small engine.
 pub static ENGINE: LazyLock<Engine> = LazyLock::new(|| engine(2, 256));
+
+/// The document readers every test's server shares, on the text models of `vendor/ocr`.
+pub static DOCUMENTS: LazyLock<DocumentReaders> = LazyLock::new(|| {
+    let dylib = PipelineConfig::in_checkout(&repo_root()).dylib_path();
+    DocumentReaders::open(&dylib, &repo_root().join("vendor/ocr"), 2)
+        .expect("the text models load (run scripts/fetch-ocr-models.sh)")
+});
 
 pub fn engine(workers: usize, queue_len: usize) -> Engine {
     let config = EngineConfig {
@@ -200,6 +208,7 @@ impl TestApp {
                 &config,
                 server_store,
                 engine,
+                DOCUMENTS.clone(),
                 server_blobs,
                 listener,
                 signal,

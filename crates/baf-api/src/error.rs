@@ -389,6 +389,17 @@ impl From<baf_app::Error> for ApiError {
                 tracing::warn!(%error, "verification link not sent");
                 Self::new(BafCode::SmsFailed, Refusal::NoPhoneForSms.to_string())
             }
+            E::ReadersBusy { retry_after } => Self {
+                retry_after: Some(retry_after),
+                ..Self::new(
+                    BafCode::Busy,
+                    "Every document reader is busy; retry shortly.",
+                )
+            },
+            E::Document(_) | E::DocumentReaderPanicked => Self {
+                internal: Some(error.into()),
+                ..Self::new(BafCode::FaceEngine, "Document reading failed")
+            },
             E::NoVideo => Self::new(BafCode::NoVideo, error.to_string()),
             E::InvalidVideo { kind, reason } => {
                 let field = match kind {
@@ -409,6 +420,7 @@ fn image_field(image: baf_app::Image) -> &'static str {
     match image {
         baf_app::Image::Selfie => "model.faceImageBase64",
         baf_app::Image::DocumentFront => "model.frontImageBase64",
+        baf_app::Image::DocumentBack => "model.backOrSecondImageBase64",
         baf_app::Image::MainPhoto => "faceImageBase64",
     }
 }

@@ -9,6 +9,8 @@ pub enum Image {
     Selfie,
     /// The document's front of a registration with a document.
     DocumentFront,
+    /// Its back (or second page).
+    DocumentBack,
     /// The new registration photo of `UpdateMainPhoto`.
     MainPhoto,
 }
@@ -33,6 +35,14 @@ pub enum Error {
     /// The engine failed on no particular image: busy workers, no or several faces, a model.
     #[error(transparent)]
     Engine(#[from] verification::Error),
+    /// Every document reader is busy.
+    #[error("every document reader is busy")]
+    ReadersBusy { retry_after: std::time::Duration },
+    /// The text models failed on a document.
+    #[error(transparent)]
+    Document(#[from] documents::Error),
+    #[error("a document reader panicked")]
+    DocumentReaderPanicked,
     /// A hosted page's capability names another applicant than the one it validates.
     #[error("This verification page may only verify its own applicant.")]
     OtherApplicant,

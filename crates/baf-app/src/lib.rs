@@ -10,6 +10,7 @@
 pub mod applicants;
 pub mod attempts;
 pub mod blacklist;
+pub mod document_reading;
 mod error;
 pub mod main_photo;
 pub mod media;
@@ -26,6 +27,7 @@ use baf_domain::applicant::Applicant;
 use baf_store::Store;
 use rand::Rng;
 
+pub use document_reading::DocumentReaders;
 pub use error::{Error, Image};
 pub use notify::Notifier;
 pub use profiles::ProfileIndex;
@@ -49,6 +51,7 @@ pub struct App {
     /// Where the bytes of attempts' images and videos live.
     pub blobs: Arc<dyn BlobStore>,
     pub engine: verification::Engine,
+    pub documents: DocumentReaders,
     pub profiles: Arc<ProfileIndex>,
     pub config: Arc<AppConfig>,
 }
@@ -58,6 +61,7 @@ impl App {
         store: Store,
         blobs: Arc<dyn BlobStore>,
         engine: verification::Engine,
+        documents: DocumentReaders,
         profiles: Arc<ProfileIndex>,
         config: AppConfig,
     ) -> Self {
@@ -65,6 +69,7 @@ impl App {
             store,
             blobs,
             engine,
+            documents,
             profiles,
             config: Arc::new(config),
         }

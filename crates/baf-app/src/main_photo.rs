@@ -75,6 +75,7 @@ impl App {
             duplicates,
             found_own_profile: false,
             blacklisted: false,
+            document: None,
         };
         let outcome =
             validation::decide(flow, &applicant, &settings, &evidence, chrono::Utc::now());

@@ -6,6 +6,7 @@
 //! the account's profile lock too, so two registrations of one face can never both succeed.
 
 use baf_domain::applicant::Applicant;
+use baf_domain::document::DocumentReport;
 use baf_domain::validation::{
     self, Evidence, FaceScores, Flow, InvalidDataError, MAX_SEARCH_RESULTS, Outcome, RequestShape,
     SELFIE_DOCUMENT_TYPE, Thresholds,
@@ -100,7 +101,7 @@ impl App {
         let account = caller.account;
         submission.check_videos()?;
         // Refuse early what would be refused anyway, before spending inference on it.
-        {
+        let reads_document = {
             let mut conn = self.store.connection().await?;
             let context =
                 applicants::for_validation(&mut conn, account, submission.applicant).await?;
@@ -111,7 +112,9 @@ impl App {
                 submission.shape(),
             )?;
             validation::admit_invalid_data(context.recent_invalid_data)?;
-        }
+            // the applicant's settings are frozen when it is created, so this holds below too
+            context.applicant.settings.is_ocr_enabled
+        };
         let face = submission.face.clone().ok_or(Refusal::FaceImageRequired)?;
         let selfie = self
             .engine
@@ -139,7 +142,12 @@ impl App {
                 Err(error) => return Err(app.unless_deleted(account, &submission, error).await),
             };
             match app
-                .analyze_document_and_record(account, &submission, selfie, &stored.rows)
+                .analyze_document_and_record(
+                    account,
+                    &submission,
+                    (selfie, reads_document),
+                    &stored.rows,
+                )
                 .await
             {
                 Ok(Decided::Attempt { validated, saved }) => {
@@ -189,24 +197,49 @@ impl App {
         }
     }
 
+    /// Analyses the document's face and, when `reads_document`, reads it, then decides.
     async fn analyze_document_and_record(
         &self,
         account: AccountId,
         submission: &Submission,
-        selfie: Result<FaceAnalysis, verification::Error>,
+        (selfie, reads_document): (Result<FaceAnalysis, verification::Error>, bool),
         media: &[NewMedia],
     ) -> Result<Decided, Error> {
         let selfie = selfie.map_err(Error::image(Image::Selfie))?;
-        let document = match (&submission.front, submission.document_type) {
-            (Some(front), document_type) if document_type != SELFIE_DOCUMENT_TYPE => Some(
-                self.engine
-                    .analyze(front.clone())
-                    .await
-                    .map_err(Error::image(Image::DocumentFront))?,
-            ),
-            _ => None,
+        let Some(front) = submission
+            .front
+            .clone()
+            .filter(|_| submission.document_type != SELFIE_DOCUMENT_TYPE)
+        else {
+            return self
+                .decide_and_record(account, submission, selfie, None, media)
+                .await;
         };
-        self.decide_and_record(account, submission, selfie, document, media)
+        let face = async {
+            self.engine
+                .analyze(front.clone())
+                .await
+                .map_err(Error::image(Image::DocumentFront))
+        };
+        let reading = async {
+            if !reads_document {
+                return Ok(None);
+            }
+            let sides = std::iter::once(front.clone())
+                .chain(submission.back.clone())
+                .collect();
+            let today = Utc::now().date_naive();
+            self.documents
+                .read(sides, submission.document_type, today)
+                .await
+                .map(Some)
+        };
+        let (face, reading) = tokio::join!(face, reading);
+        let document = DocumentEvidence {
+            face: face?,
+            report: reading?,
+        };
+        self.decide_and_record(account, submission, selfie, Some(document), media)
             .await
     }
 
@@ -215,7 +248,7 @@ impl App {
         account: AccountId,
         submission: &Submission,
         selfie: FaceAnalysis,
-        document: Option<FaceAnalysis>,
+        document: Option<DocumentEvidence>,
         media: &[NewMedia],
     ) -> Result<Decided, Error> {
         let mut tx = self.store.begin().await?;
@@ -231,7 +264,11 @@ impl App {
         validation::admit_invalid_data(recent_invalid_data)?;
         let now = Utc::now();
 
-        let (outcome, embedding) = match (selfie.into_single(), document.map(|d| d.main)) {
+        let (document_face, report) = match document {
+            Some(document) => (Some(document.face.main), document.report),
+            None => (None, None),
+        };
+        let (outcome, embedding) = match (selfie.into_single(), document_face) {
             (Err(error), _) => match no_usable_face(&error) {
                 Some(message) => (invalid_data(flow, &applicant, &settings, message), None),
                 None => return Err(Error::Engine(error)),
@@ -257,6 +294,7 @@ impl App {
                         document_face.flatten(),
                     )
                     .await?;
+                evidence.document = report;
                 if flow.registers() && bans_faces {
                     evidence.blacklisted = blacklisted_face(
                         &mut tx,
@@ -364,6 +402,7 @@ impl App {
             duplicates: Vec::new(),
             found_own_profile: false,
             blacklisted: false,
+            document: None,
         };
         match flow {
             Flow::Registration | Flow::RegistrationWithDocument => {
@@ -398,6 +437,12 @@ impl App {
         }
         Ok(evidence)
     }
+}
+
+/// What the document of a registration gave: its face, and its reading when reading is on.
+struct DocumentEvidence {
+    face: FaceAnalysis,
+    report: Option<DocumentReport>,
 }
 
 enum Decided {

@@ -4,6 +4,7 @@
 
 pub mod applicant;
 pub mod blacklist;
+pub mod document;
 pub mod ids;
 pub mod listing;
 pub mod settings;

@@ -106,8 +106,9 @@ impl Default for ImageReview {
 }
 
 /// The thresholds and switches in force for one applicant, frozen when it is created, with the
-/// vendor's field names. Document-reading switches are kept for compatibility; no check reads
-/// documents yet, so they only change what `documentValidationTests` report.
+/// vendor's field names. `isOCREnabled` turns document reading on (the default, as the vendor's
+/// examples show); the other integrations (address, DMV, IdentiFraud) only change what
+/// `documentValidationTests` report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ValidationRequestSettings {
@@ -151,7 +152,7 @@ impl Default for ValidationRequestSettings {
             liveness_reflection_score: 30,
             anti_spoofing_percent: 50,
             verify_face: true,
-            is_ocr_enabled: false,
+            is_ocr_enabled: true,
             is_address_check_enabled: false,
             is_face_required_on_document: true,
             is_cross_match_required: false,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::applicant::{Applicant, ApplicantStatus, Refusal, ResponseStatus};
+use crate::document::DocumentReport;
 use crate::{AccountSettings, ApplicantId};
 
 /// `documentType` of a selfie-only request: registration, or authorization once registered.
@@ -152,6 +153,8 @@ pub struct Evidence {
     /// Authorization: the applicant's own profile was among the search results.
     pub found_own_profile: bool,
     pub blacklisted: bool,
+    /// A registration with a document whose reading is on: what was read and its checks.
+    pub document: Option<DocumentReport>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +205,9 @@ pub struct AttemptRecord {
     pub invalid_data_errors: Vec<InvalidDataError>,
     pub similar_applicants: Vec<ApplicantId>,
     pub risk_events: Vec<RiskEvent>,
+    /// The document's reading (attempts without one, or recorded before reading existed, lack it).
+    #[serde(default)]
+    pub document: Option<DocumentReport>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -318,7 +324,10 @@ pub fn decide(
         }
         _ => {}
     }
-    let success = quality_ok && live_ok && face_ok && !evidence.blacklisted;
+    // the document's failed checks are its own reasons (`documentFailStatusReasons`)
+    let document_ok = evidence.document.as_ref().map(DocumentReport::is_valid);
+    let success =
+        quality_ok && live_ok && face_ok && !evidence.blacklisted && document_ok != Some(false);
     let registers = flow.registers();
     let attempts_used = applicant.attempts_used + i32::from(registers);
     let applicant_status = if !registers {
@@ -339,6 +348,8 @@ pub fn decide(
         quality_is_valid: Some(quality_ok),
         profile_already_exists: registers.then_some(duplicate),
         has_been_black_listed: Some(evidence.blacklisted),
+        document_is_valid: document_ok,
+        expired: evidence.document.as_ref().and_then(|d| d.expired),
         ..ValidationStatus::default()
     };
     Outcome {
@@ -356,6 +367,7 @@ pub fn decide(
             invalid_data_errors: Vec::new(),
             similar_applicants: evidence.duplicates.iter().map(|(id, _)| *id).collect(),
             risk_events,
+            document: evidence.document.clone(),
         },
         applicant_status,
         attempts_used,
@@ -383,6 +395,7 @@ pub fn invalid_data(
             invalid_data_errors: vec![error],
             similar_applicants: Vec::new(),
             risk_events: Vec::new(),
+            document: None,
         },
         applicant_status: applicant.status,
         attempts_used: applicant.attempts_used,
@@ -529,6 +542,7 @@ mod tests {
             duplicates: Vec::new(),
             found_own_profile: false,
             blacklisted: false,
+            document: None,
         }
     }
 
@@ -651,6 +665,50 @@ mod tests {
                 Utc::now(),
             );
             assert_eq!(outcome.succeeded(), ok, "{confidence:?}");
+        }
+    }
+
+    #[test]
+    fn document_registration_needs_the_documents_checks_to_hold() {
+        use crate::document::{TestStatus, ValidationTest};
+        let expiry = |status| {
+            ValidationTest::new(
+                "DocumentExpiry",
+                "DocumentExpiryValidation",
+                status,
+                "expired",
+            )
+        };
+        for (status, ok, expired) in [
+            (TestStatus::Passed, true, false),
+            (TestStatus::Failed, false, true),
+        ] {
+            let mut e = evidence(95.0, 0.98);
+            e.scores.match_confidence = Some(99.0);
+            e.document = Some(DocumentReport {
+                tests: vec![expiry(status)],
+                expired: Some(expired),
+                ..DocumentReport::default()
+            });
+            let outcome = decide(
+                Flow::RegistrationWithDocument,
+                &applicant(Pending, 0),
+                &settings(3),
+                &e,
+                Utc::now(),
+            );
+            let status = &outcome.record.validation_status;
+            assert_eq!(
+                (
+                    outcome.succeeded(),
+                    status.document_is_valid,
+                    status.expired
+                ),
+                (ok, Some(ok), Some(expired))
+            );
+            // the document's reasons are its own, not the face's
+            assert!(outcome.record.face_fail_reasons.is_empty());
+            assert_eq!(outcome.record.document, e.document);
         }
     }
 

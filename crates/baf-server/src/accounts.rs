@@ -59,6 +59,9 @@ pub struct SettingsChange {
     pub anti_spoofing_percent: Option<u8>,
     #[arg(long)]
     pub verify_face: Option<bool>,
+    /// Whether registrations with a document read it (MRZ, PDF417) and hold it to its checks.
+    #[arg(long)]
+    pub ocr_enabled: Option<bool>,
     /// Whether a duplicate face fails the applicant at once (2 Failed) instead of costing an attempt.
     #[arg(long)]
     pub block_duplicates: Option<bool>,
@@ -98,6 +101,9 @@ impl SettingsChange {
         set(&mut v.anti_spoofing_percent, self.anti_spoofing_percent);
         if let Some(verify_face) = self.verify_face {
             v.verify_face = verify_face;
+        }
+        if let Some(ocr_enabled) = self.ocr_enabled {
+            v.is_ocr_enabled = ocr_enabled;
         }
         if let Some(block) = self.block_duplicates {
             settings.block_duplicates = block;

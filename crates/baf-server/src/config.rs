@@ -20,7 +20,7 @@ pub struct Cli {
     pub global: GlobalArgs,
     /// The server's settings when no command is named (`serve` is the default).
     #[command(flatten)]
-    pub serve: ServeConfig,
+    pub serve: Box<ServeConfig>,
 }
 
 /// What every command reads.
@@ -47,7 +47,7 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
         #[command(flatten)]
-        config: ServeConfig,
+        config: Box<ServeConfig>,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -156,6 +156,12 @@ pub struct ServeConfig {
     pub http_threads: Option<usize>,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub documents: DocumentArgs,
+    /// Document readers, each with its own text-model sessions; a registration finding them all
+    /// busy is answered 503 + Retry-After (default: one per core).
+    #[arg(long, env = "BAF_DOCUMENT_READERS")]
+    pub document_readers: Option<usize>,
     #[command(flatten)]
     pub media: MediaArgs,
 }

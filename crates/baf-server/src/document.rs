@@ -23,7 +23,7 @@ pub enum DocumentCommand {
     },
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct DocumentArgs {
     /// Folder with the text detector and recogniser (scripts/fetch-ocr-models.sh fills vendor/ocr).
     #[arg(long, env = "BAF_OCR_MODELS_DIR", default_value = "vendor/ocr")]

@@ -16,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use baf_api::{ApiConfig, AppState, LinkSigner};
-use baf_app::{App, AppConfig, Notifier, ProfileIndex, StatusWebhook};
+use baf_app::{App, AppConfig, DocumentReaders, Notifier, ProfileIndex, StatusWebhook};
 use baf_blobs::BlobStore;
 use baf_store::Store;
 use config::{EngineArgs, MediaArgs, NotifierKind};
@@ -56,6 +56,7 @@ pub async fn run(
     config: &ServeConfig,
     store: Store,
     engine: Engine,
+    documents: DocumentReaders,
     blobs: Arc<dyn BlobStore>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -81,7 +82,7 @@ pub async fn run(
     if let Some(hook) = &app_config.status_webhook {
         baf_app::webhooks::deliver_forever(store.clone(), hook.clone());
     }
-    let app = App::new(store, blobs, engine, profiles, app_config);
+    let app = App::new(store, blobs, engine, documents, profiles, app_config);
     let api_config = ApiConfig {
         body_limit: config.body_limit_bytes,
         link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
@@ -151,6 +152,21 @@ pub fn engine_config(config: &EngineArgs) -> EngineConfig {
         decode_memory: config.decode_memory_mib << 20,
         ..defaults
     }
+}
+
+/// Opens the document readers on the text models of `config.documents`.
+pub fn open_document_readers(config: &ServeConfig) -> anyhow::Result<DocumentReaders> {
+    let readers = config
+        .document_readers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let dylib = PipelineConfig::default().dylib_path();
+    let models = &config.documents.ocr_models_dir;
+    DocumentReaders::open(&dylib, models, readers).with_context(|| {
+        format!(
+            "loading the text models from {} (scripts/fetch-ocr-models.sh)",
+            models.display()
+        )
+    })
 }
 
 /// Starts the face engine: checks every model file and opens the sessions of each worker.

@@ -5,7 +5,7 @@ use anyhow::Context;
 use baf_server::accounts::{self, AccountCommand};
 use baf_server::config::{LogFormat, WebhookCommand};
 use baf_server::profiles::ProfilesCommand;
-use baf_server::{Cli, Command, GlobalArgs, ServeConfig};
+use baf_server::{Cli, Command, GlobalArgs};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -22,15 +22,10 @@ fn main() -> anyhow::Result<()> {
         config: cli.serve,
     });
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Command::Serve {
-        config: ServeConfig {
-            http_threads: Some(threads),
-            ..
-        },
-        ..
-    } = &command
+    if let Command::Serve { config, .. } = &command
+        && let Some(threads) = config.http_threads
     {
-        runtime.worker_threads((*threads).max(1));
+        runtime.worker_threads(threads.max(1));
     }
     runtime
         .enable_all()
@@ -53,6 +48,7 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
             }
             let blobs = baf_server::open_media(&config.media, std::env::vars().collect())?;
             let engine = baf_server::start_engine(&config.engine)?;
+            let documents = baf_server::open_document_readers(&config)?;
             let workers = engine.threads();
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
@@ -61,6 +57,7 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
                 &config,
                 store,
                 engine,
+                documents,
                 blobs,
                 listener,
                 baf_server::shutdown_signal(),

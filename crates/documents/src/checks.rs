@@ -3,49 +3,18 @@
 //! check digits hold, has the document expired, is it the type the client said, and do its two
 //! sides agree. Plain functions of what was read; the face on the document is checked elsewhere.
 
+use baf_domain::document::{TestStatus, ValidationTest};
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::{DocumentFields, Reading};
 
-/// A test's outcome with BAF's codes: `-1 Disabled` and `2 Skipped` are the vendor's; `0 Failed`
-/// and `1 Passed` are ours (docs/decisions.md), since no vendor document shows them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
-pub enum TestStatus {
-    Disabled = -1,
-    Failed = 0,
-    Passed = 1,
-    Skipped = 2,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidationTest {
-    pub display_name: &'static str,
-    pub name: &'static str,
-    pub status: i8,
-    pub status_string: &'static str,
-    pub reason: String,
-}
-
-impl ValidationTest {
-    fn new(display_name: &'static str, status: TestStatus, reason: impl Into<String>) -> Self {
-        Self {
-            display_name,
-            name: test_name(display_name),
-            status: status as i8,
-            status_string: status.into(),
-            reason: reason.into(),
-        }
-    }
-
-    pub fn passed(&self) -> bool {
-        self.status == TestStatus::Passed as i8
-    }
-
-    pub fn failed(&self) -> bool {
-        self.status == TestStatus::Failed as i8
-    }
+/// A test named by its `displayName`, with the `name` BAF gives it.
+fn test(
+    display_name: &'static str,
+    status: TestStatus,
+    reason: impl Into<String>,
+) -> ValidationTest {
+    ValidationTest::new(display_name, test_name(display_name), status, reason)
 }
 
 fn test_name(display_name: &'static str) -> &'static str {
@@ -129,17 +98,17 @@ pub fn validation_tests(
 
 fn reading_test(read: &[&Reading]) -> ValidationTest {
     match read.first() {
-        Some(reading) if reading.licence.is_some() => ValidationTest::new(
+        Some(reading) if reading.licence.is_some() => test(
             "DocumentReading",
             TestStatus::Passed,
             "The PDF417 barcode was read",
         ),
-        Some(_) => ValidationTest::new(
+        Some(_) => test(
             "DocumentReading",
             TestStatus::Passed,
             "The machine-readable zone was read",
         ),
-        None => ValidationTest::new(
+        None => test(
             "DocumentReading",
             TestStatus::Failed,
             "No machine-readable zone or PDF417 barcode could be read on the document",
@@ -149,7 +118,7 @@ fn reading_test(read: &[&Reading]) -> ValidationTest {
 
 fn check_digits_test(read: &[&Reading]) -> ValidationTest {
     let Some(zone) = read.iter().find_map(|reading| reading.zone.as_ref()) else {
-        return ValidationTest::new(
+        return test(
             "MrzCheckDigits",
             TestStatus::Skipped,
             "The document has no machine-readable zone that could be read",
@@ -157,13 +126,13 @@ fn check_digits_test(read: &[&Reading]) -> ValidationTest {
     };
     let failed: Vec<&'static str> = zone.failed_checks().map(Into::into).collect();
     if failed.is_empty() {
-        ValidationTest::new(
+        test(
             "MrzCheckDigits",
             TestStatus::Passed,
             "Every check digit of the machine-readable zone holds",
         )
     } else {
-        ValidationTest::new(
+        test(
             "MrzCheckDigits",
             TestStatus::Failed,
             format!("Check digit does not hold: {}", failed.join(", ")),
@@ -173,17 +142,17 @@ fn check_digits_test(read: &[&Reading]) -> ValidationTest {
 
 fn expiry_test(read: &[&Reading], today: NaiveDate) -> ValidationTest {
     match read.iter().find_map(|reading| reading.expiry(today)) {
-        Some(expiry) if expiry < today => ValidationTest::new(
+        Some(expiry) if expiry < today => test(
             "DocumentExpiry",
             TestStatus::Failed,
             format!("The document expired on {expiry}"),
         ),
-        Some(expiry) => ValidationTest::new(
+        Some(expiry) => test(
             "DocumentExpiry",
             TestStatus::Passed,
             format!("The document is valid until {expiry}"),
         ),
-        None => ValidationTest::new(
+        None => test(
             "DocumentExpiry",
             TestStatus::Failed,
             "No expiry date could be read on the document",
@@ -201,24 +170,24 @@ pub fn expired(sides: &[Reading], today: NaiveDate) -> Option<bool> {
 
 fn type_test(read: &[&Reading], declared: Option<DocumentKind>) -> ValidationTest {
     let Some(declared) = declared else {
-        return ValidationTest::new(
+        return test(
             "DocumentType",
             TestStatus::Skipped,
             "No document type was given",
         );
     };
     match read.iter().find_map(|reading| reading.kind()) {
-        Some(kind) if declared.admits(kind) => ValidationTest::new(
+        Some(kind) if declared.admits(kind) => test(
             "DocumentType",
             TestStatus::Passed,
             format!("The document is a {kind}"),
         ),
-        Some(kind) => ValidationTest::new(
+        Some(kind) => test(
             "DocumentType",
             TestStatus::Failed,
             format!("A {declared} was declared but the document is a {kind}"),
         ),
-        None => ValidationTest::new(
+        None => test(
             "DocumentType",
             TestStatus::Skipped,
             "The document's type could not be read",
@@ -242,14 +211,14 @@ fn compared(fields: &DocumentFields) -> [(&'static str, Option<String>); 4] {
 
 fn consistency_test(read: &[&Reading], today: NaiveDate) -> ValidationTest {
     let [front, back] = read else {
-        return ValidationTest::new(
+        return test(
             "DocumentSidesConsistency",
             TestStatus::Skipped,
             "Only one side of the document could be read",
         );
     };
     let (Some(front), Some(back)) = (front.fields(today), back.fields(today)) else {
-        return ValidationTest::new(
+        return test(
             "DocumentSidesConsistency",
             TestStatus::Skipped,
             "Only one side of the document could be read",
@@ -264,13 +233,13 @@ fn consistency_test(read: &[&Reading], today: NaiveDate) -> ValidationTest {
         })
         .collect();
     if differing.is_empty() {
-        ValidationTest::new(
+        test(
             "DocumentSidesConsistency",
             TestStatus::Passed,
             "The two sides of the document agree",
         )
     } else {
-        ValidationTest::new(
+        test(
             "DocumentSidesConsistency",
             TestStatus::Failed,
             format!("The two sides disagree on {}", differing.join(", ")),
@@ -304,7 +273,7 @@ mod tests {
             .iter()
             .find(|test| test.display_name == display_name)
             .unwrap();
-        (test.status_string, test.reason.as_str())
+        (test.status_string.as_str(), test.reason.as_str())
     }
 
     #[test]
@@ -372,7 +341,10 @@ mod tests {
             day("2010-01-01"),
             Some(DocumentKind::IdCard),
         );
-        let statuses: Vec<&str> = tests.iter().map(|test| test.status_string).collect();
+        let statuses: Vec<&str> = tests
+            .iter()
+            .map(|test| test.status_string.as_str())
+            .collect();
         assert_eq!(
             statuses,
             ["Failed", "Skipped", "Failed", "Skipped", "Skipped"]

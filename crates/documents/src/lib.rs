@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use image::RgbImage;
 use serde::Serialize;
 
-pub use checks::{DocumentKind, ValidationTest, validation_tests};
+pub use checks::{DocumentKind, validation_tests};
 pub use fields::DocumentFields;
 
 /// What one picture of a document gave: its barcode (and the licence in it) and its zone.

@@ -6,6 +6,7 @@ mod attempts;
 mod blacklist;
 mod browser;
 mod bucket;
+mod documents;
 mod embedded;
 mod fuzz;
 mod isolation;

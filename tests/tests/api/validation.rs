@@ -636,6 +636,15 @@ async fn a_deleted_applicants_face_stops_matching_at_once_in_every_process(pool:
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn a_document_registration_matches_the_selfie_to_the_documents_face(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    // face photos stand in for the documents here: with reading off, only the faces count
+    let change = SettingsChange {
+        account: app.account.account_id.0,
+        ocr_enabled: Some(false),
+        ..Default::default()
+    };
+    accounts::change_settings(&app.store, &change)
+        .await
+        .unwrap();
     let id = app.create_applicant(json!({})).await;
     let mismatch = app.validate(id, OBAMA, 2, Some(BIDEN)).await;
     mismatch.assert_ok();

@@ -1,11 +1,14 @@
 //! `private/Applicants/{applicantId}/Attempts`: the attempts of an applicant, their images and
 //! videos (spec §4).
 
+use std::collections::BTreeMap;
+
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use baf_app::attempts::AttemptFile;
+use baf_domain::document::ValidationTest;
 use baf_domain::validation::{AttemptRecord, InvalidDataError, RiskEvent, ValidationStatus};
 use baf_domain::{AccountId, ApplicantId};
 use baf_store::attempts::{self, Attempt, MediaKind};
@@ -109,9 +112,30 @@ pub struct DvsResult {
     request_id: Uuid,
     document_type: i16,
     capture_method: Option<String>,
+    /// The fields read on the document, when the attempt read one.
     #[schema(value_type = Option<Object>)]
-    document: Option<serde_json::Value>,
+    document: Option<BTreeMap<String, String>>,
+    parsed_data: Option<ParsedData>,
+    document_verification_result: Option<DocumentVerificationResult>,
     face_verification_result: Option<FaceVerificationResult>,
+}
+
+/// What the reading found on the document.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParsedData {
+    /// Something was read: a zone or a barcode.
+    is_ocr_success: bool,
+    is_pdf417_success: bool,
+    is_mrz_success: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentVerificationResult {
+    /// The document's own checks, as `documentValidationTests` reported them.
+    #[schema(value_type = Vec<Object>)]
+    validation_tests: Vec<ValidationTest>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -226,14 +250,32 @@ impl From<&Attempt> for AttemptDetails {
     fn from(a: &Attempt) -> Self {
         let record = &a.record;
         Self {
-            document_fail_status_reasons: Vec::new(),
+            document_fail_status_reasons: record
+                .document
+                .iter()
+                .flat_map(|document| document.failures().map(str::to_owned))
+                .collect(),
             face_fail_status_reasons: record.face_fail_reasons.clone(),
             invalid_data_errors: record.invalid_data_errors.clone(),
             dvs_result: DvsResult {
                 request_id: a.applicant.0,
                 document_type: a.document_type,
                 capture_method: None,
-                document: None,
+                document: record
+                    .document
+                    .as_ref()
+                    .filter(|d| !d.fields.is_empty())
+                    .map(|d| d.fields.clone()),
+                parsed_data: record.document.as_ref().map(|d| ParsedData {
+                    is_ocr_success: d.mrz_read || d.pdf417_read,
+                    is_pdf417_success: d.pdf417_read,
+                    is_mrz_success: d.mrz_read,
+                }),
+                document_verification_result: record.document.as_ref().map(|d| {
+                    DocumentVerificationResult {
+                        validation_tests: d.tests.clone(),
+                    }
+                }),
                 face_verification_result: record.scores.map(|s| FaceVerificationResult {
                     anti_spoofing: f64::from(s.calibrated_liveness()),
                     quality: f64::from(s.quality_percent),

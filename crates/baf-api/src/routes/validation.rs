@@ -1,11 +1,14 @@
 //! `POST public/Validation`: registration by selfie, registration with a document, and
 //! authorization by 1:N search (spec §5). The use case is `baf_app::App::validate`.
 
+use std::collections::BTreeMap;
+
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use baf_app::validate::{Submission, Validated};
 use baf_domain::ApplicantId;
 use baf_domain::ApplicantStatus;
+use baf_domain::document::{DocumentReport, TestStatus, ValidationTest};
 use baf_domain::validation::{
     self, Flow, InvalidDataError, SELFIE_DOCUMENT_TYPE, ValidationStatus,
 };
@@ -95,9 +98,10 @@ pub struct ValidationResponse {
     applicant_id: Uuid,
     attempt_id: i64,
     document_type: i16,
-    /// Document reading is not available: always null.
+    /// The fields read on the document (`firstName`, `familyName`, `dob`, `expires`, `id`,
+    /// `idType`...), when the registration read one.
     #[schema(value_type = Option<Object>)]
-    document: Option<serde_json::Value>,
+    document: Option<BTreeMap<String, String>>,
     /// The account's attempt limit.
     attempts_count: i32,
     attempts_left: i32,
@@ -110,65 +114,57 @@ pub struct ValidationResponse {
     face_success: Option<bool>,
     document_success: Option<bool>,
     document_has_not_expired: Option<bool>,
-    document_validation_tests: Vec<DocumentValidationTest>,
+    #[schema(value_type = Vec<Object>)]
+    document_validation_tests: Vec<ValidationTest>,
     call_back_url: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct DocumentValidationTest {
-    display_name: &'static str,
-    name: &'static str,
-    /// -1 Disabled, 2 Skipped.
-    status: i16,
-    status_string: &'static str,
-    reason: &'static str,
-}
-
-/// What the document checks report until document reading exists: each is off (Disabled) or
-/// would run but has nothing to read (Skipped).
-fn document_tests(settings: &baf_domain::ValidationRequestSettings) -> Vec<DocumentValidationTest> {
+/// The document's own checks when it was read, then the integrations this server does not run:
+/// each off (Disabled) or on with nothing to run it (Skipped).
+fn document_tests(
+    settings: &baf_domain::ValidationRequestSettings,
+    report: Option<&DocumentReport>,
+) -> Vec<ValidationTest> {
     let test = |display_name, name, enabled: bool| {
         if enabled {
-            DocumentValidationTest {
+            ValidationTest::new(
                 display_name,
                 name,
-                status: 2,
-                status_string: "Skipped",
-                reason: "Document reading is not available on this server",
-            }
+                TestStatus::Skipped,
+                "This integration is not available on this server",
+            )
         } else {
-            DocumentValidationTest {
+            ValidationTest::new(
                 display_name,
                 name,
-                status: -1,
-                status_string: "Disabled",
-                reason: "Integration was turned off",
-            }
+                TestStatus::Disabled,
+                "Integration was turned off",
+            )
         }
     };
-    vec![
-        test(
-            "DocumentReading",
-            "DocumentReadingValidation",
-            settings.is_ocr_enabled,
-        ),
-        test(
-            "AddressValidation",
-            "AddressValidation",
-            settings.is_address_check_enabled,
-        ),
-        test(
-            "DMV",
-            "DMVValidation",
-            settings.is_dmv_enabled || settings.is_dmv_partial_enabled,
-        ),
-        test(
-            "IdentiFraud",
-            "IdentiFraudValidation",
-            settings.is_identi_fraud_enabled,
-        ),
-    ]
+    let own = match report {
+        Some(report) => report.tests.clone(),
+        None => vec![test("DocumentReading", "DocumentReadingValidation", false)],
+    };
+    own.into_iter()
+        .chain([
+            test(
+                "AddressValidation",
+                "AddressValidation",
+                settings.is_address_check_enabled,
+            ),
+            test(
+                "DMV",
+                "DMVValidation",
+                settings.is_dmv_enabled || settings.is_dmv_partial_enabled,
+            ),
+            test(
+                "IdentiFraud",
+                "IdentiFraudValidation",
+                settings.is_identi_fraud_enabled,
+            ),
+        ])
+        .collect()
 }
 
 /// Register or authorize an applicant by face.
@@ -197,11 +193,14 @@ fn response(validated: &Validated) -> ValidationResponse {
         outcome,
     } = validated;
     let with_document = *flow == Flow::RegistrationWithDocument;
+    let report = outcome.record.document.as_ref();
     ValidationResponse {
         applicant_id: applicant.id.0,
         attempt_id: attempt.0,
         document_type: *document_type,
-        document: None,
+        document: report
+            .filter(|report| !report.fields.is_empty())
+            .map(|report| report.fields.clone()),
         attempts_count: i32::from(settings.max_attempts),
         attempts_left: validation::attempts_left(settings, outcome.attempts_used),
         status: outcome.record.response_status.code(),
@@ -212,10 +211,12 @@ fn response(validated: &Validated) -> ValidationResponse {
             .validation_status
             .face_is_valid
             .map(|_| outcome.succeeded()),
-        document_success: None,
-        document_has_not_expired: None,
+        document_success: outcome.record.validation_status.document_is_valid,
+        document_has_not_expired: report
+            .and_then(|report| report.expired)
+            .map(|expired| !expired),
         document_validation_tests: if with_document {
-            document_tests(&applicant.settings)
+            document_tests(&applicant.settings, report)
         } else {
             Vec::new()
         },

@@ -1,0 +1,123 @@
+//! Reading a registration's document off the async runtime: a fixed set of readers (each owns
+//! its ONNX Runtime sessions, whose `run` takes `&mut self`), lent one per request; when all are
+//! lent the request is refused at once as busy (503 + `Retry-After`) rather than queued.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use baf_domain::document::DocumentReport;
+use bytes::Bytes;
+use chrono::NaiveDate;
+use documents::{DocumentKind, Reader, Reading};
+use tokio::sync::Semaphore;
+use verification::ImageLimits;
+
+use crate::{Error, Image};
+
+/// What a busy pool tells the client to wait.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The pool of document readers; cheap to clone.
+#[derive(Clone)]
+pub struct DocumentReaders {
+    readers: Arc<Mutex<Vec<Reader>>>,
+    free: Arc<Semaphore>,
+    limits: ImageLimits,
+}
+
+impl DocumentReaders {
+    /// Opens `count` readers on the text models in `models`, in the ONNX Runtime environment
+    /// the face engine shares (one per process), loading `dylib` if none is loaded yet.
+    pub fn open(dylib: &Path, models: &Path, count: usize) -> Result<Self, Error> {
+        let env = verification::onnx_environment(dylib)?;
+        let readers = (0..count.max(1))
+            .map(|_| Reader::open_in(&env, models))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            free: Arc::new(Semaphore::new(readers.len())),
+            readers: Arc::new(Mutex::new(readers)),
+            limits: ImageLimits::default(),
+        })
+    }
+
+    /// Reads the front and, when sent, the back, and checks them against `today` and the
+    /// declared `documentType`.
+    pub async fn read(
+        &self,
+        sides: Vec<Bytes>,
+        document_type: i16,
+        today: NaiveDate,
+    ) -> Result<DocumentReport, Error> {
+        let permit =
+            Arc::clone(&self.free)
+                .try_acquire_owned()
+                .map_err(|_| Error::ReadersBusy {
+                    retry_after: RETRY_AFTER,
+                })?;
+        let pool = self.clone();
+        let readings = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            pool.read_blocking(&sides)
+        })
+        .await??;
+        let declared = u8::try_from(document_type)
+            .ok()
+            .and_then(DocumentKind::from_code);
+        Ok(report(&readings, declared, today))
+    }
+
+    fn read_blocking(&self, sides: &[Bytes]) -> Result<Vec<Reading>, Error> {
+        // a permit is held, so a reader is free
+        let mut reader = self
+            .readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop()
+            .expect("a permit is a free reader");
+        // a panic on one picture must not lose the reader with it
+        let readings = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sides
+                .iter()
+                .zip([Image::DocumentFront, Image::DocumentBack])
+                .map(|(side, image)| {
+                    let picture = verification::decode_image(side, &self.limits)
+                        .map_err(Error::image(image))?;
+                    reader.read(&picture).map_err(Error::Document)
+                })
+                .collect()
+        }))
+        .unwrap_or(Err(Error::DocumentReaderPanicked));
+        self.readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(reader);
+        readings
+    }
+}
+
+/// The report an attempt keeps: the fields of the first side read, and every check.
+fn report(
+    readings: &[Reading],
+    declared: Option<DocumentKind>,
+    today: NaiveDate,
+) -> DocumentReport {
+    let fields = readings
+        .iter()
+        .find_map(|reading| reading.fields(today))
+        .map(|fields| match serde_json::to_value(fields) {
+            Ok(serde_json::Value::Object(map)) => map
+                .into_iter()
+                .filter_map(|(name, value)| value.as_str().map(|text| (name, text.to_owned())))
+                .collect(),
+            _ => Default::default(),
+        })
+        .unwrap_or_default();
+    DocumentReport {
+        fields,
+        tests: documents::validation_tests(readings, today, declared),
+        expired: documents::checks::expired(readings, today),
+        mrz_read: readings.iter().any(|reading| reading.zone.is_some()),
+        pdf417_read: readings.iter().any(|reading| reading.licence.is_some()),
+    }
+}

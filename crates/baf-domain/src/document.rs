@@ -1,0 +1,109 @@
+//! What a registration with a document learned from reading it: the fields BAF returns as
+//! `document` and the document's own checks (`documentValidationTests`), in the vendor's shapes,
+//! and whether they let the document pass.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A test's outcome with BAF's codes: `-1 Disabled` and `2 Skipped` are the vendor's; `0 Failed`
+/// and `1 Passed` are ours (docs/decisions.md), since no vendor document shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+pub enum TestStatus {
+    Disabled = -1,
+    Failed = 0,
+    Passed = 1,
+    Skipped = 2,
+}
+
+/// One item of `documentValidationTests`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationTest {
+    pub display_name: String,
+    pub name: String,
+    pub status: i8,
+    pub status_string: String,
+    pub reason: String,
+}
+
+impl ValidationTest {
+    pub fn new(
+        display_name: impl Into<String>,
+        name: impl Into<String>,
+        status: TestStatus,
+        reason: impl Into<String>,
+    ) -> Self {
+        let status_string: &'static str = status.into();
+        Self {
+            display_name: display_name.into(),
+            name: name.into(),
+            status: status as i8,
+            status_string: status_string.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.status == TestStatus::Passed as i8
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status == TestStatus::Failed as i8
+    }
+}
+
+/// The reading of a registration's document, as the attempt keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentReport {
+    /// BAF's `document` fields that were read (`firstName`, `dob`, `expires`, `id`...).
+    pub fields: BTreeMap<String, String>,
+    pub tests: Vec<ValidationTest>,
+    /// A machine-readable zone was read (`parsedData.isMrzSuccess`).
+    #[serde(default)]
+    pub mrz_read: bool,
+    /// A licence's PDF417 barcode was read (`parsedData.isPdf417Success`).
+    #[serde(default)]
+    pub pdf417_read: bool,
+    /// Whether the document had expired on the attempt's day; `None` when no expiry was read.
+    pub expired: Option<bool>,
+}
+
+impl DocumentReport {
+    /// The document passes when none of its checks failed.
+    pub fn is_valid(&self) -> bool {
+        !self.tests.iter().any(ValidationTest::failed)
+    }
+
+    /// The reasons of the failed checks, for the attempt's fail reasons.
+    pub fn failures(&self) -> impl Iterator<Item = &str> {
+        self.tests
+            .iter()
+            .filter(|test| test.failed())
+            .map(|test| test.reason.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_passes_unless_a_check_failed() {
+        let test = |status| {
+            ValidationTest::new("DocumentExpiry", "DocumentExpiryValidation", status, "why")
+        };
+        let mut report = DocumentReport {
+            tests: vec![test(TestStatus::Passed), test(TestStatus::Skipped)],
+            ..DocumentReport::default()
+        };
+        assert!(report.is_valid());
+        assert_eq!(report.failures().count(), 0);
+        report.tests.push(test(TestStatus::Failed));
+        assert!(!report.is_valid());
+        assert_eq!(report.failures().collect::<Vec<_>>(), ["why"]);
+        assert_eq!(report.tests[2].status_string, "Failed");
+        assert_eq!(report.tests[2].status, 0);
+    }
+}

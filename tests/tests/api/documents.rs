@@ -1,0 +1,152 @@
+//! Registration with a document that is read (`isOCREnabled`, on by default): the synthetic
+//! passports of ../shared/documents carry photos of ../shared/faces, so the selfie can match.
+
+use baf_store::PgPool;
+use baf_tests::{API, Reply, TestApp, base64, face, repo_root};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// A clean TD3 passport of Obama's face, valid until 2031 (manifest: every check digit holds).
+const PASSPORT: &str = "syn_td3_05.jpg";
+/// A photographed passport of John Lennon's face that expired (manifest: `expired: true`).
+const EXPIRED_PASSPORT: &str = "syn_td3_02.jpg";
+
+fn document(file: &str) -> Vec<u8> {
+    std::fs::read(repo_root().join("../shared/documents").join(file)).unwrap()
+}
+
+async fn register_with(app: &TestApp, selfie: &str, document_type: i16, front: &[u8]) -> Reply {
+    let id: Uuid = app.create_applicant(json!({})).await;
+    let model = json!({
+        "faceImageBase64": base64(&face(selfie)),
+        "frontImageBase64": base64(front),
+        "documentType": document_type,
+    });
+    app.call(
+        Method::POST,
+        &format!("{API}/public/Validation"),
+        Some(json!({"model": model, "applicantId": id})),
+    )
+    .await
+}
+
+fn test_status<'a>(reply: &'a Value, name: &str) -> &'a Value {
+    let tests = reply["documentValidationTests"].as_array().unwrap();
+    let test = tests.iter().find(|t| t["name"] == name);
+    &test.unwrap_or_else(|| panic!("no {name} in {tests:?}"))["statusString"]
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_readable_valid_passport_registers_and_its_fields_are_returned(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let reply = register_with(
+        &app,
+        "selfie/obama/fr_obama-240p.jpg",
+        2,
+        &document(PASSPORT),
+    )
+    .await;
+    reply.assert_ok();
+    let body = &reply.body;
+    assert_eq!(body["status"], 0, "{}", reply.text);
+    assert_eq!(
+        (
+            &body["documentSuccess"],
+            &body["documentHasNotExpired"],
+            &body["validationStatus"]["documentIsValid"],
+            &body["validationStatus"]["expired"],
+        ),
+        (&json!(true), &json!(true), &json!(true), &json!(false))
+    );
+    assert_eq!(body["document"]["familyName"], "OKAFOR");
+    assert_eq!(body["document"]["dob"], "2004-02-28");
+    assert_eq!(body["document"]["idType"], "Passport");
+    for test in [
+        "DocumentReadingValidation",
+        "MrzCheckDigitsValidation",
+        "DocumentExpiryValidation",
+        "DocumentTypeValidation",
+    ] {
+        assert_eq!(test_status(body, test), "Passed", "{test}");
+    }
+    assert_eq!(test_status(body, "DMVValidation"), "Disabled");
+
+    let applicant = body["applicantId"].as_str().unwrap();
+    let attempt = body["attemptId"].as_i64().unwrap();
+    let details = app.attempt(applicant.parse().unwrap(), attempt).await;
+    let dvs = &details.body["dvsResult"];
+    assert_eq!(dvs["document"]["familyName"], "OKAFOR");
+    assert_eq!(
+        dvs["parsedData"],
+        json!({"isOcrSuccess": true, "isPdf417Success": false, "isMrzSuccess": true})
+    );
+    assert_eq!(
+        dvs["documentVerificationResult"]["validationTests"][0]["name"],
+        "DocumentReadingValidation"
+    );
+    assert_eq!(details.body["documentFailStatusReasons"], json!([]));
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn an_expired_or_unreadable_document_fails_its_checks(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let expired = register_with(
+        &app,
+        "selfie/john_lennon/of_lennon-2.jpg",
+        2,
+        &document(EXPIRED_PASSPORT),
+    )
+    .await;
+    expired.assert_ok();
+    let body = &expired.body;
+    assert_eq!(
+        (
+            &body["status"],
+            &body["documentSuccess"],
+            &body["documentHasNotExpired"],
+            &body["validationStatus"]["expired"],
+        ),
+        (&json!(1), &json!(false), &json!(false), &json!(true)),
+        "{}",
+        expired.text
+    );
+    assert_eq!(test_status(body, "DocumentExpiryValidation"), "Failed");
+    let details = app
+        .attempt(
+            body["applicantId"].as_str().unwrap().parse().unwrap(),
+            body["attemptId"].as_i64().unwrap(),
+        )
+        .await;
+    let reasons = details.body["documentFailStatusReasons"]
+        .as_array()
+        .unwrap();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("expired")),
+        "{reasons:?}"
+    );
+
+    // a face photo sent as the passport: the faces match, the document cannot be read
+    let photo = register_with(
+        &app,
+        "selfie/obama/fr_obama-240p.jpg",
+        2,
+        &face("selfie/obama/fr_knn_obama1.jpg"),
+    )
+    .await;
+    let body = &photo.body;
+    assert_eq!(
+        (
+            &body["status"],
+            &body["validationStatus"]["faceIsValid"],
+            &body["documentSuccess"],
+            &body["document"],
+        ),
+        (&json!(1), &json!(true), &json!(false), &json!(null)),
+        "{}",
+        photo.text
+    );
+    assert_eq!(test_status(body, "DocumentReadingValidation"), "Failed");
+}
