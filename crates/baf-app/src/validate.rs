@@ -304,6 +304,9 @@ impl App {
                     )
                     .await?;
                 }
+                if let Some(report) = evidence.document.as_ref().filter(|_| flow.registers()) {
+                    evidence.blacklisted |= blacklisted_holder(&mut tx, account, report).await?;
+                }
                 (
                     validation::decide(flow, &applicant, &settings, &evidence, now),
                     Some(main.embedding),
@@ -509,4 +512,27 @@ async fn blacklisted_face(
             face.similarity(&banned)
                 .is_some_and(|s| s.confidence() >= f64::from(threshold))
         }))
+}
+
+/// Whether the document's holder is on the blacklist: an entry born on the document's date of
+/// birth with its first and family names, in any spelling the document's zone allows.
+async fn blacklisted_holder(
+    tx: &mut PgConnection,
+    account: AccountId,
+    report: &DocumentReport,
+) -> Result<bool, Error> {
+    let field = |name: &str| report.fields.get(name).map_or("", String::as_str);
+    let Ok(dob) = field("dob").parse::<chrono::NaiveDate>() else {
+        return Ok(false);
+    };
+    let entries = baf_store::blacklist::born_on(tx, account, dob).await?;
+    Ok(entries.iter().any(|entry| {
+        documents::names::same_person(
+            (
+                entry.first_name.as_deref().unwrap_or_default(),
+                entry.family_name.as_deref().unwrap_or_default(),
+            ),
+            (field("firstName"), field("familyName")),
+        )
+    }))
 }

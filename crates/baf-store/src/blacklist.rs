@@ -3,7 +3,7 @@
 use baf_domain::blacklist::{BlacklistPerson, PersonData};
 use baf_domain::listing::{ListQuery, contains_pattern};
 use baf_domain::{AccountId, ApplicantId, PersonId};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgConnection;
 
 use crate::Error;
@@ -187,6 +187,26 @@ pub async fn list(
     .fetch_all(conn)
     .await?;
     Ok((rows.into_iter().map(BlacklistPerson::from).collect(), total))
+}
+
+/// The account's entries born on `dob` (the day in UTC), for matching a document's names.
+pub async fn born_on(
+    conn: &mut PgConnection,
+    account: AccountId,
+    dob: NaiveDate,
+) -> Result<Vec<BlacklistPerson>, Error> {
+    let rows = sqlx::query_as!(
+        PersonRow,
+        r#"select person_id, account_id, applicant_id, first_name, middle_name, family_name, dob,
+                  embedding is not null as "has_face!", created
+           from blacklist_person
+           where account_id = $1 and (dob at time zone 'UTC')::date = $2"#,
+        account.0,
+        dob,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(BlacklistPerson::from).collect())
 }
 
 /// A banned face: the embedding and the model that made it.

@@ -59,6 +59,19 @@ pub fn same_name(entered: &str, read: &str) -> bool {
         .any(|form| !form.is_empty() && read.contains(form))
 }
 
+/// Whether a person entered by name (a blacklist entry) is the document's holder: the family
+/// names and the first names are the same. Middle names are left out, as an entry often omits
+/// them; either first name may be empty only if both are.
+pub fn same_person(entered: (&str, &str), read: (&str, &str)) -> bool {
+    let ((entered_first, entered_family), (read_first, read_family)) = (entered, read);
+    let first_names_agree = if spelled(entered_first, true).is_empty() {
+        spelled(read_first, true).is_empty()
+    } else {
+        same_name(entered_first, read_first)
+    };
+    same_name(entered_family, read_family) && first_names_agree
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +95,17 @@ mod tests {
         assert!(same_name("Søren", "SOEREN"));
         assert!(same_name("Ærø", "AEROE"));
         assert!(same_name("MUELLER", "Müller"));
+    }
+
+    #[test]
+    fn a_person_is_the_same_first_and_family_names() {
+        assert!(same_person(("Grace", "Okafor"), ("GRACE", "OKAFOR")));
+        assert!(same_person(("Jürgen", "Groß"), ("JUERGEN", "GROSS")));
+        assert!(!same_person(("Grace", "Okafor"), ("GRACE", "OKAFO")));
+        assert!(!same_person(("Grace", "Okafor"), ("JOY", "OKAFOR")));
+        assert!(same_person(("", "Okafor"), ("", "OKAFOR")));
+        assert!(!same_person(("", "Okafor"), ("GRACE", "OKAFOR")));
+        assert!(!same_person(("", ""), ("", "")));
     }
 
     #[test]

@@ -150,3 +150,61 @@ async fn an_expired_or_unreadable_document_fails_its_checks(pool: PgPool) {
     );
     assert_eq!(test_status(body, "DocumentReadingValidation"), "Failed");
 }
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_document_holder_on_the_blacklist_by_names_and_dob_fails(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let blacklist = format!("{API}/private/Blacklist");
+    // another person of the same names, and the holder under another birthday, are no match
+    for (first, dob) in [("Joy", "2004-02-28"), ("Grace", "2004-02-29")] {
+        let entry = json!({"firstName": first, "familyName": "Okafor", "dob": dob});
+        app.call(Method::POST, &blacklist, Some(entry))
+            .await
+            .assert_ok();
+    }
+    let allowed = register_with(
+        &app,
+        "selfie/obama/fr_obama-240p.jpg",
+        2,
+        &document(PASSPORT),
+    )
+    .await;
+    assert_eq!(
+        (
+            &allowed.body["status"],
+            &allowed.body["validationStatus"]["hasBeenBlackListed"]
+        ),
+        (&json!(0), &json!(false)),
+        "{}",
+        allowed.text
+    );
+
+    let entry =
+        json!({"firstName": "grace", "familyName": "Okafor", "dob": "2004-02-28T00:00:00Z"});
+    app.call(Method::POST, &blacklist, Some(entry))
+        .await
+        .assert_ok();
+    let refused = register_with(&app, "selfie/obama/fr_obama2.jpg", 2, &document(PASSPORT)).await;
+    let body = &refused.body;
+    assert_eq!(
+        (
+            &body["status"],
+            &body["validationStatus"]["hasBeenBlackListed"]
+        ),
+        (&json!(1), &json!(true)),
+        "{}",
+        refused.text
+    );
+    let applicant: Uuid = body["applicantId"].as_str().unwrap().parse().unwrap();
+    assert_eq!(app.get_applicant(applicant).await.body["status"], 2);
+    let details = app
+        .attempt(applicant, body["attemptId"].as_i64().unwrap())
+        .await;
+    let risks: Vec<&Value> = details.body["riskEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|risk| &risk["riskName"])
+        .collect();
+    assert!(risks.contains(&&json!("BlackListed")), "{risks:?}");
+}
