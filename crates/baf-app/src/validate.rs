@@ -342,6 +342,7 @@ impl App {
                 attempts_used: outcome.attempts_used,
                 success: outcome.succeeded() && flow.registers(),
                 risk: !outcome.record.risk_events.is_empty(),
+                document_expired: outcome.record.validation_status.expired,
             },
         )
         .await?;

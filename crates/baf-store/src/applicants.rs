@@ -438,6 +438,8 @@ pub struct AttemptEffect {
     pub attempts_used: i32,
     pub success: bool,
     pub risk: bool,
+    /// Whether the attempt's document had expired, when it read an expiry date.
+    pub document_expired: Option<bool>,
 }
 
 pub async fn record_attempt(
@@ -450,7 +452,8 @@ pub async fn record_attempt(
         "update applicant set attempts_count = attempts_count + 1, last_attempt_id = $3, last_attempt_created = $4,
                               last_response_status = $5, status = $6, attempts_used = $7,
                               success_attempt_id = case when $8 then $3 else success_attempt_id end,
-                              has_risk_events = has_risk_events or $9
+                              has_risk_events = has_risk_events or $9,
+                              document_expired = coalesce($10, document_expired)
          where account_id = $1 and applicant_id = $2",
         account.0,
         id.0,
@@ -461,6 +464,7 @@ pub async fn record_attempt(
         effect.attempts_used,
         effect.success,
         effect.risk,
+        effect.document_expired,
     )
     .execute(conn)
     .await?;

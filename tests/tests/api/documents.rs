@@ -72,9 +72,14 @@ async fn a_readable_valid_passport_registers_and_its_fields_are_returned(pool: P
     }
     assert_eq!(test_status(body, "DMVValidation"), "Disabled");
 
-    let applicant = body["applicantId"].as_str().unwrap();
+    let applicant: Uuid = body["applicantId"].as_str().unwrap().parse().unwrap();
+    let registered = app.get_applicant(applicant).await.body;
+    assert_eq!(
+        (&registered["status"], &registered["documentExpired"]),
+        (&json!(1), &json!(false))
+    );
     let attempt = body["attemptId"].as_i64().unwrap();
-    let details = app.attempt(applicant.parse().unwrap(), attempt).await;
+    let details = app.attempt(applicant, attempt).await;
     let dvs = &details.body["dvsResult"];
     assert_eq!(dvs["document"]["familyName"], "OKAFOR");
     assert_eq!(
@@ -112,6 +117,11 @@ async fn an_expired_or_unreadable_document_fails_its_checks(pool: PgPool) {
         expired.text
     );
     assert_eq!(test_status(body, "DocumentExpiryValidation"), "Failed");
+    let applicant: Uuid = body["applicantId"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        app.get_applicant(applicant).await.body["documentExpired"],
+        true
+    );
     let details = app
         .attempt(
             body["applicantId"].as_str().unwrap().parse().unwrap(),
