@@ -76,6 +76,11 @@ impl DocumentReport {
         !self.tests.iter().any(ValidationTest::failed)
     }
 
+    /// The fields read, as BAF's `document`: none when nothing could be read.
+    pub fn document(&self) -> Option<BTreeMap<String, String>> {
+        (!self.fields.is_empty()).then(|| self.fields.clone())
+    }
+
     /// The reasons of the failed checks, for the attempt's fail reasons.
     pub fn failures(&self) -> impl Iterator<Item = &str> {
         self.tests

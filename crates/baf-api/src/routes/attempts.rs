@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use baf_app::attempts::AttemptFile;
-use baf_domain::document::ValidationTest;
+use baf_domain::document::{DocumentReport, ValidationTest};
 use baf_domain::validation::{AttemptRecord, InvalidDataError, RiskEvent, ValidationStatus};
 use baf_domain::{AccountId, ApplicantId};
 use baf_store::attempts::{self, Attempt, MediaKind};
@@ -261,11 +261,7 @@ impl From<&Attempt> for AttemptDetails {
                 request_id: a.applicant.0,
                 document_type: a.document_type,
                 capture_method: None,
-                document: record
-                    .document
-                    .as_ref()
-                    .filter(|d| !d.fields.is_empty())
-                    .map(|d| d.fields.clone()),
+                document: record.document.as_ref().and_then(DocumentReport::document),
                 parsed_data: record.document.as_ref().map(|d| ParsedData {
                     is_ocr_success: d.mrz_read || d.pdf417_read,
                     is_pdf417_success: d.pdf417_read,

@@ -198,9 +198,7 @@ fn response(validated: &Validated) -> ValidationResponse {
         applicant_id: applicant.id.0,
         attempt_id: attempt.0,
         document_type: *document_type,
-        document: report
-            .filter(|report| !report.fields.is_empty())
-            .map(|report| report.fields.clone()),
+        document: report.and_then(DocumentReport::document),
         attempts_count: i32::from(settings.max_attempts),
         attempts_left: validation::attempts_left(settings, outcome.attempts_used),
         status: outcome.record.response_status.code(),
