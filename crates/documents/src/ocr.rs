@@ -35,7 +35,7 @@ const UNCLIP_RATIO: f32 = 1.6;
 const LINE_HEIGHT: u32 = 48;
 /// A zone line is long: at least this many times as wide as high (TD1's 30 characters are ~17).
 const LINE_ASPECT: f32 = 8.0;
-/// How many of the last zone-like lines may hold the zone (a TD1 zone and a line or two above).
+/// How many of the bottom-most zone-like lines may hold the zone (a TD1 zone and a line or two above).
 const ZONE_SEARCH: usize = 5;
 
 pub struct ZoneReader {
@@ -105,60 +105,91 @@ impl ZoneReader {
 
     /// The zone of the document in `picture`, read and checked; `None` when no zone is found.
     pub fn read_zone(&mut self, picture: &RgbImage) -> Result<Option<Mrz>, Error> {
-        let mut candidates = Vec::new();
-        for line in self.text_lines(picture)? {
-            let frames = self.recognise(&crop(picture, &line))?;
+        // The zone is near the bottom: lines are recognised from the bottom up, and the search
+        // stops at the first run of them that reads as a zone whose every check digit holds, so
+        // a text-rich page's other lines cost nothing. Otherwise the best reading of the
+        // bottom-most zone-like lines is the answer.
+        let lines = self.text_lines(picture)?;
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut completed: HashMap<(usize, usize), Frames> = HashMap::new();
+        let mut best: Option<(f32, Mrz)> = None;
+        for (id, line) in lines.iter().enumerate().rev() {
+            let frames = self.recognise(&crop(picture, line))?;
             let free = frames.greedy();
-            if free.len() >= 20 && free.matches('<').count() >= 2 {
-                candidates.push((line, frames));
+            if free.len() < 12 || free.matches('<').count() < 2 {
+                continue;
+            }
+            candidates.insert(
+                0,
+                Candidate {
+                    id,
+                    line: *line,
+                    frames,
+                },
+            );
+            let found = self.best_zone_with_top(picture, &candidates, &mut completed)?;
+            if let Some((score, zone)) = found {
+                if zone.all_checks_passed() {
+                    return Ok(Some(zone));
+                }
+                if best.as_ref().is_none_or(|(known, _)| score > *known) {
+                    best = Some((score, zone));
+                }
+            }
+            if candidates.len() == ZONE_SEARCH {
+                break;
             }
         }
-        // The zone is the run of consecutive lines that reads best as one (mean log-probability
-        // per line under its format's templates); it is near the bottom, so only the last few
-        // lines are tried.
-        let first = candidates.len().saturating_sub(ZONE_SEARCH);
-        let mut completed: HashMap<(usize, usize), Frames> = HashMap::new();
-        let mut best: Option<(f32, Vec<String>)> = None;
+        Ok(best.map(|(_, zone)| zone))
+    }
+
+    /// The run of consecutive candidates, starting at the top one, that reads best as one
+    /// zone (mean log-probability per line under its format's templates), parsed, with that
+    /// score; the runs below it were tried before it was added.
+    fn best_zone_with_top(
+        &mut self,
+        picture: &RgbImage,
+        candidates: &[Candidate],
+        completed: &mut HashMap<(usize, usize), Frames>,
+    ) -> Result<Option<(f32, Mrz)>, Error> {
+        let mut best: Option<(f32, Mrz)> = None;
         for format in [Format::Td1, Format::Td2, Format::Td3] {
             let count = if format == Format::Td1 { 3 } else { 2 };
-            for start in first..=candidates.len().saturating_sub(count) {
-                let window = start..start + count;
-                if window.end > candidates.len() {
-                    continue;
-                }
-                let Some(longest) = window
-                    .clone()
-                    .max_by(|&a, &b| candidates[a].0.length.total_cmp(&candidates[b].0.length))
-                else {
-                    continue;
+            let Some(window) = candidates.get(..count) else {
+                continue;
+            };
+            let Some(longest) = window
+                .iter()
+                .max_by(|a, b| a.line.length.total_cmp(&b.line.length))
+            else {
+                continue;
+            };
+            let (mut total, mut lines) = (0.0, Vec::with_capacity(count));
+            for (index, candidate) in window.iter().enumerate() {
+                let frames = match candidate.line.completed_to(&longest.line) {
+                    None => &candidate.frames,
+                    Some(whole) => match completed.entry((candidate.id, longest.id)) {
+                        Entry::Occupied(entry) => entry.into_mut(),
+                        Entry::Vacant(entry) => {
+                            entry.insert(self.recognise(&crop(picture, &whole))?)
+                        }
+                    },
                 };
-                let (mut total, mut lines) = (0.0, Vec::with_capacity(count));
-                for (index, at) in window.enumerate() {
-                    let (line, frames) = &candidates[at];
-                    let frames = match line.completed_to(&candidates[longest].0) {
-                        None => frames,
-                        Some(whole) => match completed.entry((at, longest)) {
-                            Entry::Occupied(entry) => entry.into_mut(),
-                            Entry::Vacant(entry) => {
-                                entry.insert(self.recognise(&crop(picture, &whole))?)
-                            }
-                        },
-                    };
-                    let (text, score) = frames.constrained(&template(format, index));
-                    total += score;
-                    lines.push(text);
-                }
-                let mean = total / count as f32;
-                if best.as_ref().is_none_or(|(score, _)| mean > *score) {
-                    best = Some((mean, lines));
-                }
+                let (text, score) = frames.constrained(&template(format, index));
+                total += score;
+                lines.push(text);
+            }
+            let mean = total / count as f32;
+            // A line too short for the format's characters has no reading at all.
+            if !mean.is_finite() {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(score, _)| mean > *score) {
+                let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+                best = Some((mean, mrz::parse(&lines)?));
             }
         }
-        let Some((_, lines)) = best else {
-            return Ok(None);
-        };
-        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-        mrz::parse(&lines).map(Some)
+        Ok(best)
     }
 
     fn text_lines(&mut self, picture: &RgbImage) -> Result<Vec<Line>, Error> {
@@ -191,9 +222,12 @@ impl ZoneReader {
         .expect("the map has the input's size");
         let x_scale = width as f32 / input_width as f32;
         let y_scale = height as f32 / input_height as f32;
-        let mut lines: Vec<Line> = regions(&map)
+        let pieces = regions(&map)
             .into_iter()
             .map(|line| line.scaled(x_scale, y_scale))
+            .collect();
+        let mut lines: Vec<Line> = apart(joined(pieces))
+            .into_iter()
             .filter(|line| line.length >= LINE_ASPECT * line.thickness)
             .collect();
         lines.sort_by(|a, b| a.centre.1.total_cmp(&b.centre.1));
@@ -255,6 +289,14 @@ fn planar_bgr(picture: &RgbImage) -> Vec<f32> {
     input
 }
 
+/// A text line that reads like part of a zone: its place among the picture's lines (top to
+/// bottom), its rectangle, and its recognition.
+struct Candidate {
+    id: usize,
+    line: Line,
+    frames: Frames,
+}
+
 /// A text line as a rotated rectangle: its centre, its long axis (unit vector), and its size
 /// along and across that axis.
 #[derive(Clone, Copy, Debug)]
@@ -292,6 +334,65 @@ impl Line {
         })
     }
 
+    fn parallel(&self, other: &Line) -> bool {
+        (self.axis.0 * other.axis.1 - self.axis.1 * other.axis.0).abs() < 0.05
+    }
+
+    /// Where `other`'s centre is along this line's axis and across it.
+    fn offset(&self, other: &Line) -> (f32, f32) {
+        let (dx, dy) = (
+            other.centre.0 - self.centre.0,
+            other.centre.1 - self.centre.1,
+        );
+        (
+            dx * self.axis.0 + dy * self.axis.1,
+            dy * self.axis.0 - dx * self.axis.1,
+        )
+    }
+
+    fn distance_across(&self, other: &Line) -> f32 {
+        self.offset(other).1.abs()
+    }
+
+    /// The space between the two along this line's axis; negative where they overlap.
+    fn gap_along(&self, other: &Line) -> f32 {
+        self.offset(other).0.abs() - (self.length + other.length) / 2.0
+    }
+
+    /// Two pieces of one row: parallel, of one height, on one line, at most a few characters
+    /// apart.
+    fn same_row(&self, other: &Line) -> bool {
+        let (thin, thick) = if self.thickness < other.thickness {
+            (self.thickness, other.thickness)
+        } else {
+            (other.thickness, self.thickness)
+        };
+        self.parallel(other)
+            && thick < 1.5 * thin
+            && self.distance_across(other) < 0.3 * thin
+            && self.gap_along(other) < 3.0 * thick
+    }
+
+    /// The line from the start of the first to the end of the last, along this one's axis.
+    fn joined(&self, other: &Line) -> Line {
+        let (along, across) = self.offset(other);
+        let start = (-self.length / 2.0).min(along - other.length / 2.0);
+        let end = (self.length / 2.0).max(along + other.length / 2.0);
+        let middle = (start + end) / 2.0;
+        let weight = other.length / (self.length + other.length);
+        let shift = across * weight;
+        let (ax, ay) = self.axis;
+        Line {
+            centre: (
+                self.centre.0 + ax * middle - ay * shift,
+                self.centre.1 + ay * middle + ax * shift,
+            ),
+            axis: self.axis,
+            length: end - start,
+            thickness: self.thickness.max(other.thickness),
+        }
+    }
+
     fn scaled(self, x: f32, y: f32) -> Self {
         let along = (self.axis.0 * x, self.axis.1 * y);
         let across = (-self.axis.1 * x, self.axis.0 * y);
@@ -303,6 +404,44 @@ impl Line {
             thickness: self.thickness * norm(across),
         }
     }
+}
+
+/// Pieces of one row of text joined into one line: the detector often breaks a zone's line where
+/// its fillers begin, or around a character it is unsure of, and a row read whole is read best.
+fn joined(mut lines: Vec<Line>) -> Vec<Line> {
+    let mut index = 0;
+    while index < lines.len() {
+        let partner = (index + 1..lines.len()).find(|&other| lines[index].same_row(&lines[other]));
+        match partner {
+            Some(other) => {
+                let piece = lines.swap_remove(other);
+                lines[index] = lines[index].joined(&piece);
+            }
+            None => index += 1,
+        }
+    }
+    lines
+}
+
+/// Each line no thicker than its distance to the next line above or below it: DB's unclipped
+/// boxes of a zone's closely spaced lines overlap, and a crop that holds half of the next line
+/// is misread.
+fn apart(lines: Vec<Line>) -> Vec<Line> {
+    lines
+        .iter()
+        .map(|line| {
+            let nearest = lines
+                .iter()
+                .filter(|other| line.parallel(other) && line.gap_along(other) < 0.0)
+                .map(|other| line.distance_across(other))
+                .filter(|&distance| distance > 0.5 * line.thickness)
+                .fold(line.thickness, f32::min);
+            Line {
+                thickness: nearest,
+                ..*line
+            }
+        })
+        .collect()
 }
 
 /// DB post-processing: pixels above the text threshold, grouped into regions; each region with a
@@ -561,6 +700,40 @@ mod tests {
     use super::*;
 
     const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    fn level(centre: (f32, f32), length: f32, thickness: f32) -> Line {
+        Line {
+            centre,
+            axis: (1.0, 0.0),
+            length,
+            thickness,
+        }
+    }
+
+    #[test]
+    fn pieces_of_one_row_are_joined_and_other_rows_are_not() {
+        let lines = joined(vec![
+            level((100.0, 50.0), 200.0, 20.0),
+            level((260.0, 51.0), 80.0, 18.0),
+            level((150.0, 90.0), 300.0, 20.0),
+        ]);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let row = lines.iter().find(|line| line.centre.1 < 70.0).unwrap();
+        assert!((row.length - 300.0).abs() < 1.0, "{row:?}");
+        assert!((row.centre.0 - 150.0).abs() < 1.0, "{row:?}");
+    }
+
+    #[test]
+    fn overlapping_lines_are_thinned_to_their_spacing() {
+        let lines = apart(vec![
+            level((150.0, 50.0), 300.0, 41.0),
+            level((150.0, 83.0), 300.0, 41.0),
+            level((150.0, 300.0), 300.0, 41.0),
+        ]);
+        assert!((lines[0].thickness - 33.0).abs() < 0.01, "{lines:?}");
+        assert!((lines[1].thickness - 33.0).abs() < 0.01, "{lines:?}");
+        assert_eq!(lines[2].thickness, 41.0);
+    }
 
     #[test]
     fn templates_have_the_lines_lengths() {
