@@ -6,6 +6,7 @@
 
 pub mod aamva;
 pub mod checks;
+pub mod countries;
 pub mod fields;
 pub mod mrz;
 pub mod names;

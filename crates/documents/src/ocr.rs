@@ -17,8 +17,8 @@ use ort::environment::Environment;
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use crate::Error;
 use crate::mrz::{self, Format, Mrz};
+use crate::{Error, countries};
 
 pub const DETECTOR_FILE: &str = "ch_PP-OCRv4_det_infer.onnx";
 pub const RECOGNISER_FILE: &str = "ch_PP-OCRv4_rec_infer.onnx";
@@ -35,6 +35,11 @@ const UNCLIP_RATIO: f32 = 1.6;
 const LINE_HEIGHT: u32 = 48;
 /// A zone line is long: at least this many times as wide as high (TD1's 30 characters are ~17).
 const LINE_ASPECT: f32 = 8.0;
+/// How much less likely (log-probability) than the character read an alternative may be and
+/// still be tried when a check fails: a tenth as likely.
+const ALTERNATIVE_LOSS: f32 = 2.3;
+/// How many of the likeliest alternatives a failing zone tries, alone and in pairs.
+const MAX_SUBSTITUTIONS: usize = 24;
 /// How many of the bottom-most zone-like lines may hold the zone (a TD1 zone and a line or two above).
 const ZONE_SEARCH: usize = 5;
 
@@ -175,9 +180,9 @@ impl ZoneReader {
                         }
                     },
                 };
-                let (text, score) = frames.constrained(&template(format, index));
-                total += score;
-                lines.push(text);
+                let reading = read_line(frames, format, index);
+                total += reading.score;
+                lines.push(reading);
             }
             let mean = total / count as f32;
             // A line too short for the format's characters has no reading at all.
@@ -185,8 +190,7 @@ impl ZoneReader {
                 continue;
             }
             if best.as_ref().is_none_or(|(score, _)| mean > *score) {
-                let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
-                best = Some((mean, mrz::parse(&lines)?));
+                best = Some((mean, corrected(&lines)?));
             }
         }
         Ok(best)
@@ -552,9 +556,9 @@ impl Frames {
     }
 
     /// The most probable reading of exactly `allowed.len()` characters, the `n`th one of
-    /// `allowed[n]`, and its log-probability: a CTC best path over the states (characters
-    /// emitted, current class).
-    fn constrained(&self, allowed: &[&[u8]]) -> (String, f32) {
+    /// `allowed[n]`, with its log-probability and each character's allowed alternatives: a CTC
+    /// best path over the states (characters emitted, current class).
+    fn constrained(&self, allowed: &[&[u8]]) -> Reading {
         const NONE: f32 = f32::NEG_INFINITY;
         let positions = allowed.len();
         let masks: Vec<[bool; 38]> = allowed
@@ -625,27 +629,217 @@ impl Frames {
         let total = score[positions][class];
         let mut n = positions;
         let mut text = Vec::with_capacity(positions);
-        for from in came_from.iter().rev() {
+        let mut alternatives = Vec::with_capacity(positions);
+        for (at, from) in came_from.iter().enumerate().rev() {
             let (previous_n, previous_class) = from[n][class];
             if usize::from(previous_n) != n {
                 text.push(ALPHABET[class - 1]);
+                let frame = &self.0[at];
+                let mut others: Vec<(u8, f32)> = (1..38)
+                    .filter(|&other| other != class && masks[n - 1][other])
+                    .map(|other| (ALPHABET[other - 1], frame[class] - frame[other]))
+                    .filter(|&(_, loss)| loss < ALTERNATIVE_LOSS)
+                    .collect();
+                others.sort_by(|a, b| a.1.total_cmp(&b.1));
+                alternatives.push(others);
             }
             (n, class) = (usize::from(previous_n), usize::from(previous_class));
         }
         text.reverse();
-        (String::from_utf8(text).unwrap_or_default(), total)
+        alternatives.reverse();
+        Reading {
+            text: String::from_utf8(text).unwrap_or_default(),
+            score: total,
+            alternatives,
+        }
     }
 }
 
+/// Line `index` of a `format` zone read from `frames` under its template. Where the state code
+/// it holds is not one ICAO knows, the recogniser most often slipped a character in or out
+/// around it: the line is read again with the code pinned to each real one it nearly spells,
+/// and the likeliest of those readings wins.
+fn read_line(frames: &Frames, format: Format, index: usize) -> Reading {
+    let allowed = template(format, index);
+    let reading = frames.constrained(&allowed);
+    let Some(at) = state_position(format, index) else {
+        return reading;
+    };
+    let code = |text: &[u8]| String::from_utf8_lossy(text).trim_end_matches('<').to_owned();
+    let text = reading.text.as_bytes();
+    if text.len() < at + 3 || countries::by_code(&code(&text[at..at + 3])).is_some() {
+        return reading;
+    }
+    let mut nearly: Vec<[u8; 3]> = Vec::new();
+    for start in at.saturating_sub(1)..=(at + 1).min(text.len() - 3) {
+        let mut window = [0u8; 3];
+        for (slot, &c) in window.iter_mut().zip(&text[start..start + 3]) {
+            *slot = letter_like(c);
+        }
+        nearly.push(window);
+        for (offset, others) in reading.alternatives[at..at + 3].iter().enumerate() {
+            for &(other, _) in others {
+                let mut changed = window;
+                changed[offset] = other;
+                nearly.push(changed);
+            }
+        }
+    }
+    nearly.sort_unstable();
+    nearly.dedup();
+    nearly
+        .into_iter()
+        .filter(|window| countries::by_code(&code(window)).is_some())
+        .map(|window| {
+            let mut pinned = allowed.clone();
+            for (slot, c) in pinned[at..at + 3].iter_mut().zip(window) {
+                let class = ALPHABET.iter().position(|a| *a == c).unwrap_or(0);
+                *slot = &ALPHABET[class..=class];
+            }
+            frames.constrained(&pinned)
+        })
+        .filter(|pinned| pinned.score.is_finite())
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .unwrap_or(reading)
+}
+
+/// A digit read where a state code's letter belongs: the letter it is mistaken for.
+fn letter_like(c: u8) -> u8 {
+    match c {
+        b'0' => b'O',
+        b'1' => b'I',
+        b'2' => b'Z',
+        b'5' => b'S',
+        b'8' => b'B',
+        other => other,
+    }
+}
+
+/// Where line `index` of a `format` zone holds a state code: the issuing state on the first
+/// line, the holder's nationality on the second.
+fn state_position(format: Format, index: usize) -> Option<usize> {
+    match (format, index) {
+        (_, 0) => Some(2),
+        (Format::Td1, 1) => Some(15),
+        (Format::Td2 | Format::Td3, 1) => Some(10),
+        _ => None,
+    }
+}
+
+/// A line read under its template.
+struct Reading {
+    text: String,
+    /// The path's log-probability.
+    score: f32,
+    /// For each character, the others its position allows that the recogniser found nearly as
+    /// likely in the frame it was read from, with how much less likely (log-probability), best
+    /// first.
+    alternatives: Vec<Vec<(u8, f32)>>,
+}
+
+impl Reading {
+    fn with(&self, substitutions: &[&Substitution]) -> String {
+        let mut text = self.text.clone().into_bytes();
+        for substitution in substitutions {
+            text[substitution.position] = substitution.character;
+        }
+        String::from_utf8(text).unwrap_or_default()
+    }
+}
+
+/// One character of a zone replaced by an alternative the recogniser gave it.
+struct Substitution {
+    line: usize,
+    position: usize,
+    character: u8,
+    loss: f32,
+}
+
+/// The zone the lines read as, corrected where its check digits or state codes fail: if one
+/// or two of the recogniser's own close alternatives make every check digit hold and every
+/// state code real, the likeliest such reading; otherwise the lines as read. A substitution
+/// must satisfy the field's digit and the composite one (where the format has it) together,
+/// so a wrong guess passes only about one time in a hundred.
+fn corrected(lines: &[Reading]) -> Result<Mrz, Error> {
+    let parse = |texts: Vec<String>| {
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        mrz::parse(&texts)
+    };
+    let read = parse(lines.iter().map(|line| line.text.clone()).collect())?;
+    if acceptable(&read) {
+        return Ok(read);
+    }
+    let mut substitutions: Vec<Substitution> = lines
+        .iter()
+        .enumerate()
+        .flat_map(|(line, reading)| {
+            reading
+                .alternatives
+                .iter()
+                .enumerate()
+                .flat_map(move |(position, others)| {
+                    others.iter().map(move |&(character, loss)| Substitution {
+                        line,
+                        position,
+                        character,
+                        loss,
+                    })
+                })
+        })
+        .collect();
+    substitutions.sort_by(|a, b| a.loss.total_cmp(&b.loss));
+    substitutions.truncate(MAX_SUBSTITUTIONS);
+    let singles = substitutions.iter().map(|one| vec![one]);
+    let pairs = substitutions.iter().enumerate().flat_map(|(index, one)| {
+        substitutions[index + 1..]
+            .iter()
+            .filter(move |two| (two.line, two.position) != (one.line, one.position))
+            .map(move |two| vec![one, two])
+    });
+    let mut best: Option<(f32, Mrz)> = None;
+    for tried in singles.chain(pairs) {
+        let loss: f32 = tried.iter().map(|one| one.loss).sum();
+        if best.as_ref().is_some_and(|(known, _)| *known <= loss) {
+            continue;
+        }
+        let texts = lines
+            .iter()
+            .enumerate()
+            .map(|(index, reading)| {
+                let here: Vec<&Substitution> =
+                    tried.iter().copied().filter(|one| one.line == index).collect();
+                reading.with(&here)
+            })
+            .collect();
+        if let Ok(zone) = parse(texts).map_err(|_| ()) {
+            if acceptable(&zone) {
+                best = Some((loss, zone));
+            }
+        }
+    }
+    Ok(best.map_or(read, |(_, zone)| zone))
+}
+
+/// Every check digit holds and both states are ones ICAO knows.
+fn acceptable(zone: &Mrz) -> bool {
+    zone.all_checks_passed()
+        && countries::by_code(&zone.issuing_country).is_some()
+        && countries::by_code(&zone.nationality).is_some()
+}
+
+const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LETTERS_OR_FILLER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+/// A state's code: a letter, then letters or fillers (`D<<` is Germany).
+const STATE: [&[u8]; 3] = [LETTERS, LETTERS_OR_FILLER, LETTERS_OR_FILLER];
 const DIGITS: &[u8] = b"0123456789";
 const DIGIT_OR_FILLER: &[u8] = b"0123456789<";
 const ANY: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
 const SEX: &[u8] = b"MFX<";
-/// The first letter of a document code (ICAO 9303 parts 4 to 7): TD3 books are passports or
-/// visas, TD1 cards identity cards, TD2 either.
-const TD3_CODE: &[u8] = b"PV";
-const TD2_CODE: &[u8] = b"IACPV";
+/// The first letter of a document code (ICAO 9303 parts 4 to 6): TD3 books are passports, TD1
+/// cards identity cards, TD2 either. Visas (`V`, parts 7) are no identity document a registration
+/// accepts, and the recogniser often mistakes a passport's `P` for one.
+const TD3_CODE: &[u8] = b"P";
+const TD2_CODE: &[u8] = b"IACP";
 const TD1_CODE: &[u8] = b"IAC";
 
 /// What each position of line `index` of a zone may hold (ICAO 9303 parts 4 to 6).
@@ -655,7 +849,8 @@ fn template(format: Format, index: usize) -> Vec<&'static [u8]> {
     match (format, index) {
         (Format::Td1, 0) => {
             line.push(TD1_CODE);
-            line.extend(repeat(LETTERS_OR_FILLER, 4));
+            line.push(LETTERS_OR_FILLER);
+            line.extend(STATE);
             line.extend(repeat(ANY, 9));
             line.push(DIGIT_OR_FILLER);
             line.extend(repeat(ANY, 15));
@@ -664,7 +859,7 @@ fn template(format: Format, index: usize) -> Vec<&'static [u8]> {
             line.extend(repeat(DIGITS, 7));
             line.push(SEX);
             line.extend(repeat(DIGITS, 7));
-            line.extend(repeat(LETTERS_OR_FILLER, 3));
+            line.extend(STATE);
             line.extend(repeat(ANY, 11));
             line.push(DIGITS);
         }
@@ -675,12 +870,14 @@ fn template(format: Format, index: usize) -> Vec<&'static [u8]> {
             } else {
                 TD2_CODE
             });
-            line.extend(repeat(LETTERS_OR_FILLER, format.line_length() - 1));
+            line.push(LETTERS_OR_FILLER);
+            line.extend(STATE);
+            line.extend(repeat(LETTERS_OR_FILLER, format.line_length() - 5));
         }
         (_, _) => {
             line.extend(repeat(ANY, 9));
             line.push(DIGIT_OR_FILLER);
-            line.extend(repeat(LETTERS_OR_FILLER, 3));
+            line.extend(STATE);
             line.extend(repeat(DIGITS, 7));
             line.push(SEX);
             line.extend(repeat(DIGITS, 7));
@@ -698,8 +895,6 @@ fn template(format: Format, index: usize) -> Vec<&'static [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
     fn level(centre: (f32, f32), length: f32, thickness: f32) -> Line {
         Line {
@@ -772,7 +967,7 @@ mod tests {
             LETTERS_OR_FILLER,
             LETTERS_OR_FILLER,
         ];
-        let (read, _) = frames.constrained(&template);
+        let read = frames.constrained(&template).text;
         assert_eq!(read.len(), 8);
         assert!(read.starts_with("P<UTO") && read.ends_with("<<"), "{read}");
         assert!(read.as_bytes()[5].is_ascii_uppercase(), "{read}");
@@ -781,13 +976,13 @@ mod tests {
     #[test]
     fn constrained_decoding_counts_fillers_by_position() {
         let frames = spelled("AB<<");
-        let (read, _) = frames.constrained(&[
+        let read = frames.constrained(&[
             LETTERS,
             LETTERS,
             LETTERS_OR_FILLER,
             LETTERS_OR_FILLER,
             LETTERS_OR_FILLER,
         ]);
-        assert_eq!(read.len(), 5, "{read}");
+        assert_eq!(read.text.len(), 5, "{}", read.text);
     }
 }
