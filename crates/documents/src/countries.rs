@@ -15,7 +15,10 @@ const ICAO_ONLY: &[(&str, &str)] = &[
     ("GBS", "British Subject"),
     ("RKS", "Kosovo"),
     ("UNA", "United Nations Specialized Agency"),
-    ("UNK", "United Nations Interim Administration Mission in Kosovo"),
+    (
+        "UNK",
+        "United Nations Interim Administration Mission in Kosovo",
+    ),
     ("UNO", "United Nations Organization"),
     ("UTO", "Utopia"),
     ("XBA", "African Development Bank"),

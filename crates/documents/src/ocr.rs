@@ -25,8 +25,9 @@ pub const RECOGNISER_FILE: &str = "ch_PP-OCRv4_rec_infer.onnx";
 
 /// The zone's alphabet, in the order of [`ZoneReader::classes`].
 const ALPHABET: &[u8; 37] = b"<ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-/// The detector's input: the longer side at most this, both sides multiples of 32.
-const DETECTOR_SIDE: u32 = 960;
+/// The detector's input: the longer side at most one of these, in the order tried, both sides
+/// multiples of 32.
+const DETECTOR_SIDES: [u32; 2] = [736, 960];
 const TEXT_THRESHOLD: f32 = 0.3;
 const BOX_THRESHOLD: f32 = 0.5;
 /// DB's unclip ratio: a text region is grown by area × ratio / perimeter on every side.
@@ -110,11 +111,32 @@ impl ZoneReader {
 
     /// The zone of the document in `picture`, read and checked; `None` when no zone is found.
     pub fn read_zone(&mut self, picture: &RgbImage) -> Result<Option<Mrz>, Error> {
+        // A flat scan reads best with the lines found at a modest size; a photo's smaller,
+        // blurred characters are found better at a larger one, which costs twice as much. The
+        // larger size is tried only when the smaller gave no zone that holds.
+        let mut best: Option<(f32, Mrz)> = None;
+        for side in DETECTOR_SIDES {
+            let found = self.read_zone_at(picture, side)?;
+            if let Some((score, zone)) = found {
+                if acceptable(&zone) {
+                    return Ok(Some(zone));
+                }
+                if best.as_ref().is_none_or(|(known, _)| score > *known) {
+                    best = Some((score, zone));
+                }
+            }
+        }
+        Ok(best.map(|(_, zone)| zone))
+    }
+
+    /// The zone read from the lines the detector finds at `side` pixels: the first that holds,
+    /// or the likeliest reading, with its score.
+    fn read_zone_at(&mut self, picture: &RgbImage, side: u32) -> Result<Option<(f32, Mrz)>, Error> {
         // The zone is near the bottom: lines are recognised from the bottom up, and the search
-        // stops at the first run of them that reads as a zone whose every check digit holds, so
-        // a text-rich page's other lines cost nothing. Otherwise the best reading of the
-        // bottom-most zone-like lines is the answer.
-        let lines = self.text_lines(picture)?;
+        // stops at the first run of them that reads as a zone whose every check digit and state
+        // holds, so a text-rich page's other lines cost nothing. Otherwise the best reading of
+        // the bottom-most zone-like lines is the answer.
+        let lines = self.text_lines(picture, side)?;
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut completed: HashMap<(usize, usize), Frames> = HashMap::new();
         let mut best: Option<(f32, Mrz)> = None;
@@ -134,8 +156,8 @@ impl ZoneReader {
             );
             let found = self.best_zone_with_top(picture, &candidates, &mut completed)?;
             if let Some((score, zone)) = found {
-                if zone.all_checks_passed() {
-                    return Ok(Some(zone));
+                if acceptable(&zone) {
+                    return Ok(Some((score, zone)));
                 }
                 if best.as_ref().is_none_or(|(known, _)| score > *known) {
                     best = Some((score, zone));
@@ -145,7 +167,7 @@ impl ZoneReader {
                 break;
             }
         }
-        Ok(best.map(|(_, zone)| zone))
+        Ok(best)
     }
 
     /// The run of consecutive candidates, starting at the top one, that reads best as one
@@ -196,9 +218,9 @@ impl ZoneReader {
         Ok(best)
     }
 
-    fn text_lines(&mut self, picture: &RgbImage) -> Result<Vec<Line>, Error> {
+    fn text_lines(&mut self, picture: &RgbImage, side: u32) -> Result<Vec<Line>, Error> {
         let (width, height) = picture.dimensions();
-        let scale = (DETECTOR_SIDE as f32 / width.max(height) as f32).min(1.0);
+        let scale = (side as f32 / width.max(height) as f32).min(1.0);
         let side = |n: u32| ((n as f32 * scale / 32.0).round() as u32).max(1) * 32;
         let (input_width, input_height) = (side(width), side(height));
         let resized = image::imageops::resize(
@@ -665,7 +687,11 @@ fn read_line(frames: &Frames, format: Format, index: usize) -> Reading {
     let Some(at) = state_position(format, index) else {
         return reading;
     };
-    let code = |text: &[u8]| String::from_utf8_lossy(text).trim_end_matches('<').to_owned();
+    let code = |text: &[u8]| {
+        String::from_utf8_lossy(text)
+            .trim_end_matches('<')
+            .to_owned()
+    };
     let text = reading.text.as_bytes();
     if text.len() < at + 3 || countries::by_code(&code(&text[at..at + 3])).is_some() {
         return reading;
@@ -806,15 +832,18 @@ fn corrected(lines: &[Reading]) -> Result<Mrz, Error> {
             .iter()
             .enumerate()
             .map(|(index, reading)| {
-                let here: Vec<&Substitution> =
-                    tried.iter().copied().filter(|one| one.line == index).collect();
+                let here: Vec<&Substitution> = tried
+                    .iter()
+                    .copied()
+                    .filter(|one| one.line == index)
+                    .collect();
                 reading.with(&here)
             })
             .collect();
-        if let Ok(zone) = parse(texts).map_err(|_| ()) {
-            if acceptable(&zone) {
-                best = Some((loss, zone));
-            }
+        if let Ok(zone) = parse(texts)
+            && acceptable(&zone)
+        {
+            best = Some((loss, zone));
         }
     }
     Ok(best.map_or(read, |(_, zone)| zone))
