@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::aamva::Licence;
+use crate::countries;
 use crate::mrz::{Format, Mrz};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -28,8 +29,12 @@ pub struct DocumentFields {
     /// The issuing state's ICAO code (zones) or the licence's jurisdiction (`DAJ`).
     pub state: Option<String>,
     pub issued_by: Option<String>,
+    /// The holder's nationality (zones) or the licence's country (`DCG`), by name.
     pub country: Option<String>,
+    /// Its ISO 3166-1 alpha-3 code, or ICAO's code where ISO has none.
     pub abbr3_country: Option<String>,
+    /// Its ISO 3166-1 alpha-2 code.
+    pub abbr_country: Option<String>,
     pub address: Option<String>,
     pub city: Option<String>,
     pub zip: Option<String>,
@@ -83,10 +88,9 @@ impl DocumentFields {
             gender: gender(zone.sex),
             state: present(&zone.issuing_country),
             issued_by: present(&zone.issuing_country),
-            country: present(&zone.nationality),
-            abbr3_country: present(&zone.nationality),
             ..Self::default()
         }
+        .with_country(&zone.nationality)
     }
 
     pub fn from_licence(licence: &Licence) -> Self {
@@ -123,8 +127,6 @@ impl DocumentFields {
             template: Some(format!("{:02}", licence.aamva_version)),
             state: text("DAJ"),
             issued_by: text("DAJ"),
-            country: text("DCG"),
-            abbr3_country: text("DCG"),
             address,
             city: text("DAI"),
             zip: licence.postal_code(),
@@ -133,7 +135,26 @@ impl DocumentFields {
             eyes: text("DAY"),
             hair: text("DAZ"),
             class: text("DCA"),
-            private_name: None,
+            ..Self::default()
+        }
+        .with_country(licence.element("DCG").unwrap_or_default())
+    }
+
+    /// The country fields for the code a zone or licence gives: a code no table knows is kept
+    /// as read, without a name.
+    fn with_country(self, code: &str) -> Self {
+        let code = code.trim();
+        match countries::by_code(code) {
+            Some(country) => Self {
+                country: Some(country.name.to_owned()),
+                abbr3_country: Some(country.alpha3.unwrap_or(country.code).to_owned()),
+                abbr_country: country.alpha2.map(str::to_owned),
+                ..self
+            },
+            None => Self {
+                abbr3_country: present(code),
+                ..self
+            },
         }
     }
 }

@@ -62,6 +62,9 @@ async fn a_readable_valid_passport_registers_and_its_fields_are_returned(pool: P
     assert_eq!(body["document"]["familyName"], "OKAFOR");
     assert_eq!(body["document"]["dob"], "2004-02-28");
     assert_eq!(body["document"]["idType"], "Passport");
+    assert_eq!(body["document"]["country"], "Finland");
+    assert_eq!(body["document"]["abbr3Country"], "FIN");
+    assert_eq!(body["document"]["abbrCountry"], "FI");
     for test in [
         "DocumentReadingValidation",
         "MrzCheckDigitsValidation",
