@@ -41,13 +41,14 @@ impl DocumentReaders {
         })
     }
 
-    /// Reads the front and, when sent, the back, and checks them against `today` and the
-    /// declared `documentType`.
+    /// Reads the front and, when sent, the back, and checks them against `today`, the
+    /// declared `documentType` and the confidence a reading needs (`documentValidationPercent`).
     pub async fn read(
         &self,
         sides: Vec<Bytes>,
         document_type: i16,
         today: NaiveDate,
+        required_confidence: u8,
     ) -> Result<DocumentReport, Error> {
         let permit =
             Arc::clone(&self.free)
@@ -64,7 +65,7 @@ impl DocumentReaders {
         let declared = u8::try_from(document_type)
             .ok()
             .and_then(DocumentKind::from_code);
-        Ok(report(&readings, declared, today))
+        Ok(report(&readings, declared, today, required_confidence))
     }
 
     fn read_blocking(&self, sides: &[Bytes]) -> Result<Vec<Reading>, Error> {
@@ -101,21 +102,20 @@ fn report(
     readings: &[Reading],
     declared: Option<DocumentKind>,
     today: NaiveDate,
+    required_confidence: u8,
 ) -> DocumentReport {
-    let fields = readings
+    let first_read = readings
         .iter()
-        .find_map(|reading| reading.fields(today))
-        .map(|fields| match serde_json::to_value(fields) {
-            Ok(serde_json::Value::Object(map)) => map
-                .into_iter()
-                .filter_map(|(name, value)| value.as_str().map(|text| (name, text.to_owned())))
-                .collect(),
-            _ => Default::default(),
-        })
-        .unwrap_or_default();
+        .find(|reading| reading.fields(today).is_some());
     DocumentReport {
-        fields,
-        tests: documents::validation_tests(readings, today, declared),
+        fields: first_read
+            .and_then(|reading| reading.fields(today))
+            .map(|fields| fields.to_map())
+            .unwrap_or_default(),
+        confidence: first_read
+            .map(|reading| reading.confidence(today))
+            .unwrap_or_default(),
+        tests: documents::validation_tests(readings, today, declared, required_confidence),
         expired: documents::checks::expired(readings, today),
         mrz_read: readings.iter().any(|reading| reading.zone.is_some()),
         pdf417_read: readings.iter().any(|reading| reading.licence.is_some()),

@@ -101,7 +101,7 @@ impl App {
         let account = caller.account;
         submission.check_videos()?;
         // Refuse early what would be refused anyway, before spending inference on it.
-        let reads_document = {
+        let required_confidence = {
             let mut conn = self.store.connection().await?;
             let context =
                 applicants::for_validation(&mut conn, account, submission.applicant).await?;
@@ -113,7 +113,10 @@ impl App {
             )?;
             validation::admit_invalid_data(context.recent_invalid_data)?;
             // the applicant's settings are frozen when it is created, so this holds below too
-            context.applicant.settings.is_ocr_enabled
+            let settings = &context.applicant.settings;
+            settings
+                .is_ocr_enabled
+                .then_some(settings.document_validation_percent)
         };
         let face = submission.face.clone().ok_or(Refusal::FaceImageRequired)?;
         let selfie = self
@@ -145,7 +148,7 @@ impl App {
                 .analyze_document_and_record(
                     account,
                     &submission,
-                    (selfie, reads_document),
+                    (selfie, required_confidence),
                     &stored.rows,
                 )
                 .await
@@ -197,12 +200,13 @@ impl App {
         }
     }
 
-    /// Analyses the document's face and, when `reads_document`, reads it, then decides.
+    /// Analyses the document's face and, when reading is on (a `required_confidence` for what is
+    /// read), reads it, then decides.
     async fn analyze_document_and_record(
         &self,
         account: AccountId,
         submission: &Submission,
-        (selfie, reads_document): (Result<FaceAnalysis, verification::Error>, bool),
+        (selfie, required_confidence): (Result<FaceAnalysis, verification::Error>, Option<u8>),
         media: &[NewMedia],
     ) -> Result<Decided, Error> {
         let selfie = selfie.map_err(Error::image(Image::Selfie))?;
@@ -222,15 +226,15 @@ impl App {
                 .map_err(Error::image(Image::DocumentFront))
         };
         let reading = async {
-            if !reads_document {
+            let Some(required_confidence) = required_confidence else {
                 return Ok(None);
-            }
+            };
             let sides = std::iter::once(front.clone())
                 .chain(submission.back.clone())
                 .collect();
             let today = Utc::now().date_naive();
             self.documents
-                .read(sides, submission.document_type, today)
+                .read(sides, submission.document_type, today, required_confidence)
                 .await
                 .map(Some)
         };

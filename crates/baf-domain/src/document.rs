@@ -68,6 +68,9 @@ pub struct DocumentReport {
     pub pdf417_read: bool,
     /// Whether the document had expired on the attempt's day; `None` when no expiry was read.
     pub expired: Option<bool>,
+    /// How sure the reading is of each field of `fields`, 0 to 100 (`verificationConfidence`).
+    #[serde(default)]
+    pub confidence: BTreeMap<String, u8>,
 }
 
 impl DocumentReport {
@@ -79,6 +82,12 @@ impl DocumentReport {
     /// The fields read, as BAF's `document`: none when nothing could be read.
     pub fn document(&self) -> Option<BTreeMap<String, String>> {
         (!self.fields.is_empty()).then(|| self.fields.clone())
+    }
+
+    /// The confidence of the whole reading (`totalConfidence`): that of its least sure field;
+    /// 0 when nothing was read.
+    pub fn total_confidence(&self) -> u8 {
+        self.confidence.values().copied().min().unwrap_or(0)
     }
 
     /// The reasons of the failed checks, for the attempt's fail reasons.

@@ -20,6 +20,10 @@ pub enum DocumentCommand {
         /// 3 driver licence, 4 residence permit.
         #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
         document_type: Option<u8>,
+        /// The confidence (0 to 100) a reading needs to pass, as an account's
+        /// `documentValidationPercent`.
+        #[arg(long, default_value_t = 70, value_parser = clap::value_parser!(u8).range(0..=100))]
+        document_validation_percent: u8,
     },
 }
 
@@ -35,6 +39,7 @@ pub fn run(command: DocumentCommand, args: &DocumentArgs) -> anyhow::Result<()> 
         image,
         back,
         document_type,
+        document_validation_percent,
     } = command;
     let dylib = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
         || PathBuf::from(verification::DEFAULT_ORT_DYLIB),
@@ -57,7 +62,14 @@ pub fn run(command: DocumentCommand, args: &DocumentArgs) -> anyhow::Result<()> 
         "back": back,
         "document": sides.iter().find_map(|side| side.fields(today)),
         "expired": documents::checks::expired(&sides, today),
-        "validationTests": documents::validation_tests(&sides, today, declared),
+        "verificationConfidence": front.confidence(today),
+        "totalConfidence": documents::checks::total_confidence(front, today),
+        "validationTests": documents::validation_tests(
+            &sides,
+            today,
+            declared,
+            document_validation_percent,
+        ),
         "zone": front.zone,
         "licence": front.licence,
         "barcode": front.barcode,

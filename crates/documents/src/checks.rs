@@ -79,16 +79,18 @@ impl Reading {
     }
 }
 
-/// The checks on the readings of a document's sides (front, then back), against `today` (UTC)
-/// and the type the client declared.
+/// The checks on the readings of a document's sides (front, then back), against `today` (UTC),
+/// the type the client declared and the confidence a reading needs (BAF's
+/// `documentValidationPercent`).
 pub fn validation_tests(
     sides: &[Reading],
     today: NaiveDate,
     declared: Option<DocumentKind>,
+    required_confidence: u8,
 ) -> Vec<ValidationTest> {
     let read: Vec<&Reading> = sides.iter().filter(|side| side.is_read()).collect();
     vec![
-        reading_test(&read),
+        reading_test(&read, today, required_confidence),
         check_digits_test(&read),
         expiry_test(&read, today),
         type_test(&read, declared),
@@ -96,7 +98,25 @@ pub fn validation_tests(
     ]
 }
 
-fn reading_test(read: &[&Reading]) -> ValidationTest {
+/// The confidence of a reading: that of its least certain field.
+pub fn total_confidence(reading: &Reading, today: NaiveDate) -> Option<u8> {
+    reading.confidence(today).into_values().min()
+}
+
+fn reading_test(read: &[&Reading], today: NaiveDate, required: u8) -> ValidationTest {
+    if let Some(confidence) = read
+        .first()
+        .and_then(|reading| total_confidence(reading, today))
+        .filter(|&confidence| confidence < required)
+    {
+        return test(
+            "DocumentReading",
+            TestStatus::Failed,
+            format!(
+                "The document was read with a confidence of {confidence}%, below the required {required}%"
+            ),
+        );
+    }
     match read.first() {
         Some(reading) if reading.licence.is_some() => test(
             "DocumentReading",
@@ -252,6 +272,9 @@ mod tests {
     use super::*;
     use crate::{aamva, mrz};
 
+    /// BAF's default `documentValidationPercent`.
+    const REQUIRED: u8 = 70;
+
     const PASSPORT: [&str; 2] = [
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
         "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
@@ -282,6 +305,7 @@ mod tests {
             &[zone(&PASSPORT)],
             day("2012-04-15"),
             Some(DocumentKind::Passport),
+            REQUIRED,
         );
         for test in &tests[..4] {
             assert!(test.passed(), "{test:?}");
@@ -290,7 +314,7 @@ mod tests {
         assert_eq!(tests[0].name, "DocumentReadingValidation");
         assert_eq!((tests[1].status, tests[4].status), (1, 2));
 
-        let later = validation_tests(&[zone(&PASSPORT)], day("2012-04-16"), None);
+        let later = validation_tests(&[zone(&PASSPORT)], day("2012-04-16"), None, REQUIRED);
         assert_eq!(
             outcome(&later, "DocumentExpiry"),
             ("Failed", "The document expired on 2012-04-15")
@@ -300,9 +324,33 @@ mod tests {
     }
 
     #[test]
+    fn a_reading_less_sure_than_required_fails() {
+        let mut unsure = zone(&PASSPORT);
+        unsure.zone_certainty = vec![vec![0.99; 44], vec![0.99; 44]];
+        // a name has no check digit; a date of birth whose digit and the composite hold is
+        // surer than its characters alone
+        unsure.zone_certainty[0][6] = 0.6;
+        unsure.zone_certainty[1][15] = 0.6;
+        let today = day("2010-01-01");
+        assert_eq!(total_confidence(&unsure, today), Some(60));
+        assert_eq!(unsure.confidence(today)["familyName"], 60);
+        assert_eq!(unsure.confidence(today)["dob"], 99);
+        let tests = validation_tests(std::slice::from_ref(&unsure), today, None, REQUIRED);
+        assert_eq!(
+            outcome(&tests, "DocumentReading"),
+            (
+                "Failed",
+                "The document was read with a confidence of 60%, below the required 70%"
+            )
+        );
+        let tests = validation_tests(&[unsure], today, None, 60);
+        assert_eq!(outcome(&tests, "DocumentReading").0, "Passed");
+    }
+
+    #[test]
     fn a_wrong_check_digit_is_named() {
         let tampered = [PASSPORT[0], "L898902C36UTO7408123F1204159ZE184226B<<<<<10"];
-        let tests = validation_tests(&[zone(&tampered)], day("2010-01-01"), None);
+        let tests = validation_tests(&[zone(&tampered)], day("2010-01-01"), None, REQUIRED);
         let (status, reason) = outcome(&tests, "MrzCheckDigits");
         assert_eq!(status, "Failed");
         assert!(reason.contains("date_of_birth"), "{reason}");
@@ -315,6 +363,7 @@ mod tests {
             &[zone(&PASSPORT)],
             day("2010-01-01"),
             Some(DocumentKind::DriverLicense),
+            REQUIRED,
         );
         assert_eq!(
             outcome(&tests, "DocumentType"),
@@ -329,7 +378,8 @@ mod tests {
             "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
         ];
         for declared in [DocumentKind::IdCard, DocumentKind::ResidencePermit] {
-            let tests = validation_tests(&[zone(&card)], day("2010-01-01"), Some(declared));
+            let tests =
+                validation_tests(&[zone(&card)], day("2010-01-01"), Some(declared), REQUIRED);
             assert_eq!(outcome(&tests, "DocumentType").0, "Passed", "{declared}");
         }
     }
@@ -340,6 +390,7 @@ mod tests {
             &[Reading::default()],
             day("2010-01-01"),
             Some(DocumentKind::IdCard),
+            REQUIRED,
         );
         let statuses: Vec<&str> = tests
             .iter()
@@ -360,7 +411,7 @@ mod tests {
             ..Reading::default()
         };
         let today = day("2010-01-01");
-        let same = validation_tests(&[zone(&PASSPORT), licence.clone()], today, None);
+        let same = validation_tests(&[zone(&PASSPORT), licence.clone()], today, None, REQUIRED);
         assert_eq!(outcome(&same, "DocumentSidesConsistency").0, "Passed");
 
         let other = payload.replace("DBB08121974", "DBB08131974");
@@ -368,7 +419,7 @@ mod tests {
             licence: Some(aamva::parse(&other).unwrap()),
             ..Reading::default()
         };
-        let differ = validation_tests(&[zone(&PASSPORT), other], today, None);
+        let differ = validation_tests(&[zone(&PASSPORT), other], today, None, REQUIRED);
         assert_eq!(
             outcome(&differ, "DocumentSidesConsistency"),
             ("Failed", "The two sides disagree on dob")

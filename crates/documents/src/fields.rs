@@ -2,12 +2,15 @@
 //! `dvsResult.document`, filled from a zone or a licence. Dates are ISO `YYYY-MM-DD` (the
 //! vendor's documents only say "string").
 
+use std::collections::BTreeMap;
+use std::ops::Range;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::aamva::Licence;
 use crate::countries;
-use crate::mrz::{Format, Mrz};
+use crate::mrz::{Checked, Format, Mrz};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,6 +48,109 @@ pub struct DocumentFields {
     pub class: Option<String>,
     /// The licence's AAMVA version (`09`), where the vendor's example puts its `template`.
     pub template: Option<String>,
+}
+
+impl DocumentFields {
+    /// The fields that hold something, by their BAF names.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map
+                .into_iter()
+                .filter_map(|(name, value)| value.as_str().map(|text| (name, text.to_owned())))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
+/// Where each of BAF's fields is in a zone of `format` (ICAO 9303 parts 4 to 6): its line and
+/// characters (check digit included), and the check digit that guards it.
+type Placed = (
+    &'static [&'static str],
+    usize,
+    Range<usize>,
+    Option<Checked>,
+);
+
+fn zone_layout(format: Format) -> Vec<Placed> {
+    const TYPE: &[&str] = &["idType"];
+    const ISSUER: &[&str] = &["state", "issuedBy"];
+    const NAMES: &[&str] = &["familyName", "firstName", "middleName", "fullName"];
+    const NUMBER: &[&str] = &["id"];
+    const NATIONALITY: &[&str] = &["country", "abbr3Country", "abbrCountry"];
+    const BIRTH: &[&str] = &["dob"];
+    const SEX: &[&str] = &["gender"];
+    const EXPIRY: &[&str] = &["expires"];
+    let number = Some(Checked::DocumentNumber);
+    let (birth, expiry) = (Some(Checked::DateOfBirth), Some(Checked::ExpiryDate));
+    match format {
+        Format::Td1 => vec![
+            (TYPE, 0, 0..2, None),
+            (ISSUER, 0, 2..5, None),
+            (NUMBER, 0, 5..15, number),
+            (BIRTH, 1, 0..7, birth),
+            (SEX, 1, 7..8, None),
+            (EXPIRY, 1, 8..15, expiry),
+            (NATIONALITY, 1, 15..18, None),
+            (NAMES, 2, 0..30, None),
+        ],
+        Format::Td2 | Format::Td3 => vec![
+            (TYPE, 0, 0..2, None),
+            (ISSUER, 0, 2..5, None),
+            (NAMES, 0, 5..format.line_length(), None),
+            (NUMBER, 1, 0..10, number),
+            (NATIONALITY, 1, 10..13, None),
+            (BIRTH, 1, 13..20, birth),
+            (SEX, 1, 20..21, None),
+            (EXPIRY, 1, 21..28, expiry),
+        ],
+    }
+}
+
+/// How often a misread field would still satisfy its check digit (one digit in ten), and its
+/// check digit and the composite one together.
+const CHECK_FALSE_PASS: f32 = 0.1;
+const CHECK_AND_COMPOSITE_FALSE_PASS: f32 = 0.01;
+
+/// Each field's confidence (0 to 100) from the certainty of each character of a zone: that of
+/// its least certain character that is not a filler (fillers are counted by position, not read
+/// one by one). A check digit that holds is evidence of its own: a field read with certainty
+/// `c` whose digit holds is right with probability `c / (c + (1 - c) * f)`, `f` being how often
+/// a misread passes.
+pub fn zone_confidence(zone: &Mrz, certainty: &[Vec<f32>]) -> BTreeMap<String, u8> {
+    let passed = |field: Checked| {
+        zone.checks
+            .iter()
+            .any(|check| check.field == field && check.passed)
+    };
+    let false_pass = if passed(Checked::Composite) {
+        CHECK_AND_COMPOSITE_FALSE_PASS
+    } else {
+        CHECK_FALSE_PASS
+    };
+    let mut confidence = BTreeMap::new();
+    for (names, line, characters, guard) in zone_layout(zone.format) {
+        let (Some(text), Some(sure)) = (zone.lines.get(line), certainty.get(line)) else {
+            continue;
+        };
+        let mut least = text
+            .bytes()
+            .zip(sure)
+            .skip(characters.start)
+            .take(characters.len())
+            .filter(|(c, _)| *c != b'<')
+            .map(|(_, &sure)| sure)
+            .fold(1.0f32, f32::min);
+        if guard.is_some_and(passed) {
+            least /= least + (1.0 - least) * false_pass;
+        }
+        // what a recogniser read is never certain: 100 is a barcode's
+        let percent = (least * 100.0).floor().clamp(0.0, 99.0) as u8;
+        for name in names {
+            confidence.insert((*name).to_owned(), percent);
+        }
+    }
+    confidence
 }
 
 fn iso(date: Option<NaiveDate>) -> Option<String> {

@@ -13,6 +13,7 @@ pub mod names;
 pub mod ocr;
 pub mod pdf417;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -29,6 +30,9 @@ pub struct Reading {
     pub barcode: Option<String>,
     pub licence: Option<aamva::Licence>,
     pub zone: Option<mrz::Mrz>,
+    /// How sure the recogniser was of each character of the zone, line by line (0 to 1).
+    #[serde(skip)]
+    pub zone_certainty: Vec<Vec<f32>>,
 }
 
 impl Reading {
@@ -38,6 +42,24 @@ impl Reading {
             (Some(licence), _) => licence.date("DBA"),
             (None, Some(zone)) => zone.expiry(today),
             (None, None) => None,
+        }
+    }
+
+    /// How sure the reading is of each of BAF's `document` fields it gives, 0 to 100 (BAF's
+    /// `verificationConfidence`): a barcode carries error correction, so a licence's fields are
+    /// certain; a zone's field is as sure as its least certain character.
+    pub fn confidence(&self, today: NaiveDate) -> BTreeMap<String, u8> {
+        let Some(fields) = self.fields(today) else {
+            return BTreeMap::new();
+        };
+        let read = fields.to_map();
+        match (&self.licence, &self.zone) {
+            (Some(_), _) => read.into_keys().map(|name| (name, 100)).collect(),
+            (None, Some(zone)) => fields::zone_confidence(zone, &self.zone_certainty)
+                .into_iter()
+                .filter(|(name, _)| read.contains_key(name))
+                .collect(),
+            (None, None) => BTreeMap::new(),
         }
     }
 
@@ -82,10 +104,15 @@ impl Reader {
             Some(_) => None,
             None => self.zones.read_zone(picture)?,
         };
+        let (zone, zone_certainty) = match zone {
+            Some(read) => (Some(read.zone), read.certainty),
+            None => (None, Vec::new()),
+        };
         Ok(Reading {
             barcode,
             licence,
             zone,
+            zone_certainty,
         })
     }
 }

@@ -110,15 +110,19 @@ impl ZoneReader {
     }
 
     /// The zone of the document in `picture`, read and checked; `None` when no zone is found.
-    pub fn read_zone(&mut self, picture: &RgbImage) -> Result<Option<Mrz>, Error> {
+    pub fn read_zone(&mut self, picture: &RgbImage) -> Result<Option<ReadZone>, Error> {
         // A flat scan reads best with the lines found at a modest size; a photo's smaller,
         // blurred characters are found better at a larger one, which costs twice as much. The
-        // larger size is tried only when the smaller gave no zone that holds.
-        let mut best: Option<(f32, Mrz)> = None;
+        // larger size is tried only when the smaller gave no zone that holds but found a line
+        // that looks like part of one: a picture with no zone costs one pass.
+        let mut best: Option<(f32, ReadZone)> = None;
         for side in DETECTOR_SIDES {
             let found = self.read_zone_at(picture, side)?;
-            if let Some((score, zone)) = found {
-                if acceptable(&zone) {
+            if found.zone_like_lines == 0 {
+                break;
+            }
+            if let Some((score, zone)) = found.best {
+                if acceptable(&zone.zone) {
                     return Ok(Some(zone));
                 }
                 if best.as_ref().is_none_or(|(known, _)| score > *known) {
@@ -131,7 +135,7 @@ impl ZoneReader {
 
     /// The zone read from the lines the detector finds at `side` pixels: the first that holds,
     /// or the likeliest reading, with its score.
-    fn read_zone_at(&mut self, picture: &RgbImage, side: u32) -> Result<Option<(f32, Mrz)>, Error> {
+    fn read_zone_at(&mut self, picture: &RgbImage, side: u32) -> Result<Found, Error> {
         // The zone is near the bottom: lines are recognised from the bottom up, and the search
         // stops at the first run of them that reads as a zone whose every check digit and state
         // holds, so a text-rich page's other lines cost nothing. Otherwise the best reading of
@@ -139,7 +143,7 @@ impl ZoneReader {
         let lines = self.text_lines(picture, side)?;
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut completed: HashMap<(usize, usize), Frames> = HashMap::new();
-        let mut best: Option<(f32, Mrz)> = None;
+        let mut best: Option<(f32, ReadZone)> = None;
         for (id, line) in lines.iter().enumerate().rev() {
             let frames = self.recognise(&crop(picture, line))?;
             let free = frames.greedy();
@@ -156,8 +160,9 @@ impl ZoneReader {
             );
             let found = self.best_zone_with_top(picture, &candidates, &mut completed)?;
             if let Some((score, zone)) = found {
-                if acceptable(&zone) {
-                    return Ok(Some((score, zone)));
+                if acceptable(&zone.zone) {
+                    best = Some((score, zone));
+                    break;
                 }
                 if best.as_ref().is_none_or(|(known, _)| score > *known) {
                     best = Some((score, zone));
@@ -167,7 +172,10 @@ impl ZoneReader {
                 break;
             }
         }
-        Ok(best)
+        Ok(Found {
+            zone_like_lines: candidates.len(),
+            best,
+        })
     }
 
     /// The run of consecutive candidates, starting at the top one, that reads best as one
@@ -178,8 +186,8 @@ impl ZoneReader {
         picture: &RgbImage,
         candidates: &[Candidate],
         completed: &mut HashMap<(usize, usize), Frames>,
-    ) -> Result<Option<(f32, Mrz)>, Error> {
-        let mut best: Option<(f32, Mrz)> = None;
+    ) -> Result<Option<(f32, ReadZone)>, Error> {
+        let mut best: Option<(f32, ReadZone)> = None;
         for format in [Format::Td1, Format::Td2, Format::Td3] {
             let count = if format == Format::Td1 { 3 } else { 2 };
             let Some(window) = candidates.get(..count) else {
@@ -313,6 +321,13 @@ fn planar_bgr(picture: &RgbImage) -> Vec<f32> {
         }
     }
     input
+}
+
+/// What the search at one detector size found: how many lines looked like part of a zone, and
+/// the best zone they read as, with its score.
+struct Found {
+    zone_like_lines: usize,
+    best: Option<(f32, ReadZone)>,
 }
 
 /// A text line that reads like part of a zone: its place among the picture's lines (top to
@@ -652,11 +667,25 @@ impl Frames {
         let mut n = positions;
         let mut text = Vec::with_capacity(positions);
         let mut alternatives = Vec::with_capacity(positions);
+        let mut certainty = Vec::with_capacity(positions);
+        // A character spans the frames from the one it is emitted in until a blank or the next
+        // character: it is judged by the frame where the recogniser was surest of it.
+        let mut peak: Option<usize> = None;
         for (at, from) in came_from.iter().enumerate().rev() {
+            if class != 0 && peak.is_none_or(|known| self.0[at][class] > self.0[known][class]) {
+                peak = Some(at);
+            }
             let (previous_n, previous_class) = from[n][class];
             if usize::from(previous_n) != n {
                 text.push(ALPHABET[class - 1]);
-                let frame = &self.0[at];
+                let frame = &self.0[peak.take().unwrap_or(at)];
+                // Against the other characters its position allows: a blank beside it, or a
+                // `0` where only letters may stand, takes nothing from it.
+                let allowed: f32 = (1..38)
+                    .filter(|&other| masks[n - 1][other])
+                    .map(|other| frame[other].exp())
+                    .sum();
+                certainty.push(frame[class].exp() / allowed.max(f32::MIN_POSITIVE));
                 let mut others: Vec<(u8, f32)> = (1..38)
                     .filter(|&other| other != class && masks[n - 1][other])
                     .map(|other| (ALPHABET[other - 1], frame[class] - frame[other]))
@@ -669,9 +698,11 @@ impl Frames {
         }
         text.reverse();
         alternatives.reverse();
+        certainty.reverse();
         Reading {
             text: String::from_utf8(text).unwrap_or_default(),
             score: total,
+            certainty,
             alternatives,
         }
     }
@@ -757,6 +788,9 @@ struct Reading {
     text: String,
     /// The path's log-probability.
     score: f32,
+    /// For each character, its probability among those its position allows, in the frame where
+    /// the recogniser was surest of it.
+    certainty: Vec<f32>,
     /// For each character, the others its position allows that the recogniser found nearly as
     /// likely in the frame it was read from, with how much less likely (log-probability), best
     /// first.
@@ -786,14 +820,18 @@ struct Substitution {
 /// state code real, the likeliest such reading; otherwise the lines as read. A substitution
 /// must satisfy the field's digit and the composite one (where the format has it) together,
 /// so a wrong guess passes only about one time in a hundred.
-fn corrected(lines: &[Reading]) -> Result<Mrz, Error> {
+fn corrected(lines: &[Reading]) -> Result<ReadZone, Error> {
     let parse = |texts: Vec<String>| {
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         mrz::parse(&texts)
     };
     let read = parse(lines.iter().map(|line| line.text.clone()).collect())?;
+    let as_read = |zone: Mrz| ReadZone {
+        zone,
+        certainty: lines.iter().map(|line| line.certainty.clone()).collect(),
+    };
     if acceptable(&read) {
-        return Ok(read);
+        return Ok(as_read(read));
     }
     let mut substitutions: Vec<Substitution> = lines
         .iter()
@@ -822,10 +860,10 @@ fn corrected(lines: &[Reading]) -> Result<Mrz, Error> {
             .filter(move |two| (two.line, two.position) != (one.line, one.position))
             .map(move |two| vec![one, two])
     });
-    let mut best: Option<(f32, Mrz)> = None;
+    let mut best: Option<(f32, Vec<&Substitution>, Mrz)> = None;
     for tried in singles.chain(pairs) {
         let loss: f32 = tried.iter().map(|one| one.loss).sum();
-        if best.as_ref().is_some_and(|(known, _)| *known <= loss) {
+        if best.as_ref().is_some_and(|(known, _, _)| *known <= loss) {
             continue;
         }
         let texts = lines
@@ -843,10 +881,25 @@ fn corrected(lines: &[Reading]) -> Result<Mrz, Error> {
         if let Ok(zone) = parse(texts)
             && acceptable(&zone)
         {
-            best = Some((loss, zone));
+            best = Some((loss, tried, zone));
         }
     }
-    Ok(best.map_or(read, |(_, zone)| zone))
+    let Some((_, tried, zone)) = best else {
+        return Ok(as_read(read));
+    };
+    let mut certainty: Vec<Vec<f32>> = lines.iter().map(|line| line.certainty.clone()).collect();
+    for one in tried {
+        certainty[one.line][one.position] *= (-one.loss).exp();
+    }
+    Ok(ReadZone { zone, certainty })
+}
+
+/// A zone as read, with how sure the recogniser was of each of its characters.
+#[derive(Clone, Debug)]
+pub struct ReadZone {
+    pub zone: Mrz,
+    /// Line by line, the probability of each character among those its position allows (0 to 1).
+    pub certainty: Vec<Vec<f32>>,
 }
 
 /// Every check digit holds and both states are ones ICAO knows.

@@ -44,7 +44,14 @@ fn zones_are_read_as_the_manifest_transcribes_them() {
         let file = row["file"].as_str().unwrap();
         let picture = image::open(folder.join(file)).expect("a picture").to_rgb8();
         let started = std::time::Instant::now();
-        let zone = reader.read_zone(&picture).expect("the models run");
+        let read = reader.read_zone(&picture).expect("the models run");
+        let confidence = read.as_ref().map(|read| {
+            let fields = documents::fields::zone_confidence(&read.zone, &read.certainty);
+            let least = fields.values().copied().min();
+            let names = fields.get("familyName").copied();
+            (least, names)
+        });
+        let zone = read.map(|read| read.zone);
         let lines = zone.as_ref().map(|z| z.lines.clone()).unwrap_or_default();
         let expected: Vec<&str> = expected.iter().map(|l| l.as_str().unwrap()).collect();
         let exact = lines == expected;
@@ -62,7 +69,7 @@ fn zones_are_read_as_the_manifest_transcribes_them() {
             }
         }
         println!(
-            "{file:28} {:>5} ms {}",
+            "{file:28} {:>5} ms {} confidence {confidence:?}",
             started.elapsed().as_millis(),
             if exact { "exact" } else { "WRONG" }
         );

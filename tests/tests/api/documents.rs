@@ -89,11 +89,62 @@ async fn a_readable_valid_passport_registers_and_its_fields_are_returned(pool: P
         dvs["parsedData"],
         json!({"isOcrSuccess": true, "isPdf417Success": false, "isMrzSuccess": true})
     );
+    let verification = &dvs["documentVerificationResult"];
     assert_eq!(
-        dvs["documentVerificationResult"]["validationTests"][0]["name"],
+        verification["validationTests"][0]["name"],
         "DocumentReadingValidation"
     );
+    assert_eq!(verification["status"], 1);
+    let confidence = verification["verificationConfidence"].as_object().unwrap();
+    for field in ["familyName", "dob", "expires", "id", "country"] {
+        assert!(
+            confidence[field].as_u64().unwrap() >= 70,
+            "{field}: {confidence:?}"
+        );
+    }
+    assert_eq!(
+        verification["totalConfidence"],
+        confidence
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .min()
+            .unwrap(),
+    );
     assert_eq!(details.body["documentFailStatusReasons"], json!([]));
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_reading_less_sure_than_the_accounts_document_validation_percent_fails(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let change = baf_server::accounts::SettingsChange {
+        account: app.account.account_id.0,
+        document_validation_percent: Some(100),
+        ..Default::default()
+    };
+    baf_server::accounts::change_settings(&app.store, &change)
+        .await
+        .expect("change settings");
+    let reply = register_with(
+        &app,
+        "selfie/obama/fr_obama-240p.jpg",
+        2,
+        &document(PASSPORT),
+    )
+    .await;
+    reply.assert_ok();
+    let body = &reply.body;
+    assert_eq!(
+        (&body["status"], &body["documentSuccess"]),
+        (&json!(1), &json!(false)),
+        "{}",
+        reply.text
+    );
+    assert_eq!(test_status(body, "DocumentReadingValidation"), "Failed");
+    let tests = body["documentValidationTests"].as_array().unwrap();
+    let reason = tests[0]["reason"].as_str().unwrap();
+    assert!(reason.ends_with("below the required 100%"), "{reason}");
+    // what was read is still returned
+    assert_eq!(body["document"]["familyName"], "OKAFOR");
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use baf_app::attempts::AttemptFile;
-use baf_domain::document::{DocumentReport, ValidationTest};
+use baf_domain::document::{DocumentReport, TestStatus, ValidationTest};
 use baf_domain::validation::{AttemptRecord, InvalidDataError, RiskEvent, ValidationStatus};
 use baf_domain::{AccountId, ApplicantId};
 use baf_store::attempts::{self, Attempt, MediaKind};
@@ -133,9 +133,16 @@ pub struct ParsedData {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentVerificationResult {
+    /// 1 when the document passed its checks, 0 when one failed (the codes of a test's status).
+    status: i8,
+    /// The reading's confidence, 0 to 100: that of its least sure field.
+    total_confidence: u8,
     /// The document's own checks, as `documentValidationTests` reported them.
     #[schema(value_type = Vec<Object>)]
     validation_tests: Vec<ValidationTest>,
+    /// How sure the reading is of each field of `document`, 0 to 100.
+    #[schema(value_type = Object)]
+    verification_confidence: BTreeMap<String, u8>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -269,7 +276,14 @@ impl From<&Attempt> for AttemptDetails {
                 }),
                 document_verification_result: record.document.as_ref().map(|d| {
                     DocumentVerificationResult {
+                        status: if d.is_valid() {
+                            TestStatus::Passed as i8
+                        } else {
+                            TestStatus::Failed as i8
+                        },
+                        total_confidence: d.total_confidence(),
                         validation_tests: d.tests.clone(),
+                        verification_confidence: d.confidence.clone(),
                     }
                 }),
                 face_verification_result: record.scores.map(|s| FaceVerificationResult {
