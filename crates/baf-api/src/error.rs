@@ -21,6 +21,7 @@ pub enum BafCode {
     SmsFailed,
     PhoneRequiredForSms,
     Internal,
+    DocumentRefused,
     AmbiguousReference,
     AlreadyOpen,
     ImageReviewDenied,
@@ -66,6 +67,7 @@ impl BafCode {
             | Self::AlreadyCompleted
             | Self::AttemptsExhausted
             | Self::NoOrManyFaces
+            | Self::DocumentRefused
             | Self::FaceEngine
             | Self::Closed
             | Self::DocumentTypeNotSupported
@@ -101,6 +103,7 @@ impl BafCode {
             Self::SmsFailed => "120027",
             Self::PhoneRequiredForSms => "120028",
             Self::Internal => "120029",
+            Self::DocumentRefused => "120030",
             Self::AmbiguousReference => "120049",
             Self::AlreadyOpen => "150002",
             Self::ImageReviewDenied => "120032",
@@ -153,6 +156,10 @@ impl BafCode {
             }
             Self::NoOrManyFaces => {
                 "no face or several faces (a validation is recorded as an InvalidData attempt)"
+            }
+            Self::DocumentRefused => {
+                "the document image is no identity document but a face photo (a validation is \
+                 recorded as an InvalidData attempt)"
             }
             Self::FaceEngine => "the face checks (quality, liveness, profile search) failed",
             Self::Closed => "the request is closed",
@@ -384,6 +391,7 @@ impl From<baf_app::Error> for ApiError {
             E::Image { image, source } => Self::for_image(image_field(image), source),
             E::OtherApplicant => Self::new(BafCode::Forbidden, error.to_string()),
             E::InvalidData(message) => Self::new(BafCode::NoOrManyFaces, message),
+            E::NotADocument(message) => Self::new(BafCode::DocumentRefused, message),
             E::PhotoRefused(_) => Self::new(BafCode::FaceEngine, error.to_string()),
             E::Notify(error) => {
                 tracing::warn!(%error, "verification link not sent");

@@ -49,6 +49,9 @@ pub enum Error {
     /// The validation was recorded as an InvalidData attempt (no or several faces).
     #[error("{0}")]
     InvalidData(String),
+    /// The validation was recorded as an InvalidData attempt: the document sent is a face photo.
+    #[error("{0}")]
+    NotADocument(String),
     /// The new main photo failed the registration checks; the reasons are joined.
     #[error("The new photo failed the face checks: {0}")]
     PhotoRefused(String),

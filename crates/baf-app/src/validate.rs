@@ -160,9 +160,13 @@ impl App {
                     }
                     Ok(*validated)
                 }
-                Ok(Decided::InvalidData(message)) => {
+                Ok(Decided::InvalidData(invalid)) => {
                     media::discard(&app.blobs, stored).await;
-                    Err(Error::InvalidData(message))
+                    Err(if invalid.code == NOT_A_DOCUMENT {
+                        Error::NotADocument(invalid.message)
+                    } else {
+                        Error::InvalidData(invalid.message)
+                    })
                 }
                 Err(error @ Error::Store(baf_store::Error::ApplicantNotFound(_))) => {
                     // deleted while its files were written: they go, folder and all, as its
@@ -268,16 +272,39 @@ impl App {
         validation::admit_invalid_data(recent_invalid_data)?;
         let now = Utc::now();
 
+        let face_photo_share = document.as_ref().and_then(|document| {
+            let face = document.face.main.as_ref()?;
+            let share = face_share(&document.face, face);
+            document
+                .report
+                .as_ref()
+                .is_some_and(|report| report.is_a_face_photo(share))
+                .then_some(share)
+        });
         let (document_face, report) = match document {
             Some(document) => (Some(document.face.main), document.report),
             None => (None, None),
         };
-        let (outcome, embedding) = match (selfie.into_single(), document_face) {
-            (Err(error), _) => match no_usable_face(&error) {
+        let (outcome, embedding) = match (selfie.into_single(), document_face, face_photo_share) {
+            (Err(error), _, _) => match no_usable_face(&error) {
                 Some(message) => (invalid_data(flow, &applicant, &settings, message), None),
                 None => return Err(Error::Engine(error)),
             },
-            (Ok(_), Some(None)) => (
+            (Ok(_), _, Some(share)) => (
+                invalid_data_coded(
+                    flow,
+                    &applicant,
+                    &settings,
+                    NOT_A_DOCUMENT,
+                    format!(
+                        "The document image is a face photo, not an identity document: nothing \
+                         could be read on it and its face fills {:.0}% of it",
+                        100.0 * share
+                    ),
+                ),
+                None,
+            ),
+            (Ok(_), Some(None), None) => (
                 invalid_data(
                     flow,
                     &applicant,
@@ -286,7 +313,7 @@ impl App {
                 ),
                 None,
             ),
-            (Ok(main), document_face) => {
+            (Ok(main), document_face, None) => {
                 let thresholds = Thresholds::for_flow(flow, &applicant, &settings);
                 let mut evidence = self
                     .gather_evidence(
@@ -377,7 +404,7 @@ impl App {
         Store::commit(tx).await?;
 
         if let Some(error) = outcome.record.invalid_data_errors.first() {
-            return Ok(Decided::InvalidData(error.message.clone()));
+            return Ok(Decided::InvalidData(error.clone()));
         }
         Ok(Decided::Attempt {
             validated: Box::new(Validated {
@@ -458,12 +485,15 @@ enum Decided {
         validated: Box<Validated>,
         saved: Option<(Embedding, i64)>,
     },
-    /// Recorded as an InvalidData attempt; the message is what the client is answered.
-    InvalidData(String),
+    /// Recorded as an InvalidData attempt; its error is what the client is answered.
+    InvalidData(InvalidDataError),
 }
 
 /// The BAF code of an attempt with no usable face (spec: recorded as InvalidData).
 const NO_OR_MANY_FACES: &str = "120038";
+/// The BAF code of a document the document verification refused ("DVS response error"): here, a
+/// face photo sent as the document.
+const NOT_A_DOCUMENT: &str = "120030";
 
 fn invalid_data(
     flow: Flow,
@@ -471,12 +501,28 @@ fn invalid_data(
     settings: &AccountSettings,
     message: String,
 ) -> Outcome {
+    invalid_data_coded(flow, applicant, settings, NO_OR_MANY_FACES, message)
+}
+
+fn invalid_data_coded(
+    flow: Flow,
+    applicant: &Applicant,
+    settings: &AccountSettings,
+    code: &str,
+    message: String,
+) -> Outcome {
     let invalid = InvalidDataError {
-        code: NO_OR_MANY_FACES.into(),
+        code: code.into(),
         message,
         description: None,
     };
     validation::invalid_data(flow, applicant, settings, invalid)
+}
+
+/// How much of the document's picture its face fills.
+fn face_share(document: &FaceAnalysis, face: &verification::MainFace) -> f64 {
+    let picture = f64::from(document.width) * f64::from(document.height);
+    face.face.bbox.area() / picture.max(1.0)
 }
 
 /// The vendor's message for a picture without exactly one face, `None` for any other error.

@@ -192,15 +192,16 @@ async fn an_expired_or_unreadable_document_fails_its_checks(pool: PgPool) {
         "{reasons:?}"
     );
 
-    // a face photo sent as the passport: the faces match, the document cannot be read
-    let photo = register_with(
+    // a portrait photo sent as the passport (its face fills 8% of it): the faces match, the
+    // document cannot be read, a failed check
+    let portrait = register_with(
         &app,
         "selfie/obama/fr_obama-240p.jpg",
         2,
-        &face("selfie/obama/fr_knn_obama1.jpg"),
+        &document("faceonly_fr_obama.jpg"),
     )
     .await;
-    let body = &photo.body;
+    let body = &portrait.body;
     assert_eq!(
         (
             &body["status"],
@@ -210,9 +211,45 @@ async fn an_expired_or_unreadable_document_fails_its_checks(pool: PgPool) {
         ),
         (&json!(1), &json!(true), &json!(false), &json!(null)),
         "{}",
-        photo.text
+        portrait.text
     );
     assert_eq!(test_status(body, "DocumentReadingValidation"), "Failed");
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_selfie_sent_as_the_document_is_refused_as_no_document(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id: Uuid = app.create_applicant(json!({})).await;
+    let model = json!({
+        "faceImageBase64": base64(&face("selfie/obama/fr_obama-240p.jpg")),
+        "frontImageBase64": base64(&face("selfie/obama/fr_knn_obama1.jpg")),
+        "documentType": 2,
+    });
+    let refused = app
+        .call(
+            Method::POST,
+            &format!("{API}/public/Validation"),
+            Some(json!({"model": model, "applicantId": id})),
+        )
+        .await;
+    refused.assert_error(400, "120030");
+    assert!(
+        refused
+            .text
+            .contains("face photo, not an identity document"),
+        "{}",
+        refused.text
+    );
+    let applicant = app.get_applicant(id).await.body;
+    assert_eq!(
+        (
+            &applicant["status"],
+            &applicant["attemptsUsed"],
+            &applicant["lastValidationResponse"]["responseStatusName"],
+        ),
+        (&json!(0), &json!(0), &json!("InvalidData")),
+        "{applicant}"
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
