@@ -361,6 +361,15 @@ impl App {
             media,
         )
         .await?;
+        let registered = outcome.succeeded() && flow.registers();
+        // a registration by document names an applicant the client left unnamed
+        let (first_name, last_name) = outcome
+            .record
+            .document
+            .as_ref()
+            .filter(|_| registered)
+            .map(DocumentReport::holder_names)
+            .unwrap_or_default();
         applicants::record_attempt(
             &mut tx,
             account,
@@ -371,9 +380,11 @@ impl App {
                 response_status: outcome.record.response_status,
                 status: outcome.applicant_status,
                 attempts_used: outcome.attempts_used,
-                success: outcome.succeeded() && flow.registers(),
+                success: registered,
                 risk: !outcome.record.risk_events.is_empty(),
                 document_expired: outcome.record.validation_status.expired,
+                first_name,
+                last_name,
             },
         )
         .await?;

@@ -96,6 +96,13 @@ impl DocumentReport {
         self.confidence.values().copied().min().unwrap_or(0)
     }
 
+    /// The holder's first and family names as read, for an applicant registered by this
+    /// document that has none of its own.
+    pub fn holder_names(&self) -> (Option<String>, Option<String>) {
+        let field = |name: &str| self.fields.get(name).cloned();
+        (field("firstName"), field("familyName"))
+    }
+
     /// Whether the front sent as a document is a face photo instead: nothing was read on any
     /// side and the face on it fills `face_share` of the picture, at least
     /// [`SELFIE_FACE_SHARE`]. A document's printed portrait is far smaller.

@@ -440,6 +440,9 @@ pub struct AttemptEffect {
     pub risk: bool,
     /// Whether the attempt's document had expired, when it read an expiry date.
     pub document_expired: Option<bool>,
+    /// Names read on the document, each written only where the applicant has none.
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
 }
 
 pub async fn record_attempt(
@@ -453,7 +456,9 @@ pub async fn record_attempt(
                               last_response_status = $5, status = $6, attempts_used = $7,
                               success_attempt_id = case when $8 then $3 else success_attempt_id end,
                               has_risk_events = has_risk_events or $9,
-                              document_expired = coalesce($10, document_expired)
+                              document_expired = coalesce($10, document_expired),
+                              first_name = case when coalesce(first_name, '') = '' then coalesce($11, first_name) else first_name end,
+                              last_name = case when coalesce(last_name, '') = '' then coalesce($12, last_name) else last_name end
          where account_id = $1 and applicant_id = $2",
         account.0,
         id.0,
@@ -465,6 +470,8 @@ pub async fn record_attempt(
         effect.success,
         effect.risk,
         effect.document_expired,
+        effect.first_name,
+        effect.last_name,
     )
     .execute(conn)
     .await?;

@@ -81,6 +81,11 @@ async fn a_readable_valid_passport_registers_and_its_fields_are_returned(pool: P
         (&registered["status"], &registered["documentExpired"]),
         (&json!(1), &json!(false))
     );
+    // an applicant created without names is named by its document
+    assert_eq!(
+        (&registered["firstName"], &registered["lastName"]),
+        (&json!("GRACE"), &json!("OKAFOR"))
+    );
     let attempt = body["attemptId"].as_i64().unwrap();
     let details = app.attempt(applicant, attempt).await;
     let dvs = &details.body["dvsResult"];
@@ -111,6 +116,31 @@ async fn a_readable_valid_passport_registers_and_its_fields_are_returned(pool: P
             .unwrap(),
     );
     assert_eq!(details.body["documentFailStatusReasons"], json!([]));
+}
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn a_document_does_not_rename_an_applicant_the_client_named(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let id: Uuid = app.create_applicant(json!({"firstName": "Gracie"})).await;
+    let model = json!({
+        "faceImageBase64": base64(&face("selfie/obama/fr_obama-240p.jpg")),
+        "frontImageBase64": base64(&document(PASSPORT)),
+        "documentType": 2,
+    });
+    let reply = app
+        .call(
+            Method::POST,
+            &format!("{API}/public/Validation"),
+            Some(json!({"model": model, "applicantId": id})),
+        )
+        .await;
+    reply.assert_ok();
+    assert_eq!(reply.body["status"], 0, "{}", reply.text);
+    let applicant = app.get_applicant(id).await.body;
+    assert_eq!(
+        (&applicant["firstName"], &applicant["lastName"]),
+        (&json!("Gracie"), &json!("OKAFOR"))
+    );
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
