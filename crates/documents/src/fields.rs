@@ -153,6 +153,48 @@ pub fn zone_confidence(zone: &Mrz, certainty: &[Vec<f32>]) -> BTreeMap<String, u
     confidence
 }
 
+/// A number as printed, without its unit's spacing or leading zeros (`070` is 70).
+fn number(printed: &str) -> &str {
+    let digits = printed.trim().trim_start_matches('0');
+    if digits.is_empty() { "0" } else { digits }
+}
+
+/// AAMVA's eye colour codes (D20 2020, DAY) by the names the vendor returns.
+const EYE_COLOURS: &[(&str, &str)] = &[
+    ("BLK", "BLACK"),
+    ("BLU", "BLUE"),
+    ("BRO", "BROWN"),
+    ("DIC", "DICHROMATIC"),
+    ("GRY", "GRAY"),
+    ("GRN", "GREEN"),
+    ("HAZ", "HAZEL"),
+    ("MAR", "MAROON"),
+    ("PNK", "PINK"),
+    ("UNK", "UNKNOWN"),
+];
+
+/// AAMVA's hair colour codes (DAZ); the vendor's example shows `BLN` as `BLONDE`.
+const HAIR_COLOURS: &[(&str, &str)] = &[
+    ("BAL", "BALD"),
+    ("BLK", "BLACK"),
+    ("BLN", "BLONDE"),
+    ("BRO", "BROWN"),
+    ("GRY", "GRAY"),
+    ("RED", "RED"),
+    ("SDY", "SANDY"),
+    ("WHI", "WHITE"),
+    ("UNK", "UNKNOWN"),
+];
+
+/// A colour code by its name; a code the standard does not list is kept as printed.
+fn colour(code: &str, names: &[(&str, &str)]) -> String {
+    let code = code.trim();
+    names
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(code))
+        .map_or_else(|| code.to_owned(), |(_, name)| (*name).to_owned())
+}
+
 fn iso(date: Option<NaiveDate>) -> Option<String> {
     date.map(|d| d.format("%Y-%m-%d").to_string())
 }
@@ -205,9 +247,22 @@ impl DocumentFields {
             (Some(street), Some(more)) => Some(format!("{street} {more}")),
             (street, _) => street.map(str::to_owned),
         };
-        let weight = text("DAW")
-            .map(|pounds| format!("{pounds} lb"))
-            .or_else(|| text("DAX").map(|kilograms| format!("{kilograms} kg")));
+        // as the vendor's example shows a US licence: pounds and inches as bare numbers
+        let weight = licence
+            .element("DAW")
+            .map(|pounds| number(pounds).to_owned())
+            .or_else(|| {
+                licence
+                    .element("DAX")
+                    .map(|kg| format!("{} kg", number(kg)))
+            });
+        let height = licence.element("DAU").map(|printed| {
+            let printed = printed.trim();
+            match printed.strip_suffix("cm") {
+                Some(centimetres) => format!("{} cm", number(centimetres)),
+                None => number(printed.trim_end_matches("in")).to_owned(),
+            }
+        });
         let names = [
             licence.first_name(),
             licence.middle_name(),
@@ -236,10 +291,12 @@ impl DocumentFields {
             address,
             city: text("DAI"),
             zip: licence.postal_code(),
-            height: text("DAU"),
+            height,
             weight,
-            eyes: text("DAY"),
-            hair: text("DAZ"),
+            eyes: licence.element("DAY").map(|code| colour(code, EYE_COLOURS)),
+            hair: licence
+                .element("DAZ")
+                .map(|code| colour(code, HAIR_COLOURS)),
             class: text("DCA"),
             ..Self::default()
         }
@@ -262,5 +319,20 @@ impl DocumentFields {
                 ..self
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licence_measures_and_colours_read_as_the_vendor_shows_them() {
+        assert_eq!(number("070"), "70");
+        assert_eq!(number(" 159 "), "159");
+        assert_eq!(number("000"), "0");
+        assert_eq!(colour("BLU", EYE_COLOURS), "BLUE");
+        assert_eq!(colour("bln", HAIR_COLOURS), "BLONDE");
+        assert_eq!(colour("XYZ", HAIR_COLOURS), "XYZ");
     }
 }

@@ -21,6 +21,10 @@ fn field<'a>(row: &'a Value, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{}: no {name}", row["file"]))
 }
 
+fn field_opt<'a>(row: &'a Value, name: &str) -> Option<&'a str> {
+    row["fields"][name].as_str()
+}
+
 #[test]
 fn every_transcribed_zone_parses_to_the_manifests_fields() {
     let mut zones = 0;
@@ -136,6 +140,20 @@ fn every_known_licence_payload_parses_to_the_manifests_fields() {
             "{file}"
         );
         assert_eq!(fields.id.as_deref(), Some(field(&row, "DAQ")), "{file}");
+        // the vendor's example licence: inches as a bare number, the US by name and codes
+        if let Some(inches) = field_opt(&row, "DAU").and_then(|h| h.strip_suffix(" in")) {
+            assert_eq!(
+                fields.height.as_deref(),
+                Some(inches.trim_start_matches('0'))
+            );
+        }
+        if field_opt(&row, "DCG") == Some("USA") {
+            assert_eq!(
+                (fields.country.as_deref(), fields.abbr_country.as_deref()),
+                (Some("United States of America"), Some("US")),
+                "{file}"
+            );
+        }
         licences += 1;
     }
     assert!(licences >= 12, "only {licences} licences in the manifest");
