@@ -11,7 +11,7 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use documents::{DocumentKind, Reader, Reading};
 use tokio::sync::Semaphore;
-use verification::ImageLimits;
+use verification::{DecodeBudget, ImageLimits};
 
 use crate::{Error, Image};
 
@@ -24,6 +24,8 @@ pub struct DocumentReaders {
     readers: Arc<Mutex<Vec<Reader>>>,
     free: Arc<Semaphore>,
     limits: ImageLimits,
+    /// What decoded pictures may hold, shared with the face engine by [`Self::sharing`].
+    budget: DecodeBudget,
 }
 
 impl DocumentReaders {
@@ -38,7 +40,14 @@ impl DocumentReaders {
             free: Arc::new(Semaphore::new(readers.len())),
             readers: Arc::new(Mutex::new(readers)),
             limits: ImageLimits::default(),
+            budget: DecodeBudget::new(ImageLimits::default().max_decoded_bytes),
         })
+    }
+
+    /// The same readers, decoding within `budget` (the face engine's): a document's pictures
+    /// then count with the faces' against one bound on the process's decode memory.
+    pub fn sharing(self, budget: DecodeBudget) -> Self {
+        Self { budget, ..self }
     }
 
     /// Reads the front and, when sent, the back, and checks them against `today`, the
@@ -82,8 +91,9 @@ impl DocumentReaders {
                 .iter()
                 .zip([Image::DocumentFront, Image::DocumentBack])
                 .map(|(side, image)| {
-                    let picture = verification::decode_image(side, &self.limits)
-                        .map_err(Error::image(image))?;
+                    let (picture, _reservation) =
+                        verification::decode_image_within(side, &self.limits, &self.budget)
+                            .map_err(Error::image(image))?;
                     reader.read(&picture).map_err(Error::Document)
                 })
                 .collect()
@@ -119,5 +129,52 @@ fn report(
         expired: documents::checks::expired(readings, today),
         mrz_read: readings.iter().any(|reading| reading.zone.is_some()),
         pdf417_read: readings.iter().any(|reading| reading.licence.is_some()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::mpsc;
+
+    use super::*;
+
+    fn repo() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    #[test]
+    fn a_document_is_decoded_within_the_shared_budget() {
+        let dylib = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
+            || repo().join(verification::DEFAULT_ORT_DYLIB),
+            PathBuf::from,
+        );
+        let budget = DecodeBudget::new(64 << 20);
+        let readers = DocumentReaders::open(&dylib, &repo().join("vendor/ocr"), 1)
+            .expect("the text models load (scripts/fetch-ocr-models.sh)")
+            .sharing(budget.clone());
+        let picture = std::fs::read(repo().join("../shared/faces/selfie/obama/fr_obama-240p.jpg"))
+            .expect("a picture of ../shared/faces");
+        // the face engine holds the whole budget: the reader waits for it
+        let held = budget.reserve(64 << 20);
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let reading = readers.read_blocking(&[Bytes::from(picture)]);
+            let _ = done.send(reading.map(|sides| sides.len()));
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_secs(1)).is_err(),
+            "the reader decoded beyond the budget"
+        );
+        drop(held);
+        let sides = finished
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the reader goes on once the budget is free");
+        assert_eq!(sides.ok(), Some(1));
+        assert_eq!(
+            budget.available(),
+            64 << 20,
+            "the reader gave its bytes back"
+        );
     }
 }

@@ -68,8 +68,8 @@ impl App {
         Self {
             store,
             blobs,
+            documents: documents.sharing(engine.decode_budget()),
             engine,
-            documents,
             profiles,
             config: Arc::new(config),
         }

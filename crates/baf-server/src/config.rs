@@ -182,9 +182,9 @@ pub struct EngineArgs {
     /// (default: 4 per worker).
     #[arg(long, env = "BAF_FACE_QUEUE")]
     pub face_queue: Option<usize>,
-    /// MiB that all workers together may hold in decoded images; one image takes at most 96 (a
-    /// larger JPEG is decoded at a reduced scale, anything else refused), and a worker waits while
-    /// the others hold the rest.
+    /// MiB that all face workers and document readers together may hold in decoded images; one
+    /// image takes at most 96 (a larger JPEG is decoded at a reduced scale, anything else
+    /// refused), and a worker or reader waits while the others hold the rest.
     #[arg(long, env = "BAF_DECODE_MEMORY_MIB", default_value_t = verification::DEFAULT_DECODE_MEMORY >> 20)]
     pub decode_memory_mib: u64,
 }

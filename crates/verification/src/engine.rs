@@ -62,6 +62,7 @@ struct Job {
 pub struct Engine {
     jobs: mpsc::Sender<Job>,
     retry_after: Duration,
+    decode_budget: DecodeBudget,
     embedding: EmbeddingModel,
     threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
@@ -122,9 +123,16 @@ impl Engine {
         Ok(Self {
             jobs,
             retry_after: config.retry_after,
+            decode_budget,
             embedding,
             threads: Arc::new(Mutex::new(threads)),
         })
+    }
+
+    /// The memory its workers decode images within, for other decoders of the process (the
+    /// document readers) to share, so that all decoding together stays within it.
+    pub fn decode_budget(&self) -> DecodeBudget {
+        self.decode_budget.clone()
     }
 
     /// The model of every embedding this engine makes.
