@@ -2,7 +2,8 @@
 //! and TD3 (passports, 2×44). [`parse`] reads recognised lines into fields and verifies every
 //! check digit; a character the recogniser confused is corrected by what its field may hold
 //! (digits in dates and check digits, letters in country codes and names), never by guessing
-//! where a check digit would allow either.
+//! where a check digit would allow either. (The zone reader may still try the recogniser's own
+//! second choices for a failing check: `ocr::corrected`.)
 
 use chrono::{Datelike, NaiveDate};
 

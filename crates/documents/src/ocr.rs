@@ -2,7 +2,9 @@
 //! marks text lines; the recogniser reads each long line as a sequence of character
 //! probabilities (CTC), and the line is decoded as exactly the zone's number of characters,
 //! each from what its position may hold ([`template`]): the fillers are counted by position,
-//! never taken from the recogniser's own reading of a run of `<`.
+//! never taken from the recogniser's own reading of a run of `<`. A reading whose state code is
+//! not ICAO's, or whose check digits fail, is corrected only from the recogniser's own close
+//! alternatives, and only to one where every check digit and state code holds ([`corrected`]).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
