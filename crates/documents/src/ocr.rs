@@ -221,8 +221,15 @@ impl ZoneReader {
             if !mean.is_finite() {
                 continue;
             }
-            if best.as_ref().is_none_or(|(score, _)| mean > *score) {
-                best = Some((mean, corrected(&lines)?));
+            // A reading that holds beats one that does not, whatever their scores: a shorter
+            // format leaves more of a line's frames unread and can score higher.
+            let zone = corrected(&lines)?;
+            let rank = |zone: &ReadZone, score: f32| (acceptable(&zone.zone), score);
+            if best
+                .as_ref()
+                .is_none_or(|(score, known)| rank(&zone, mean) > rank(known, *score))
+            {
+                best = Some((mean, zone));
             }
         }
         Ok(best)
@@ -266,7 +273,7 @@ impl ZoneReader {
             .into_iter()
             .filter(|line| line.length >= LINE_ASPECT * line.thickness)
             .collect();
-        lines.sort_by(|a, b| a.centre.1.total_cmp(&b.centre.1));
+        sort_top_to_bottom(&mut lines);
         Ok(lines)
     }
 
@@ -447,6 +454,21 @@ impl Line {
             thickness: self.thickness * norm(across),
         }
     }
+}
+
+/// Lines in reading order down the page: by where they are across the text's median direction,
+/// not by their centres' height, which for a turned page puts a short line below a long one
+/// beside it (a zone's name line ends early).
+fn sort_top_to_bottom(lines: &mut [Line]) {
+    let mut angles: Vec<f32> = lines
+        .iter()
+        .map(|line| line.axis.1.atan2(line.axis.0))
+        .collect();
+    angles.sort_by(f32::total_cmp);
+    let angle = angles.get(angles.len() / 2).copied().unwrap_or(0.0);
+    let (sin, cos) = angle.sin_cos();
+    let across = |line: &Line| cos * line.centre.1 - sin * line.centre.0;
+    lines.sort_by(|a, b| across(a).total_cmp(&across(b)));
 }
 
 /// Pieces of one row of text joined into one line: the detector often breaks a zone's line where
@@ -711,9 +733,10 @@ impl Frames {
 }
 
 /// Line `index` of a `format` zone read from `frames` under its template. Where the state code
-/// it holds is not one ICAO knows, the recogniser most often slipped a character in or out
-/// around it: the line is read again with the code pinned to each real one it nearly spells,
-/// and the likeliest of those readings wins.
+/// it holds is not one ICAO knows, the recogniser misread a letter of it or slipped a character
+/// in or out around it: the line is read again with the code pinned to each real one that the
+/// three characters there, or one place either side, spell but for one letter, and the
+/// likeliest of those readings wins.
 fn read_line(frames: &Frames, format: Format, index: usize) -> Reading {
     let allowed = template(format, index);
     let reading = frames.constrained(&allowed);
@@ -736,10 +759,10 @@ fn read_line(frames: &Frames, format: Format, index: usize) -> Reading {
             *slot = letter_like(c);
         }
         nearly.push(window);
-        for (offset, others) in reading.alternatives[at..at + 3].iter().enumerate() {
-            for &(other, _) in others {
+        for offset in 0..3 {
+            for &letter in LETTERS {
                 let mut changed = window;
-                changed[offset] = other;
+                changed[offset] = letter;
                 nearly.push(changed);
             }
         }
@@ -1000,6 +1023,23 @@ mod tests {
         let row = lines.iter().find(|line| line.centre.1 < 70.0).unwrap();
         assert!((row.length - 300.0).abs() < 1.0, "{row:?}");
         assert!((row.centre.0 - 150.0).abs() < 1.0, "{row:?}");
+    }
+
+    #[test]
+    fn lines_of_a_turned_page_are_sorted_across_the_text() {
+        // a page turned by 0.18 rad: the short line starts at the same margin as the long one
+        // below it, so its centre is lower in the picture
+        let (sin, cos) = 0.18f32.sin_cos();
+        let turned = |start: (f32, f32), length: f32| Line {
+            centre: (start.0 + cos * length / 2.0, start.1 - sin * length / 2.0),
+            axis: (cos, -sin),
+            length,
+            thickness: 30.0,
+        };
+        let mut lines = vec![turned((100.0, 840.0), 860.0), turned((95.0, 808.0), 420.0)];
+        assert!(lines[1].centre.1 > lines[0].centre.1);
+        sort_top_to_bottom(&mut lines);
+        assert_eq!(lines[0].length, 420.0, "{lines:?}");
     }
 
     #[test]
