@@ -402,10 +402,18 @@ impl TestApp {
     /// default operating point (5% of bona fide images refused, docs/accuracy.md) the Silent-Face
     /// print attack passes; at 90% it is refused and the live selfies still pass.
     pub async fn strict_liveness(&self) {
-        let change = baf_server::accounts::SettingsChange {
-            account: self.account.account_id.0,
+        self.change_settings(baf_server::accounts::SettingsChange {
             anti_spoofing_percent: Some(90),
             ..Default::default()
+        })
+        .await;
+    }
+
+    /// Changes this account's settings, for applicants created afterwards.
+    pub async fn change_settings(&self, change: baf_server::accounts::SettingsChange) {
+        let change = baf_server::accounts::SettingsChange {
+            account: self.account.account_id.0,
+            ..change
         };
         baf_server::accounts::change_settings(&self.store, &change)
             .await

@@ -116,14 +116,14 @@ fn report(
 ) -> DocumentReport {
     let first_read = readings
         .iter()
-        .find(|reading| reading.fields(today).is_some());
+        .find_map(|reading| Some((reading.fields(today)?, reading)));
     DocumentReport {
         fields: first_read
-            .and_then(|reading| reading.fields(today))
-            .map(|fields| fields.to_map())
+            .as_ref()
+            .map(|(fields, _)| fields.to_map())
             .unwrap_or_default(),
         confidence: first_read
-            .map(|reading| reading.confidence(today))
+            .map(|(_, reading)| reading.confidence(today))
             .unwrap_or_default(),
         tests: documents::validation_tests(readings, today, declared, required_confidence),
         expired: documents::checks::expired(readings, today),

@@ -123,13 +123,8 @@ impl ZoneReader {
             if found.zone_like_lines == 0 {
                 break;
             }
-            if let Some((score, zone)) = found.best {
-                if acceptable(&zone.zone) {
-                    return Ok(Some(zone));
-                }
-                if best.as_ref().is_none_or(|(known, _)| score > *known) {
-                    best = Some((score, zone));
-                }
+            if keep_better(&mut best, found.best) {
+                break;
             }
         }
         Ok(best.map(|(_, zone)| zone))
@@ -161,14 +156,8 @@ impl ZoneReader {
                 },
             );
             let found = self.best_zone_with_top(picture, &candidates, &mut completed)?;
-            if let Some((score, zone)) = found {
-                if acceptable(&zone.zone) {
-                    best = Some((score, zone));
-                    break;
-                }
-                if best.as_ref().is_none_or(|(known, _)| score > *known) {
-                    best = Some((score, zone));
-                }
+            if keep_better(&mut best, found) {
+                break;
             }
             if candidates.len() == ZONE_SEARCH {
                 break;
@@ -221,16 +210,7 @@ impl ZoneReader {
             if !mean.is_finite() {
                 continue;
             }
-            // A reading that holds beats one that does not, whatever their scores: a shorter
-            // format leaves more of a line's frames unread and can score higher.
-            let zone = corrected(&lines)?;
-            let rank = |zone: &ReadZone, score: f32| (acceptable(&zone.zone), score);
-            if best
-                .as_ref()
-                .is_none_or(|(score, known)| rank(&zone, mean) > rank(known, *score))
-            {
-                best = Some((mean, zone));
-            }
+            keep_better(&mut best, Some((mean, corrected(&lines)?)));
         }
         Ok(best)
     }
@@ -330,6 +310,19 @@ fn planar_bgr(picture: &RgbImage) -> Vec<f32> {
         }
     }
     input
+}
+
+/// Keeps in `best` the better of it and `found`, and says whether the one kept holds. A reading
+/// that holds beats one that does not whatever their scores (a shorter format leaves more of a
+/// line's frames unread and can score higher); otherwise the higher score wins.
+fn keep_better(best: &mut Option<(f32, ReadZone)>, found: Option<(f32, ReadZone)>) -> bool {
+    let rank = |(score, zone): &(f32, ReadZone)| (acceptable(&zone.zone), *score);
+    if let Some(found) = found
+        && best.as_ref().is_none_or(|known| rank(&found) > rank(known))
+    {
+        *best = Some(found);
+    }
+    best.as_ref().is_some_and(|known| acceptable(&known.1.zone))
 }
 
 /// What the search at one detector size found: how many lines looked like part of a zone, and

@@ -18,6 +18,16 @@ fn document(file: &str) -> Vec<u8> {
 
 async fn register_with(app: &TestApp, selfie: &str, document_type: i16, front: &[u8]) -> Reply {
     let id: Uuid = app.create_applicant(json!({})).await;
+    validate(app, id, selfie, document_type, front).await
+}
+
+async fn validate(
+    app: &TestApp,
+    applicant: Uuid,
+    selfie: &str,
+    document_type: i16,
+    front: &[u8],
+) -> Reply {
     let model = json!({
         "faceImageBase64": base64(&face(selfie)),
         "frontImageBase64": base64(front),
@@ -26,7 +36,7 @@ async fn register_with(app: &TestApp, selfie: &str, document_type: i16, front: &
     app.call(
         Method::POST,
         &format!("{API}/public/Validation"),
-        Some(json!({"model": model, "applicantId": id})),
+        Some(json!({"model": model, "applicantId": applicant})),
     )
     .await
 }
@@ -122,18 +132,14 @@ async fn a_readable_valid_passport_registers_and_its_fields_are_returned(pool: P
 async fn a_document_does_not_rename_an_applicant_the_client_named(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id: Uuid = app.create_applicant(json!({"firstName": "Gracie"})).await;
-    let model = json!({
-        "faceImageBase64": base64(&face("selfie/obama/fr_obama-240p.jpg")),
-        "frontImageBase64": base64(&document(PASSPORT)),
-        "documentType": 2,
-    });
-    let reply = app
-        .call(
-            Method::POST,
-            &format!("{API}/public/Validation"),
-            Some(json!({"model": model, "applicantId": id})),
-        )
-        .await;
+    let reply = validate(
+        &app,
+        id,
+        "selfie/obama/fr_obama-240p.jpg",
+        2,
+        &document(PASSPORT),
+    )
+    .await;
     reply.assert_ok();
     assert_eq!(reply.body["status"], 0, "{}", reply.text);
     let applicant = app.get_applicant(id).await.body;
@@ -146,14 +152,11 @@ async fn a_document_does_not_rename_an_applicant_the_client_named(pool: PgPool) 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
 async fn a_reading_less_sure_than_the_accounts_document_validation_percent_fails(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let change = baf_server::accounts::SettingsChange {
-        account: app.account.account_id.0,
+    app.change_settings(baf_server::accounts::SettingsChange {
         document_validation_percent: Some(100),
         ..Default::default()
-    };
-    baf_server::accounts::change_settings(&app.store, &change)
-        .await
-        .expect("change settings");
+    })
+    .await;
     let reply = register_with(
         &app,
         "selfie/obama/fr_obama-240p.jpg",
@@ -250,18 +253,14 @@ async fn an_expired_or_unreadable_document_fails_its_checks(pool: PgPool) {
 async fn a_selfie_sent_as_the_document_is_refused_as_no_document(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id: Uuid = app.create_applicant(json!({})).await;
-    let model = json!({
-        "faceImageBase64": base64(&face("selfie/obama/fr_obama-240p.jpg")),
-        "frontImageBase64": base64(&face("selfie/obama/fr_knn_obama1.jpg")),
-        "documentType": 2,
-    });
-    let refused = app
-        .call(
-            Method::POST,
-            &format!("{API}/public/Validation"),
-            Some(json!({"model": model, "applicantId": id})),
-        )
-        .await;
+    let refused = validate(
+        &app,
+        id,
+        "selfie/obama/fr_obama-240p.jpg",
+        2,
+        &face("selfie/obama/fr_knn_obama1.jpg"),
+    )
+    .await;
     refused.assert_error(400, "120030");
     assert!(
         refused
