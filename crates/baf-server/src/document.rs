@@ -25,6 +25,17 @@ pub enum DocumentCommand {
         #[arg(long, default_value_t = 70, value_parser = clap::value_parser!(u8).range(0..=100))]
         document_validation_percent: u8,
     },
+    /// Measure the reader on a labelled set (shared/documents/manifest.json, or the
+    /// synthetic_labels.json of a set rendered by scripts/render-heldout-documents.sh): exact
+    /// readings, wrong documents accepted and what each documentValidationPercent passes, per
+    /// kind of document and capture. Prints the figures per stratum as JSON; with --out, also
+    /// writes report.json (with every picture's result) and documents-confidence.png there.
+    Evaluate {
+        #[arg(long)]
+        labels: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -35,18 +46,50 @@ pub struct DocumentArgs {
 }
 
 pub fn run(command: DocumentCommand, args: &DocumentArgs) -> anyhow::Result<()> {
-    let DocumentCommand::Read {
-        image,
-        back,
-        document_type,
-        document_validation_percent,
-    } = command;
     let dylib = std::env::var_os("ORT_DYLIB_PATH").map_or_else(
         || PathBuf::from(verification::DEFAULT_ORT_DYLIB),
         PathBuf::from,
     );
     let mut reader =
         documents::Reader::open(&dylib, &args.ocr_models_dir).context("loading the text models")?;
+    let today = chrono::Utc::now().date_naive();
+    match command {
+        DocumentCommand::Read {
+            image,
+            back,
+            document_type,
+            document_validation_percent,
+        } => read(
+            &mut reader,
+            image,
+            back,
+            document_type,
+            document_validation_percent,
+            today,
+        ),
+        DocumentCommand::Evaluate { labels, out } => {
+            let report = evaluation::document_reading::evaluate(&labels, &mut reader, today)?;
+            if let Some(out) = out {
+                for path in report.write(&out)? {
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+            let summary =
+                json!({"labels": report.labels, "totals": report.totals, "strata": report.strata});
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+    }
+}
+
+fn read(
+    reader: &mut documents::Reader,
+    image: PathBuf,
+    back: Option<PathBuf>,
+    document_type: Option<u8>,
+    document_validation_percent: u8,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
     let mut sides = Vec::new();
     for path in std::iter::once(&image).chain(&back) {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -54,7 +97,6 @@ pub fn run(command: DocumentCommand, args: &DocumentArgs) -> anyhow::Result<()> 
             .with_context(|| format!("decoding {}", path.display()))?;
         sides.push(reader.read(&picture)?);
     }
-    let today = chrono::Utc::now().date_naive();
     let declared = document_type.and_then(documents::DocumentKind::from_code);
     let front = &sides[0];
     let output = json!({

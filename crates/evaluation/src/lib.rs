@@ -2,7 +2,9 @@
 //! `shared/faces-dev2`): enrolment refusals (FTE) with their reasons, FNMR at fixed FMR and the EER
 //! for every embedding model, the 1:N false-duplicate rate by gallery size, and APCER/BPCER
 //! (ISO/IEC 30107-3) — per identity fold and per stratum — plus the values fitted on the
-//! calibration fold. Behind `baf-server face evaluate`.
+//! calibration fold. Behind `baf-server face evaluate`. The document reader is measured the same
+//! way in [`document_reading`] (exact readings and wrong documents accepted, per stratum), behind
+//! `baf-server document evaluate`.
 //!
 //! ```no_run
 //! # fn demo() -> Result<(), evaluation::Error> {
@@ -19,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod document_reading;
 mod manifest;
 mod measure;
 mod metrics;

@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use verification::{EmbeddingModel, Similarity};
 
 use crate::Error;
+use crate::document_reading::DocumentReport;
 use crate::manifest::Fold;
 use crate::measure::Sample;
 use crate::metrics::Scores;
@@ -326,6 +327,59 @@ fn duplicates(path: &Path, report: &Report) -> Result<(), String> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// The document reader: the share of honest documents (scans, photos) and of wrong readings that
+/// pass as valid at each `documentValidationPercent`.
+pub fn acceptance(path: &Path, report: &DocumentReport) -> Result<(), String> {
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "documents accepted by documentValidationPercent",
+            ("sans-serif", 24),
+        )
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..100.0, 0f64..1.02)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("documentValidationPercent (the confidence a reading needs)")
+        .y_desc("share accepted as valid")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let all = report.acceptance_curve("all");
+    let curves = [
+        ("honest scans", report.acceptance_curve("scan"), false),
+        ("honest photos", report.acceptance_curve("photo"), false),
+        ("wrong readings (all)", all, true),
+    ];
+    for (i, (name, curve, wrong)) in curves.into_iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let points: Vec<(f64, f64)> = curve
+            .into_iter()
+            .map(|(required, honest, wrongly)| {
+                (f64::from(required), if wrong { wrongly } else { honest })
+            })
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+            .map_err(|e| e.to_string())?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()
