@@ -348,6 +348,18 @@ mod tests {
     }
 
     #[test]
+    fn check_digits_that_hold_only_after_a_correction_add_no_confidence() {
+        let mut corrected = zone(&PASSPORT);
+        corrected.zone_certainty = vec![vec![0.99; 44], vec![0.99; 44]];
+        corrected.zone_certainty[1][15] = 0.6;
+        corrected.zone_corrected = true;
+        let today = day("2010-01-01");
+        assert_eq!(corrected.confidence(today)["dob"], 60);
+        let tests = validation_tests(&[corrected], today, None, REQUIRED);
+        assert_eq!(outcome(&tests, "DocumentReading").0, "Failed");
+    }
+
+    #[test]
     fn a_wrong_check_digit_is_named() {
         let tampered = [PASSPORT[0], "L898902C36UTO7408123F1204159ZE184226B<<<<<10"];
         let tests = validation_tests(&[zone(&tampered)], day("2010-01-01"), None, REQUIRED);

@@ -116,8 +116,13 @@ const CHECK_AND_COMPOSITE_FALSE_PASS: f32 = 0.01;
 /// its least certain character that is not a filler (fillers are counted by position, not read
 /// one by one). A check digit that holds is evidence of its own: a field read with certainty
 /// `c` whose digit holds is right with probability `c / (c + (1 - c) * f)`, `f` being how often
-/// a misread passes.
-pub fn zone_confidence(zone: &Mrz, certainty: &[Vec<f32>]) -> BTreeMap<String, u8> {
+/// a misread passes. A zone `corrected` until its checks held gets no such boost: out of the
+/// many corrections tried, one that makes a wrong check digit hold is easily found.
+pub fn zone_confidence(
+    zone: &Mrz,
+    certainty: &[Vec<f32>],
+    corrected: bool,
+) -> BTreeMap<String, u8> {
     let passed = |field: Checked| {
         zone.checks
             .iter()
@@ -141,7 +146,7 @@ pub fn zone_confidence(zone: &Mrz, certainty: &[Vec<f32>]) -> BTreeMap<String, u
             .filter(|(c, _)| *c != b'<')
             .map(|(_, &sure)| sure)
             .fold(1.0f32, f32::min);
-        if guard.is_some_and(passed) {
+        if !corrected && guard.is_some_and(passed) {
             least /= least + (1.0 - least) * false_pass;
         }
         // what a recogniser read is never certain: 100 is a barcode's

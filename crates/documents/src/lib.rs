@@ -33,6 +33,9 @@ pub struct Reading {
     /// How sure the recogniser was of each character of the zone, line by line (0 to 1).
     #[serde(skip)]
     pub zone_certainty: Vec<Vec<f32>>,
+    /// The zone's characters were corrected until its checks held ([`ocr::ReadZone::corrected`]).
+    #[serde(skip)]
+    pub zone_corrected: bool,
 }
 
 impl Reading {
@@ -55,10 +58,12 @@ impl Reading {
         let read = fields.to_map();
         match (&self.licence, &self.zone) {
             (Some(_), _) => read.into_keys().map(|name| (name, 100)).collect(),
-            (None, Some(zone)) => fields::zone_confidence(zone, &self.zone_certainty)
-                .into_iter()
-                .filter(|(name, _)| read.contains_key(name))
-                .collect(),
+            (None, Some(zone)) => {
+                fields::zone_confidence(zone, &self.zone_certainty, self.zone_corrected)
+                    .into_iter()
+                    .filter(|(name, _)| read.contains_key(name))
+                    .collect()
+            }
             (None, None) => BTreeMap::new(),
         }
     }
@@ -104,15 +109,16 @@ impl Reader {
             Some(_) => None,
             None => self.zones.read_zone(picture)?,
         };
-        let (zone, zone_certainty) = match zone {
-            Some(read) => (Some(read.zone), read.certainty),
-            None => (None, Vec::new()),
+        let (zone, zone_certainty, zone_corrected) = match zone {
+            Some(read) => (Some(read.zone), read.certainty, read.corrected),
+            None => (None, Vec::new(), false),
         };
         Ok(Reading {
             barcode,
             licence,
             zone,
             zone_certainty,
+            zone_corrected,
         })
     }
 }

@@ -847,6 +847,7 @@ fn corrected(lines: &[Reading]) -> Result<ReadZone, Error> {
     let as_read = |zone: Mrz| ReadZone {
         zone,
         certainty: lines.iter().map(|line| line.certainty.clone()).collect(),
+        corrected: false,
     };
     if acceptable(&read) {
         return Ok(as_read(read));
@@ -909,7 +910,11 @@ fn corrected(lines: &[Reading]) -> Result<ReadZone, Error> {
     for one in tried {
         certainty[one.line][one.position] *= (-one.loss).exp();
     }
-    Ok(ReadZone { zone, certainty })
+    Ok(ReadZone {
+        zone,
+        certainty,
+        corrected: true,
+    })
 }
 
 /// A zone as read, with how sure the recogniser was of each of its characters.
@@ -918,6 +923,9 @@ pub struct ReadZone {
     pub zone: Mrz,
     /// Line by line, the probability of each character among those its position allows (0 to 1).
     pub certainty: Vec<Vec<f32>>,
+    /// Characters were replaced by alternatives so that the checks hold: the check digits were
+    /// chosen to hold, so holding is no evidence that the fields are right.
+    pub corrected: bool,
 }
 
 /// Every check digit holds and both states are ones ICAO knows.
