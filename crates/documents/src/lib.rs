@@ -82,7 +82,7 @@ impl Reading {
 }
 
 /// The whole reader: a PDF417 licence barcode first (cheap, and exact when found), then the
-/// machine-readable zone.
+/// machine-readable zone, then the barcode again in the picture turned level.
 pub struct Reader {
     zones: ocr::ZoneReader,
 }
@@ -103,12 +103,19 @@ impl Reader {
     }
 
     pub fn read(&mut self, picture: &RgbImage) -> Result<Reading, Error> {
-        let barcode = pdf417::read(&image::imageops::grayscale(picture));
-        let licence = barcode.as_deref().and_then(|text| aamva::parse(text).ok());
+        let grey = image::imageops::grayscale(picture);
+        let mut barcode = pdf417::read(&grey);
+        let mut licence = barcode.as_deref().and_then(|text| aamva::parse(text).ok());
         let zone = match licence {
             Some(_) => None,
             None => self.zones.read_zone(picture)?,
         };
+        // A licence photographed askew is looked for again turned level, but only when neither
+        // a barcode nor a zone was found: a passport's photo pays nothing for it.
+        if barcode.is_none() && zone.is_none() {
+            barcode = pdf417::read_turned(&grey);
+            licence = barcode.as_deref().and_then(|text| aamva::parse(text).ok());
+        }
         let (zone, zone_certainty, zone_corrected) = match zone {
             Some(read) => (Some(read.zone), read.certainty, read.corrected),
             None => (None, Vec::new(), false),
