@@ -41,6 +41,8 @@ const LINE_ASPECT: f32 = 8.0;
 /// How much less likely (log-probability) than the character read an alternative may be and
 /// still be tried when a check fails: a tenth as likely.
 const ALTERNATIVE_LOSS: f32 = 2.3;
+/// How sure the recogniser must be of a character the reading left out for it to count.
+const DROPPED_PEAK: f32 = 0.5;
 /// How many of the likeliest alternatives a failing zone tries, alone and in pairs.
 const MAX_SUBSTITUTIONS: usize = 24;
 /// How many of the bottom-most zone-like lines may hold the zone (a TD1 zone and a line or two above).
@@ -613,20 +615,30 @@ impl Frames {
     /// `allowed[n]`, with its log-probability and each character's allowed alternatives: a CTC
     /// best path over the states (characters emitted, current class).
     fn constrained(&self, allowed: &[&[u8]]) -> Reading {
+        self.constrained_judged(allowed, allowed)
+    }
+
+    /// [`Frames::constrained`] with each character's certainty judged against what `judged`
+    /// allows in its place: a character pinned by `allowed` to one class is only as certain as
+    /// the recogniser was of it among the template's.
+    fn constrained_judged(&self, allowed: &[&[u8]], judged: &[&[u8]]) -> Reading {
         const NONE: f32 = f32::NEG_INFINITY;
         let positions = allowed.len();
-        let masks: Vec<[bool; 38]> = allowed
-            .iter()
-            .map(|set| {
-                let mut mask = [false; 38];
-                for c in *set {
-                    if let Some(i) = ALPHABET.iter().position(|a| a == c) {
-                        mask[i + 1] = true;
+        let to_masks = |sets: &[&[u8]]| -> Vec<[bool; 38]> {
+            sets.iter()
+                .map(|set| {
+                    let mut mask = [false; 38];
+                    for c in *set {
+                        if let Some(i) = ALPHABET.iter().position(|a| a == c) {
+                            mask[i + 1] = true;
+                        }
                     }
-                }
-                mask
-            })
-            .collect();
+                    mask
+                })
+                .collect()
+        };
+        let masks = to_masks(allowed);
+        let judged_masks = to_masks(judged);
         let mut score = vec![[NONE; 38]; positions + 1];
         score[0][0] = 0.0;
         // For each frame, where each state came from: (characters emitted, class).
@@ -688,7 +700,12 @@ impl Frames {
         // A character spans the frames from the one it is emitted in until a blank or the next
         // character: it is judged by the frame where the recogniser was surest of it.
         let mut peak: Option<usize> = None;
+        // For each frame the path spends on a blank, how many characters precede it.
+        let mut blank_after: Vec<Option<usize>> = vec![None; self.0.len()];
         for (at, from) in came_from.iter().enumerate().rev() {
+            if class == 0 {
+                blank_after[at] = Some(n);
+            }
             if class != 0 && peak.is_none_or(|known| self.0[at][class] > self.0[known][class]) {
                 peak = Some(at);
             }
@@ -699,7 +716,7 @@ impl Frames {
                 // Against the other characters its position allows: a blank beside it, or a
                 // `0` where only letters may stand, takes nothing from it.
                 let allowed: f32 = (1..38)
-                    .filter(|&other| masks[n - 1][other])
+                    .filter(|&other| judged_masks[n - 1][other])
                     .map(|other| frame[other].exp())
                     .sum();
                 certainty.push(frame[class].exp() / allowed.max(f32::MIN_POSITIVE));
@@ -716,11 +733,67 @@ impl Frames {
         text.reverse();
         alternatives.reverse();
         certainty.reverse();
+        self.doubt_dropped_characters(&blank_after, &text, &mut certainty);
         Reading {
             text: String::from_utf8(text).unwrap_or_default(),
             score: total,
             certainty,
             alternatives,
+        }
+    }
+}
+
+impl Frames {
+    /// A character the recogniser saw (a run of frames it was more than [`DROPPED_PEAK`] sure
+    /// of) that the path spent wholly on blanks was left out of the reading: the template has
+    /// fewer places than the line has characters (a passport's zone read as a TD2 one), or a
+    /// character slipped out. The nearest character before it that is not a filler (after it,
+    /// when there is none) is only as certain as the recogniser was unsure of the dropped one.
+    fn doubt_dropped_characters(
+        &self,
+        blank_after: &[Option<usize>],
+        text: &[u8],
+        certainty: &mut [f32],
+    ) {
+        let best = |frame: &[f32; 38]| {
+            (1..38)
+                .max_by(|&a, &b| frame[a].total_cmp(&frame[b]))
+                .filter(|&class| frame[class] > frame[0])
+                .map(|class| (class, frame[class].exp()))
+        };
+        let mut at = 0;
+        while at < self.0.len() {
+            let Some((class, _)) = best(&self.0[at]) else {
+                at += 1;
+                continue;
+            };
+            let start = at;
+            let mut sure = 0f32;
+            while let Some((same, p)) = self.0.get(at).and_then(best) {
+                if same != class {
+                    break;
+                }
+                sure = sure.max(p);
+                at += 1;
+            }
+            // A run the path spends on blanks lies between the same two characters throughout.
+            let Some(Some(before)) = blank_after[start..at]
+                .iter()
+                .all(Option::is_some)
+                .then_some(blank_after[start])
+            else {
+                continue;
+            };
+            if sure <= DROPPED_PEAK {
+                continue;
+            }
+            let neighbour = (0..before.min(text.len()))
+                .rev()
+                .chain(before..text.len())
+                .find(|&i| text[i] != b'<');
+            if let Some(i) = neighbour {
+                certainty[i] = certainty[i].min(1.0 - sure);
+            }
         }
     }
 }
@@ -771,7 +844,7 @@ fn read_line(frames: &Frames, format: Format, index: usize) -> Reading {
                 let class = ALPHABET.iter().position(|a| *a == c).unwrap_or(0);
                 *slot = &ALPHABET[class..=class];
             }
-            frames.constrained(&pinned)
+            frames.constrained_judged(&pinned, &allowed)
         })
         .filter(|pinned| pinned.score.is_finite())
         .max_by(|a, b| a.score.total_cmp(&b.score))
@@ -1096,6 +1169,31 @@ mod tests {
         assert_eq!(read.len(), 8);
         assert!(read.starts_with("P<UTO") && read.ends_with("<<"), "{read}");
         assert!(read.as_bytes()[5].is_ascii_uppercase(), "{read}");
+    }
+
+    #[test]
+    fn a_character_the_template_has_no_place_for_leaves_its_neighbour_uncertain() {
+        let frames = spelled("AB<<C");
+        let whole = frames.constrained(&[
+            LETTERS,
+            LETTERS,
+            LETTERS_OR_FILLER,
+            LETTERS_OR_FILLER,
+            LETTERS,
+        ]);
+        assert!(
+            whole.certainty.iter().all(|&sure| sure > 0.99),
+            "{:?}",
+            whole.certainty
+        );
+        let short = frames.constrained(&[LETTERS, LETTERS_OR_FILLER, LETTERS_OR_FILLER, LETTERS]);
+        assert_eq!(short.text.len(), 4);
+        assert!(
+            short.certainty.iter().any(|&sure| sure < 0.01),
+            "{}: {:?}",
+            short.text,
+            short.certainty
+        );
     }
 
     #[test]
