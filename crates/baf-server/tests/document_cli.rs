@@ -86,3 +86,61 @@ fn the_declared_type_and_the_other_side_are_checked() {
         "Passed"
     );
 }
+
+/// `document evaluate` judges each reading against the labels, not against itself: a label that
+/// transcribes the zone wrongly turns the same exact reading into a misread, and a wrong reading
+/// whose checks hold counts as accepted wrongly.
+#[test]
+fn a_labelled_set_is_judged_against_its_labels() {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("../../../shared/documents/manifest.json").unwrap(),
+    )
+    .unwrap();
+    let folder = std::fs::canonicalize("../../../shared/documents").unwrap();
+    let row = |file: &str| {
+        let mut row = manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["file"] == file)
+            .unwrap_or_else(|| panic!("{file} is in the manifest"))
+            .clone();
+        row["file"] = folder.join(file).to_string_lossy().into_owned().into();
+        row
+    };
+    let mut mislabelled = row("syn_td1_00.png");
+    mislabelled["mrz_lines"][2] = "ZIMMERMAN<<AMARA<<<<<<<<<<<<<<".into();
+    let labels = [
+        row("syn_td3_00.png"),
+        row("syn_dl_00.png"),
+        row("syn_nodoc_01.jpg"),
+        mislabelled,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let labels_path = dir.path().join("labels.json");
+    std::fs::write(&labels_path, serde_json::to_string(&labels).unwrap()).unwrap();
+    let out = dir.path().join("report");
+    let report = common::json_of(&[
+        "document",
+        "evaluate",
+        "--labels",
+        labels_path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let all = &report["totals"]["all"];
+    assert_eq!(
+        (
+            &all["pictures"],
+            &all["readable"],
+            &all["exact"],
+            &all["misread"]
+        ),
+        (&4.into(), &3.into(), &2.into(), &1.into()),
+        "{report}"
+    );
+    assert_eq!(all["wrong_accepted"]["0"], 1, "{report}");
+    assert_eq!(report["strata"]["mrz-td1/scan"]["misread"], 1, "{report}");
+    assert!(out.join("report.json").is_file());
+    assert!(out.join("documents-confidence.png").is_file());
+}
