@@ -348,6 +348,20 @@ mod tests {
     }
 
     #[test]
+    fn a_check_digit_is_no_evidence_between_characters_it_cannot_tell_apart() {
+        let mut read = zone(&PASSPORT);
+        read.zone_certainty = vec![vec![0.99; 44], vec![0.99; 44]];
+        read.zone_check_blind = vec![vec![0.0; 44], vec![0.0; 44]];
+        // the number's `L` (21) read 0.6 surely: its digit and the composite hold
+        read.zone_certainty[1][0] = 0.6;
+        let today = day("2010-01-01");
+        assert_eq!(read.confidence(today)["id"], 99);
+        // the rest on `1`, `B` or `V`, which count as `L` does in every check digit
+        read.zone_check_blind[1][0] = 0.4;
+        assert_eq!(read.confidence(today)["id"], 60);
+    }
+
+    #[test]
     fn check_digits_that_hold_only_after_a_correction_add_no_confidence() {
         let mut corrected = zone(&PASSPORT);
         corrected.zone_certainty = vec![vec![0.99; 44], vec![0.99; 44]];

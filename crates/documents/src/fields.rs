@@ -116,11 +116,15 @@ const CHECK_AND_COMPOSITE_FALSE_PASS: f32 = 0.01;
 /// its least certain character that is not a filler (fillers are counted by position, not read
 /// one by one). A check digit that holds is evidence of its own: a field read with certainty
 /// `c` whose digit holds is right with probability `c / (c + (1 - c) * f)`, `f` being how often
-/// a misread passes. A zone `corrected` until its checks held gets no such boost: out of the
-/// many corrections tried, one that makes a wrong check digit hold is easily found.
+/// a misread passes. The digit is no evidence against a character it cannot tell from the one
+/// read (`check_blind`, `b`, their probability: `6` for `G`, `0` for `U`): such a character is
+/// right with `c / (c + b + (1 - c - b) * f)`. A zone `corrected` until its checks held gets no
+/// boost at all: out of the many corrections tried, one that makes a wrong check digit hold is
+/// easily found.
 pub fn zone_confidence(
     zone: &Mrz,
     certainty: &[Vec<f32>],
+    check_blind: &[Vec<f32>],
     corrected: bool,
 ) -> BTreeMap<String, u8> {
     let passed = |field: Checked| {
@@ -138,17 +142,23 @@ pub fn zone_confidence(
         let (Some(text), Some(sure)) = (zone.lines.get(line), certainty.get(line)) else {
             continue;
         };
-        let mut least = text
+        let boosted = !corrected && guard.is_some_and(passed);
+        let blind = check_blind.get(line).map_or(&[][..], Vec::as_slice);
+        let least = text
             .bytes()
             .zip(sure)
+            .enumerate()
             .skip(characters.start)
             .take(characters.len())
-            .filter(|(c, _)| *c != b'<')
-            .map(|(_, &sure)| sure)
+            .filter(|(_, (c, _))| *c != b'<')
+            .map(|(at, (_, &sure))| {
+                if !boosted {
+                    return sure;
+                }
+                let alike = blind.get(at).copied().unwrap_or(0.0).min(1.0 - sure);
+                sure / (sure + alike + (1.0 - sure - alike) * false_pass)
+            })
             .fold(1.0f32, f32::min);
-        if !corrected && guard.is_some_and(passed) {
-            least /= least + (1.0 - least) * false_pass;
-        }
         // what a recogniser read is never certain: 100 is a barcode's
         let percent = (least * 100.0).floor().clamp(0.0, 99.0) as u8;
         for name in names {

@@ -33,6 +33,10 @@ pub struct Reading {
     /// How sure the recogniser was of each character of the zone, line by line (0 to 1).
     #[serde(skip)]
     pub zone_certainty: Vec<Vec<f32>>,
+    /// How likely each character is to be another that no check digit tells from it
+    /// ([`ocr::ReadZone::check_blind`]).
+    #[serde(skip)]
+    pub zone_check_blind: Vec<Vec<f32>>,
     /// The zone's characters were corrected until its checks held ([`ocr::ReadZone::corrected`]).
     #[serde(skip)]
     pub zone_corrected: bool,
@@ -58,12 +62,15 @@ impl Reading {
         let read = fields.to_map();
         match (&self.licence, &self.zone) {
             (Some(_), _) => read.into_keys().map(|name| (name, 100)).collect(),
-            (None, Some(zone)) => {
-                fields::zone_confidence(zone, &self.zone_certainty, self.zone_corrected)
-                    .into_iter()
-                    .filter(|(name, _)| read.contains_key(name))
-                    .collect()
-            }
+            (None, Some(zone)) => fields::zone_confidence(
+                zone,
+                &self.zone_certainty,
+                &self.zone_check_blind,
+                self.zone_corrected,
+            )
+            .into_iter()
+            .filter(|(name, _)| read.contains_key(name))
+            .collect(),
             (None, None) => BTreeMap::new(),
         }
     }
@@ -116,15 +123,21 @@ impl Reader {
             barcode = pdf417::read_turned(&grey);
             licence = barcode.as_deref().and_then(|text| aamva::parse(text).ok());
         }
-        let (zone, zone_certainty, zone_corrected) = match zone {
-            Some(read) => (Some(read.zone), read.certainty, read.corrected),
-            None => (None, Vec::new(), false),
+        let (zone, zone_certainty, zone_check_blind, zone_corrected) = match zone {
+            Some(read) => (
+                Some(read.zone),
+                read.certainty,
+                read.check_blind,
+                read.corrected,
+            ),
+            None => (None, Vec::new(), Vec::new(), false),
         };
         Ok(Reading {
             barcode,
             licence,
             zone,
             zone_certainty,
+            zone_check_blind,
             zone_corrected,
         })
     }

@@ -138,16 +138,22 @@ fn yymmdd(text: &str) -> Option<(i32, u32, u32)> {
 /// ICAO 9303 part 3 §4.9: weights 7, 3, 1 over digits, letters (A = 10 ... Z = 35) and `<` (0).
 pub fn check_digit(text: &str) -> Option<u8> {
     let mut sum = 0u32;
-    for (index, c) in text.chars().enumerate() {
-        let value = match c {
-            '0'..='9' => c as u32 - '0' as u32,
-            'A'..='Z' => c as u32 - 'A' as u32 + 10,
-            '<' => 0,
-            _ => return None,
-        };
-        sum += value * [7, 3, 1][index % 3];
+    for (index, c) in text.bytes().enumerate() {
+        sum += check_value(c)? * [7, 3, 1][index % 3];
     }
     Some((sum % 10) as u8)
+}
+
+/// What a character counts for in a check digit: digits their value, `A` to `Z` 10 to 35, the
+/// filler 0. The weights 7, 3 and 1 are prime to 10, so two characters whose values agree
+/// modulo 10 (`0`, `A`, `K`, `U` and `<`; `6`, `G` and `Q`...) are one to every check digit.
+pub fn check_value(c: u8) -> Option<u32> {
+    match c {
+        b'0'..=b'9' => Some(u32::from(c - b'0')),
+        b'A'..=b'Z' => Some(u32::from(c - b'A') + 10),
+        b'<' => Some(0),
+        _ => None,
+    }
 }
 
 fn check(field: Checked, data: &str, digit: char) -> Check {

@@ -697,6 +697,7 @@ impl Frames {
         let mut text = Vec::with_capacity(positions);
         let mut alternatives = Vec::with_capacity(positions);
         let mut certainty = Vec::with_capacity(positions);
+        let mut check_blind = Vec::with_capacity(positions);
         // A character spans the frames from the one it is emitted in until a blank or the next
         // character: it is judged by the frame where the recogniser was surest of it.
         let mut peak: Option<usize> = None;
@@ -720,6 +721,13 @@ impl Frames {
                     .map(|other| frame[other].exp())
                     .sum();
                 certainty.push(frame[class].exp() / allowed.max(f32::MIN_POSITIVE));
+                let value = mrz::check_value(ALPHABET[class - 1]).map(|v| v % 10);
+                let alike: f32 = (1..38)
+                    .filter(|&other| other != class && judged_masks[n - 1][other])
+                    .filter(|&other| mrz::check_value(ALPHABET[other - 1]).map(|v| v % 10) == value)
+                    .map(|other| frame[other].exp())
+                    .sum();
+                check_blind.push(alike / allowed.max(f32::MIN_POSITIVE));
                 let mut others: Vec<(u8, f32)> = (1..38)
                     .filter(|&other| other != class && masks[n - 1][other])
                     .map(|other| (ALPHABET[other - 1], frame[class] - frame[other]))
@@ -733,11 +741,13 @@ impl Frames {
         text.reverse();
         alternatives.reverse();
         certainty.reverse();
+        check_blind.reverse();
         self.doubt_dropped_characters(&blank_after, &text, &mut certainty);
         Reading {
             text: String::from_utf8(text).unwrap_or_default(),
             score: total,
             certainty,
+            check_blind,
             alternatives,
         }
     }
@@ -882,6 +892,9 @@ struct Reading {
     /// For each character, its probability among those its position allows, in the frame where
     /// the recogniser was surest of it.
     certainty: Vec<f32>,
+    /// For each character, the probability (as `certainty`) of the others its position allows
+    /// that a check digit cannot tell from it ([`mrz::check_value`]).
+    check_blind: Vec<f32>,
     /// For each character, the others its position allows that the recogniser found nearly as
     /// likely in the frame it was read from, with how much less likely (log-probability), best
     /// first.
@@ -920,6 +933,7 @@ fn corrected(lines: &[Reading]) -> Result<ReadZone, Error> {
     let as_read = |zone: Mrz| ReadZone {
         zone,
         certainty: lines.iter().map(|line| line.certainty.clone()).collect(),
+        check_blind: lines.iter().map(|line| line.check_blind.clone()).collect(),
         corrected: false,
     };
     if acceptable(&read) {
@@ -986,6 +1000,7 @@ fn corrected(lines: &[Reading]) -> Result<ReadZone, Error> {
     Ok(ReadZone {
         zone,
         certainty,
+        check_blind: lines.iter().map(|line| line.check_blind.clone()).collect(),
         corrected: true,
     })
 }
@@ -996,6 +1011,9 @@ pub struct ReadZone {
     pub zone: Mrz,
     /// Line by line, the probability of each character among those its position allows (0 to 1).
     pub certainty: Vec<Vec<f32>>,
+    /// Line by line, how likely each character is to be another that no check digit tells from
+    /// it ([`mrz::check_value`]), on the same scale.
+    pub check_blind: Vec<Vec<f32>>,
     /// Characters were replaced by alternatives so that the checks hold: the check digits were
     /// chosen to hold, so holding is no evidence that the fields are right.
     pub corrected: bool,

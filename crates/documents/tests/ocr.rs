@@ -46,8 +46,12 @@ fn zones_are_read_as_the_manifest_transcribes_them() {
         let started = std::time::Instant::now();
         let read = reader.read_zone(&picture).expect("the models run");
         let confidence = read.as_ref().map(|read| {
-            let fields =
-                documents::fields::zone_confidence(&read.zone, &read.certainty, read.corrected);
+            let fields = documents::fields::zone_confidence(
+                &read.zone,
+                &read.certainty,
+                &read.check_blind,
+                read.corrected,
+            );
             let least = fields.values().copied().min();
             let names = fields.get("familyName").copied();
             (least, names)
