@@ -54,9 +54,6 @@ pub fn admit(
     {
         return Err(Refusal::FaceImageRequired);
     }
-    if applicant.status == ApplicantStatus::Canceled {
-        return Err(Refusal::Closed);
-    }
     if request.document_type == SELFIE_DOCUMENT_TYPE && applicant.status == ApplicantStatus::Success
     {
         return if has_profile {
@@ -65,11 +62,17 @@ pub fn admit(
             Err(Refusal::NoVerifiedFace)
         };
     }
-    if applicant.status.is_completed() {
-        return Err(Refusal::AlreadyCompleted);
-    }
+    // Used-up attempts are named whatever the status they left the applicant in (Failed after
+    // the last one): a client that counts attempts reads 120037, not "already completed".
+    // Authorizations use no attempt, so they are decided above.
     if applicant.attempts_used >= i32::from(settings.max_attempts) {
         return Err(Refusal::AttemptsExhausted);
+    }
+    if applicant.status == ApplicantStatus::Canceled {
+        return Err(Refusal::Closed);
+    }
+    if applicant.status.is_completed() {
+        return Err(Refusal::AlreadyCompleted);
     }
     Ok(if request.document_type == SELFIE_DOCUMENT_TYPE {
         Flow::Registration
@@ -498,8 +501,12 @@ mod tests {
             (Success, 1, true, SELFIE, Ok(Flow::Authorization)),
             (Success, 1, false, SELFIE, Err(Refusal::NoVerifiedFace)),
             (Success, 1, true, passport, Err(Refusal::AlreadyCompleted)),
-            (Failed, 3, false, SELFIE, Err(Refusal::AlreadyCompleted)),
+            (Failed, 1, false, SELFIE, Err(Refusal::AlreadyCompleted)),
+            (Failed, 3, false, SELFIE, Err(Refusal::AttemptsExhausted)),
+            (Success, 3, true, SELFIE, Ok(Flow::Authorization)),
+            (Success, 3, true, passport, Err(Refusal::AttemptsExhausted)),
             (Canceled, 0, false, SELFIE, Err(Refusal::Closed)),
+            (Canceled, 3, false, SELFIE, Err(Refusal::AttemptsExhausted)),
             (
                 Pending,
                 0,

@@ -377,7 +377,8 @@ async fn a_duplicate_fails_the_applicant_on_the_last_attempt_or_when_the_account
         (a["status"].as_i64(), a["hasRiskEvents"].as_bool()),
         (Some(2), Some(true))
     );
-    app.register(second, ROSE).await.assert_error(400, "120036");
+    // its one attempt is used: that is what the refusal names
+    app.register(second, ROSE).await.assert_error(400, "120037");
 }
 
 #[sqlx::test(migrator = "baf_store::MIGRATOR")]
@@ -472,7 +473,8 @@ async fn failed_attempts_count_down_to_failed_and_reopening_gives_them_back(pool
             "attempt {attempt}"
         );
     }
-    app.register(id, OBAMA).await.assert_error(400, "120036");
+    // Failed by its last attempt: the refusal names the attempts, not the status
+    app.register(id, OBAMA).await.assert_error(400, "120037");
     app.open(id).await.assert_ok();
     assert_eq!(app.get_applicant(id).await.body["attemptsUsed"], 0);
     app.register(id, PRINT_ATTACK).await.assert_ok();
