@@ -462,6 +462,11 @@ impl App {
                         thresholds.duplicate_percent,
                     )
                     .await?;
+                evidence.scores.duplicate_confidence = evidence
+                    .duplicates
+                    .iter()
+                    .map(|(_, confidence)| *confidence)
+                    .reduce(f64::max);
             }
             Flow::Authorization => {
                 let hits = self
@@ -555,6 +560,7 @@ pub(crate) fn face_scores(face: &MainFace, match_confidence: Option<f64>) -> Fac
         liveness: face.liveness.score,
         liveness_percent: Some(face.liveness.percent()),
         match_confidence,
+        duplicate_confidence: None,
     }
 }
 

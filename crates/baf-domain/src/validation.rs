@@ -136,9 +136,22 @@ pub struct FaceScores {
     /// Match confidence (percent) of the selfie against the document, or against the applicant's
     /// own profile in an authorization.
     pub match_confidence: Option<f64>,
+    /// In a registration, the confidence of the best match among other applicants' profiles at
+    /// the duplicate threshold: what a duplicate-face attempt shows as its match. Attempts
+    /// recorded before it existed lack it.
+    #[serde(default)]
+    pub duplicate_confidence: Option<f64>,
 }
 
 impl FaceScores {
+    /// The match an attempt's detail shows: against the document or the applicant's own
+    /// profile, else (a registration by selfie) the duplicate it was found to be, else 0.
+    pub fn shown_match(&self) -> f64 {
+        self.match_confidence
+            .or(self.duplicate_confidence)
+            .unwrap_or(0.0)
+    }
+
     /// Liveness on the calibrated scale; attempts recorded before it existed read their raw score
     /// in percent.
     pub fn calibrated_liveness(&self) -> f32 {
@@ -545,6 +558,7 @@ mod tests {
                 liveness,
                 liveness_percent: Some(liveness * 100.0),
                 match_confidence: None,
+                duplicate_confidence: None,
             },
             duplicates: Vec::new(),
             found_own_profile: false,

@@ -335,6 +335,16 @@ async fn a_face_registered_by_another_applicant_is_a_duplicate_with_a_risk_event
         details["similarApplicants"]["ids"],
         json!([first.to_string()])
     );
+    // the match that made it a duplicate, at or above the account's duplicate threshold (98)
+    let shown = details["dvsResult"]["faceVerificationResult"]["confidence"]
+        .as_f64()
+        .unwrap();
+    assert!(shown >= 98.0, "{details}");
+    let score = details["validations"]["matching"]["details"][0]["score"]
+        .as_f64()
+        .unwrap();
+    assert!((score - shown / 100.0).abs() < 1e-9, "{details}");
+    assert_eq!(details["validations"]["matching"]["verdict"], false);
     assert_eq!(
         (
             details["riskEvents"][0]["riskName"].as_str(),

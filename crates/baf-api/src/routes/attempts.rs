@@ -247,7 +247,7 @@ fn validations(record: &AttemptRecord) -> Validations {
         matching: verdict(
             "FaceMatching",
             status.face_is_valid,
-            scores.match_confidence.unwrap_or(0.0) / 100.0,
+            scores.shown_match() / 100.0,
             None,
         ),
     }
@@ -289,7 +289,7 @@ impl From<&Attempt> for AttemptDetails {
                 face_verification_result: record.scores.map(|s| FaceVerificationResult {
                     anti_spoofing: f64::from(s.calibrated_liveness()),
                     quality: f64::from(s.quality_percent),
-                    confidence: s.match_confidence.unwrap_or(0.0),
+                    confidence: s.shown_match(),
                     liveness_reflection_confidence: None,
                 }),
             },
