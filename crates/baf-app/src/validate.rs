@@ -326,7 +326,8 @@ impl App {
                     )
                     .await?;
                 evidence.document = report;
-                if flow.registers() && bans_faces {
+                // A banned face neither registers nor authorizes, its own applicant's included.
+                if (flow.registers() || flow == Flow::Authorization) && bans_faces {
                     evidence.blacklisted = blacklisted_face(
                         &mut tx,
                         account,

@@ -787,6 +787,25 @@ mod tests {
             ),
             (Failed, Some(true))
         );
+        let own_face = Evidence {
+            found_own_profile: true,
+            ..e
+        };
+        let authorization = decide(
+            Flow::Authorization,
+            &applicant(Success, 1),
+            &settings(5),
+            &own_face,
+            Utc::now(),
+        );
+        assert_eq!(
+            (
+                authorization.record.response_status,
+                authorization.applicant_status,
+                authorization.record.validation_status.has_been_black_listed
+            ),
+            (ResponseStatus::Fail, Success, Some(true))
+        );
     }
 
     #[test]

@@ -256,6 +256,18 @@ async fn blacklisting_an_applicant_bans_its_face_until_the_entry_is_deleted(pool
         )
     );
     assert_eq!(entry["hasFace"], true);
+    // its own face no longer authorizes it
+    let authorization = app.register(fraudster, OBAMA_THIRD).await;
+    authorization.assert_ok();
+    assert_eq!(
+        (
+            authorization.body["status"].as_i64(),
+            authorization.body["validationStatus"]["hasBeenBlackListed"].as_bool()
+        ),
+        (Some(1), Some(true)),
+        "{}",
+        authorization.text
+    );
     // the ban outlives the applicant, whose own profile no longer exists to match as a duplicate
     app.delete(fraudster).await.assert_ok();
 
