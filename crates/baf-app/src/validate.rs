@@ -5,6 +5,8 @@
 //! under a lock), then the decision under the applicant's row lock — and for registrations under
 //! the account's profile lock too, so two registrations of one face can never both succeed.
 
+use std::net::IpAddr;
+
 use baf_domain::applicant::Applicant;
 use baf_domain::document::DocumentReport;
 use baf_domain::validation::{
@@ -30,6 +32,8 @@ pub struct Submission {
     pub back: Option<Bytes>,
     pub liveness_video: Option<Bytes>,
     pub liveness_action_video: Option<Bytes>,
+    /// Where the request came from, recorded with the attempt.
+    pub client_address: Option<IpAddr>,
 }
 
 impl Submission {
@@ -285,7 +289,8 @@ impl App {
             Some(document) => (Some(document.face.main), document.report),
             None => (None, None),
         };
-        let (outcome, embedding) = match (selfie.into_single(), document_face, face_photo_share) {
+        let (mut outcome, embedding) = match (selfie.into_single(), document_face, face_photo_share)
+        {
             (Err(error), _, _) => match no_usable_face(&error) {
                 Some(message) => (invalid_data(flow, &applicant, &settings, message), None),
                 None => return Err(Error::Engine(error)),
@@ -346,6 +351,7 @@ impl App {
             }
         };
 
+        outcome.record.request_ip_address = submission.client_address.map(|ip| ip.to_string());
         // an attempt that never reached the checks keeps no files: they would cost disk for
         // nothing, and such attempts use up no attempt
         let media = if outcome.record.invalid_data_errors.is_empty() {

@@ -224,6 +224,10 @@ pub struct AttemptRecord {
     /// The document's reading (attempts without one, or recorded before reading existed, lack it).
     #[serde(default)]
     pub document: Option<DocumentReport>,
+    /// The address the request came from (the connection's peer), as `requestIpAddress`;
+    /// attempts recorded before it was kept lack it.
+    #[serde(default)]
+    pub request_ip_address: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -384,6 +388,7 @@ pub fn decide(
             similar_applicants: evidence.duplicates.iter().map(|(id, _)| *id).collect(),
             risk_events,
             document: evidence.document.clone(),
+            request_ip_address: None,
         },
         applicant_status,
         attempts_used,
@@ -412,6 +417,7 @@ pub fn invalid_data(
             similar_applicants: Vec::new(),
             risk_events: Vec::new(),
             document: None,
+            request_ip_address: None,
         },
         applicant_status: applicant.status,
         attempts_used: applicant.attempts_used,

@@ -85,6 +85,8 @@ async fn a_selfie_registers_the_applicant(pool: PgPool) {
         ),
         (Some(attempt), Some(10), Some(0))
     );
+    // the test client connects over loopback
+    assert_eq!(d["requestIpAddress"], "127.0.0.1");
     assert_eq!(
         d["validations"]["liveness"]["details"][0]["name"],
         "FaceLiveness"

@@ -300,7 +300,7 @@ impl From<&Attempt> for AttemptDetails {
             mobile_phone_model: None,
             mobile_phone_os: None,
             capture_method: None,
-            request_ip_address: None,
+            request_ip_address: record.request_ip_address.clone(),
             created: a.created,
             document_type: document_type_name(a.document_type),
             document_type_int: a.document_type,

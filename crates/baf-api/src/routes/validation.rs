@@ -2,9 +2,11 @@
 //! authorization by 1:N search (spec §5). The use case is `baf_app::App::validate`.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
 
+use axum::Extension;
 use axum::Json as JsonResponse;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use baf_app::validate::{Submission, Validated};
 use baf_domain::ApplicantId;
 use baf_domain::ApplicantStatus;
@@ -52,7 +54,7 @@ pub struct ValidationModel {
 }
 
 impl ValidationRequest {
-    fn into_submission(self) -> Result<Submission, ApiError> {
+    fn into_submission(self, client_address: Option<IpAddr>) -> Result<Submission, ApiError> {
         let applicant = self.applicant_id.ok_or_else(|| {
             ApiError::invalid_field("applicantId", "The applicantId field is required.")
         })?;
@@ -88,6 +90,7 @@ impl ValidationRequest {
                 "model.livenessActionVideoBase64",
                 model.liveness_action_video_base64,
             )?,
+            client_address,
         })
     }
 }
@@ -176,9 +179,10 @@ fn document_tests(
 async fn validate(
     ValidationCaller(caller): ValidationCaller,
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Json(body): Json<ValidationRequest>,
 ) -> Result<JsonResponse<ValidationResponse>, ApiError> {
-    let submission = body.into_submission()?;
+    let submission = body.into_submission(peer.map(|Extension(ConnectInfo(peer))| peer.ip()))?;
     let validated = state.app.validate(caller, submission).await?;
     Ok(JsonResponse(response(&validated)))
 }
