@@ -195,8 +195,21 @@ pub struct RiskEvent {
     pub is_active: bool,
 }
 
-pub const DUPLICATE_FACE_RISK: (i32, &str) = (1, "DuplicateFace");
+/// BAF's risk types by number: 0 MassAttack, 1 PeriodicAttack, 6 DuplicateFace, 7
+/// InconsistentMetadata. BlackListed has no vendor number; 2 is none of theirs.
+pub const DUPLICATE_FACE_RISK: (i32, &str) = (6, "DuplicateFace");
 pub const BLACKLIST_RISK: (i32, &str) = (2, "BlackListed");
+
+impl RiskEvent {
+    /// The risk's number as a BAF client reads it. Attempts recorded before DuplicateFace got
+    /// the vendor's 6 stored 1 (the vendor's PeriodicAttack): known risks are numbered by name.
+    pub fn number(&self) -> i32 {
+        [DUPLICATE_FACE_RISK, BLACKLIST_RISK]
+            .iter()
+            .find(|(_, name)| *name == self.risk_name)
+            .map_or(self.risk_number, |(number, _)| *number)
+    }
+}
 
 /// An input problem found in the images (BAF's `invalidDataErrors`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -659,9 +672,14 @@ mod tests {
         assert_eq!(outcome.record.similar_applicants, vec![other]);
         let event = &outcome.record.risk_events[0];
         assert_eq!(
-            (event.risk_name.as_str(), event.is_active),
-            ("DuplicateFace", true)
+            (event.risk_name.as_str(), event.number(), event.is_active),
+            ("DuplicateFace", 6, true)
         );
+        let recorded_before = RiskEvent {
+            risk_number: 1,
+            ..event.clone()
+        };
+        assert_eq!(recorded_before.number(), 6);
         let blocking = AccountSettings {
             block_duplicates: true,
             ..settings(3)

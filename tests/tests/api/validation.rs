@@ -350,9 +350,10 @@ async fn a_face_registered_by_another_applicant_is_a_duplicate_with_a_risk_event
     assert_eq!(
         (
             details["riskEvents"][0]["riskName"].as_str(),
+            details["riskEvents"][0]["riskNumber"].as_i64(),
             details["riskEvents"][0]["isActive"].as_bool()
         ),
-        (Some("DuplicateFace"), Some(true))
+        (Some("DuplicateFace"), Some(6), Some(true))
     );
     assert_eq!(details["hasRiskEvents"], true);
     // a different person registers fine

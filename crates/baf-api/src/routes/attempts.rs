@@ -166,7 +166,7 @@ impl From<&RiskEvent> for RiskEventDto {
     fn from(e: &RiskEvent) -> Self {
         Self {
             created: e.created,
-            risk_number: e.risk_number,
+            risk_number: e.number(),
             risk_name: e.risk_name.clone(),
             is_active: e.is_active,
         }
