@@ -29,7 +29,7 @@ export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntim
 SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1
 
 psql "${ADMIN_URL}" -qc "drop database if exists baf_bench with (force)" -c "create database baf_bench"
-BIN="${BIN:-target/release/baf-server}"  # or another build, to compare
+BIN="${BIN:-${CARGO_TARGET_DIR:-target}/release/baf-server}"  # or another build, to compare
 ACCOUNT="$(DATABASE_URL="${DB_URL}" "${BIN}" account create --name bench 2>/dev/null)"
 KEY="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secretKey"])' "${ACCOUNT}")"
 

@@ -4,7 +4,8 @@
 # from the environment; the functions set ADMIN_URL, DB_URL, KEY and SERVER.
 
 IMAGE="${BENCH_IMAGE:-../shared/reference/bench-selfie-1280x960.jpg}"
-BIN="${BIN:-target/release/baf-server}"  # or another build, to compare
+OWN_BUILD="${CARGO_TARGET_DIR:-target}/release/baf-server"
+BIN="${BIN:-${OWN_BUILD}}"  # or another build, to compare
 WORK="$(mktemp -d)"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
@@ -17,7 +18,7 @@ export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntim
 ADMIN_URL="${ADMIN_URL:-$(scripts/local-postgres-url.sh)/postgres}"
 DB_URL="${ADMIN_URL%/*}/${DATABASE}"
 echo "Postgres: ${ADMIN_URL#*@}"
-[[ "${BIN}" != target/release/baf-server ]] || SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1
+[[ "${BIN}" != "${OWN_BUILD}" ]] || SQLX_OFFLINE=true cargo build --release --locked -p baf-server 2>&1 | tail -1
 
 SERVER=""
 cleanup() { [[ -n "${SERVER}" ]] && kill "${SERVER}" 2>/dev/null; rm -rf "${WORK}"; }

@@ -23,4 +23,4 @@ if ! psql "${admin_url}" -tAc "select 1 from pg_database where datname = '${data
 fi
 
 cargo build --release --locked -p baf-server
-exec target/release/baf-server serve --demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/baf-server" serve --demo "$@"
