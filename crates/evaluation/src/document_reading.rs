@@ -325,14 +325,7 @@ impl DocumentReport {
 
     /// Writes `report.json` and `documents-confidence.png` into `dir`; returns the paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
-        let fail = |path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Write { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(fail(dir))?;
-        let json = dir.join("report.json");
-        let text = serde_json::to_string_pretty(self).expect("the report serialises");
-        std::fs::write(&json, text + "\n").map_err(fail(&json))?;
+        let json = crate::write_report(dir, self)?;
         let picture = dir.join("documents-confidence.png");
         crate::plots::acceptance(&picture, self).map_err(|problem| Error::Plot {
             file: picture.clone(),

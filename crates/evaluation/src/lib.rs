@@ -81,15 +81,7 @@ pub fn evaluate(
 impl Evaluation {
     /// Writes `report.json` and the PNG pictures into `dir` (created if needed); returns the paths.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, Error> {
-        let fail = |path: &Path| {
-            let path = path.to_owned();
-            move |source| Error::Write { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(fail(dir))?;
-        let json = dir.join("report.json");
-        let text = serde_json::to_string_pretty(&self.report).expect("the report serialises");
-        std::fs::write(&json, text + "\n").map_err(fail(&json))?;
-        let mut written = vec![json];
+        let mut written = vec![write_report(dir, &self.report)?];
         written.extend(
             plots::draw(dir, &self.report, &self.samples)?
                 .into_iter()
@@ -97,4 +89,17 @@ impl Evaluation {
         );
         Ok(written)
     }
+}
+
+/// Writes `report` as `dir/report.json` (the folder created if needed); returns its path.
+fn write_report(dir: &Path, report: &impl serde::Serialize) -> Result<PathBuf, Error> {
+    let fail = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(fail(dir))?;
+    let json = dir.join("report.json");
+    let text = serde_json::to_string_pretty(report).expect("the report serialises");
+    std::fs::write(&json, text + "\n").map_err(fail(&json))?;
+    Ok(json)
 }
