@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the server locally on http://localhost:8080 with a demo account whose keys are printed.
+# Runs the server locally on http://localhost:8080 with a demo account (its keys are printed when it is created; --demo-rotate prints a new pair).
 # Settings come from the environment (see README: configuration).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

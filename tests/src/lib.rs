@@ -124,6 +124,21 @@ impl Reply {
     }
 }
 
+/// Sends `request` and reads its answer, the body as JSON when it is.
+async fn read_reply(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.expect("request sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body read");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
+
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
         Self::spawn_with(pool, ENGINE.clone()).await
@@ -265,17 +280,7 @@ impl TestApp {
         if let Some((content_type, body)) = body {
             request = request.header("content-type", content_type).body(body);
         }
-        let response = request.send().await.expect("request sent");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            text,
-            body,
-        }
+        read_reply(request).await
     }
 
     /// A request with the account's secret key and an optional JSON body.
@@ -383,6 +388,29 @@ impl TestApp {
             Some(json!({"model": model, "applicantId": applicant})),
         )
         .await
+    }
+
+    /// A selfie validation with more `model` fields and, optionally, an `X-Forwarded-For` header.
+    pub async fn validate_from(
+        &self,
+        applicant: Uuid,
+        selfie: &str,
+        extra_model: Value,
+        forwarded_for: Option<&str>,
+    ) -> Reply {
+        let mut model = json!({"faceImageBase64": base64(&face(selfie)), "documentType": 10});
+        if let (Some(model), Value::Object(extra)) = (model.as_object_mut(), extra_model) {
+            model.extend(extra);
+        }
+        let mut request = self
+            .client
+            .post(self.url(&format!("{API}/public/Validation")))
+            .bearer_auth(&self.account.secret_key)
+            .json(&json!({"model": model, "applicantId": applicant}));
+        if let Some(forwarded_for) = forwarded_for {
+            request = request.header("x-forwarded-for", forwarded_for);
+        }
+        read_reply(request).await
     }
 
     pub async fn register(&self, applicant: Uuid, selfie: &str) -> Reply {

@@ -123,6 +123,9 @@ const SEGMENTS: &[&str] = &[
     "Validation",
     "Blacklist",
     "FromApplicantId",
+    "RiskEvents",
+    "RiskManagement",
+    "ActiveRisks",
 ];
 
 /// ASP.NET matches routes case-insensitively and the vendor's docs use both `/publicapi/api/v2`

@@ -353,9 +353,12 @@ impl From<baf_store::Error> for ApiError {
                 internal: Some(error.into()),
                 ..Self::new(BafCode::Busy, "The database is unavailable; retry shortly.")
             },
-            E::AccountNotFound(_) | E::Corrupt { .. } | E::Migration(_) | E::Database(_) => {
-                Self::internal(error)
-            }
+            // the key was valid when the server cached it, and its account has been deleted
+            E::AccountNotFound(_) | E::AccountDeleted => Self::new(
+                BafCode::Unauthorized,
+                "The API key's account no longer exists.",
+            ),
+            E::Corrupt { .. } | E::Migration(_) | E::Database(_) => Self::internal(error),
         }
     }
 }

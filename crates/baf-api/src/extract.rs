@@ -2,12 +2,11 @@
 //! API key.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use baf_app::validate::Caller;
 use baf_domain::{AccountId, ApplicantId, AttemptId, PersonId};
@@ -205,10 +204,7 @@ impl FromRequestParts<AppState> for Account {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
+        let client = crate::client::client_address(parts, &state.config.trusted_proxies);
         let key = bearer(parts).ok_or_else(unauthorized)?;
         let hash = hash_key(key);
         let account = match state.keys.lookup(&hash, client) {

@@ -3,6 +3,7 @@
 //! Errors leave through [`error::ApiError`], the only place that knows statuses and BAF codes.
 
 pub mod capability;
+pub mod client;
 pub mod context;
 pub mod dto;
 pub mod error;

@@ -32,6 +32,7 @@ use crate::{AppState, routes};
         (name = "Validation", description = "Registration and authorization by face"),
         (name = "Attempts", description = "Verification attempts, their images and videos"),
         (name = "Blacklist", description = "People refused by names and date of birth, or by face"),
+        (name = "Risks", description = "Risk events found on attempts, and which risks fail one"),
     )
 )]
 struct ApiDoc;
@@ -297,6 +298,7 @@ pub(crate) fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::attempts::router())
         .merge(routes::validation::router())
         .merge(routes::blacklist::router())
+        .merge(routes::risks::router())
         .split_for_parts();
     utoipa::Modify::modify(&ErrorResponses, &mut document);
     (router, document)

@@ -19,6 +19,8 @@ pub struct ApiConfig {
     /// How long a client may take to send a body: one trickling bytes would otherwise hold its
     /// connection and its buffer forever.
     pub body_deadline: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`BAF_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]

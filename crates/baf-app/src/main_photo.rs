@@ -75,6 +75,7 @@ impl App {
             duplicates,
             found_own_profile: false,
             blacklisted: false,
+            request_risks: Vec::new(),
             document: None,
         };
         let outcome =

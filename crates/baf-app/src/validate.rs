@@ -9,13 +9,14 @@ use std::net::IpAddr;
 
 use baf_domain::applicant::Applicant;
 use baf_domain::document::DocumentReport;
+use baf_domain::risks::{RiskType, phone_key};
 use baf_domain::validation::{
     self, Evidence, FaceScores, Flow, InvalidDataError, MAX_SEARCH_RESULTS, Outcome, RequestShape,
     SELFIE_DOCUMENT_TYPE, Thresholds,
 };
 use baf_domain::{AccountId, AccountSettings, ApplicantId, AttemptId, Refusal};
 use baf_store::attempts::{MediaKind, NewMedia};
-use baf_store::{PgConnection, Store, applicants, attempts, profiles};
+use baf_store::{PgConnection, Store, applicants, attempts, profiles, risks};
 use bytes::Bytes;
 use chrono::Utc;
 use tracing::Instrument;
@@ -34,6 +35,8 @@ pub struct Submission {
     pub liveness_action_video: Option<Bytes>,
     /// Where the request came from, recorded with the attempt.
     pub client_address: Option<IpAddr>,
+    /// The hosted page's fingerprint of the browser, checked by [`baf_domain::risks::is_fingerprint`].
+    pub browser_fingerprint: Option<String>,
 }
 
 impl Submission {
@@ -344,6 +347,8 @@ impl App {
                 if let Some(report) = evidence.document.as_ref().filter(|_| flow.registers()) {
                     evidence.blacklisted |= blacklisted_holder(&mut tx, account, report).await?;
                 }
+                evidence.request_risks =
+                    request_risks(&mut tx, &applicant, &settings, submission, now).await?;
                 (
                     validation::decide(flow, &applicant, &settings, &evidence, now),
                     Some(main.embedding),
@@ -352,6 +357,7 @@ impl App {
         };
 
         outcome.record.request_ip_address = submission.client_address.map(|ip| ip.to_string());
+        outcome.record.browser_fingerprint = submission.browser_fingerprint.clone();
         // an attempt that never reached the checks keeps no files: they would cost disk for
         // nothing, and such attempts use up no attempt
         let media = if outcome.record.invalid_data_errors.is_empty() {
@@ -366,6 +372,14 @@ impl App {
             submission.document_type,
             &outcome.record,
             media,
+        )
+        .await?;
+        risks::insert(
+            &mut tx,
+            account,
+            applicant.id,
+            attempt,
+            &outcome.record.risk_events,
         )
         .await?;
         let registered = outcome.succeeded() && flow.registers();
@@ -388,7 +402,8 @@ impl App {
                 status: outcome.applicant_status,
                 attempts_used: outcome.attempts_used,
                 success: registered,
-                risk: !outcome.record.risk_events.is_empty(),
+                risk: outcome.record.has_active_risks(),
+                background_risk: outcome.record.has_background_risks(),
                 document_expired: outcome.record.validation_status.expired,
                 first_name,
                 last_name,
@@ -455,6 +470,7 @@ impl App {
             duplicates: Vec::new(),
             found_own_profile: false,
             blacklisted: false,
+            request_risks: Vec::new(),
             document: None,
         };
         match flow {
@@ -569,6 +585,39 @@ pub(crate) fn face_scores(face: &MainFace, match_confidence: Option<f64>) -> Fac
         match_confidence,
         duplicate_confidence: None,
     }
+}
+
+/// The risks of the request itself, counted over the account's earlier attempts: MassAttack
+/// (its address), PeriodicAttack (its browser), InconsistentMetadata (its applicant's phone).
+async fn request_risks(
+    tx: &mut PgConnection,
+    applicant: &Applicant,
+    settings: &AccountSettings,
+    submission: &Submission,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<RiskType>, Error> {
+    let account = applicant.account_id;
+    let since = now - settings.risks.period();
+    let mut found = Vec::new();
+    if let Some(address) = submission.client_address.map(|ip| ip.to_string()) {
+        // taken after every other lock of the validation, so it cannot deadlock with them
+        risks::lock_address(tx, account, &address).await?;
+        let earlier = risks::requests_from(tx, account, &address, since).await?;
+        if settings.risks.is_mass_attack(earlier) {
+            found.push(RiskType::MassAttack);
+        }
+    }
+    if let Some(fingerprint) = &submission.browser_fingerprint
+        && risks::fingerprint_used_by_others(tx, account, applicant.id, fingerprint, since).await?
+    {
+        found.push(RiskType::PeriodicAttack);
+    }
+    if let Some(digits) = applicant.phone.as_deref().and_then(phone_key)
+        && risks::phone_used_by_others(tx, account, applicant.id, &digits).await?
+    {
+        found.push(RiskType::InconsistentMetadata);
+    }
+    Ok(found)
 }
 
 /// Whether the face matches a blacklisted face of its model at the account's face-match threshold.

@@ -7,6 +7,7 @@ pub mod blacklist;
 pub mod document;
 pub mod ids;
 pub mod listing;
+pub mod risks;
 pub mod settings;
 pub mod validation;
 

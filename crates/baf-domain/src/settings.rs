@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::applicant::Refusal;
+use crate::risks::RiskSettings;
 
 /// Attempts an account may allow per applicant, as the vendor's dashboard offers.
 pub const ATTEMPTS_RANGE: std::ops::RangeInclusive<u8> = 1..=5;
@@ -14,6 +15,8 @@ pub enum SettingsError {
     MaxAttempts(u8),
     #[error("{field} must be a percentage between 0 and 100, got {value}")]
     Percentage { field: &'static str, value: u8 },
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
 }
 
 /// Everything an account decides; the server reads it at each request that needs it.
@@ -36,6 +39,8 @@ pub struct AccountSettings {
     pub validation: ValidationRequestSettings,
     /// Requests each of the account's keys may make per minute (`None`: no limit).
     pub requests_per_minute: Option<u32>,
+    /// Which risks fail an attempt, and the velocity limits.
+    pub risks: RiskSettings,
 }
 
 impl Default for AccountSettings {
@@ -48,6 +53,7 @@ impl Default for AccountSettings {
             duplicate_face_percent: 98,
             validation: ValidationRequestSettings::default(),
             requests_per_minute: None,
+            risks: RiskSettings::default(),
         }
     }
 }
@@ -56,6 +62,14 @@ impl AccountSettings {
     pub fn validate(&self) -> Result<(), SettingsError> {
         if !ATTEMPTS_RANGE.contains(&self.max_attempts) {
             return Err(SettingsError::MaxAttempts(self.max_attempts));
+        }
+        for (field, value) in [
+            ("massAttackCount", self.risks.mass_attack_count),
+            ("periodMinutes", self.risks.period_minutes),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Zero(field));
+            }
         }
         let v = &self.validation;
         for (field, value) in [

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::applicant::{Applicant, ApplicantStatus, Refusal, ResponseStatus};
 use crate::document::DocumentReport;
+use crate::risks::{RiskEvent, RiskType};
 use crate::{AccountSettings, ApplicantId};
 
 /// `documentType` of a selfie-only request: registration, or authorization once registered.
@@ -169,6 +170,9 @@ pub struct Evidence {
     /// Authorization: the applicant's own profile was among the search results.
     pub found_own_profile: bool,
     pub blacklisted: bool,
+    /// The request's own risks, found before the face was looked at: MassAttack, PeriodicAttack,
+    /// InconsistentMetadata.
+    pub request_risks: Vec<RiskType>,
     /// A registration with a document whose reading is on: what was read and its checks.
     pub document: Option<DocumentReport>,
 }
@@ -184,31 +188,6 @@ pub struct ValidationStatus {
     pub liveness_reflection_is_valid: Option<bool>,
     pub profile_already_exists: Option<bool>,
     pub has_been_black_listed: Option<bool>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RiskEvent {
-    pub created: DateTime<Utc>,
-    pub risk_number: i32,
-    pub risk_name: String,
-    pub is_active: bool,
-}
-
-/// BAF's risk types by number: 0 MassAttack, 1 PeriodicAttack, 6 DuplicateFace, 7
-/// InconsistentMetadata. BlackListed has no vendor number; 2 is none of theirs.
-pub const DUPLICATE_FACE_RISK: (i32, &str) = (6, "DuplicateFace");
-pub const BLACKLIST_RISK: (i32, &str) = (2, "BlackListed");
-
-impl RiskEvent {
-    /// The risk's number as a BAF client reads it. Attempts recorded before DuplicateFace got
-    /// the vendor's 6 stored 1 (the vendor's PeriodicAttack): known risks are numbered by name.
-    pub fn number(&self) -> i32 {
-        [DUPLICATE_FACE_RISK, BLACKLIST_RISK]
-            .iter()
-            .find(|(_, name)| *name == self.risk_name)
-            .map_or(self.risk_number, |(number, _)| *number)
-    }
 }
 
 /// An input problem found in the images (BAF's `invalidDataErrors`).
@@ -241,6 +220,20 @@ pub struct AttemptRecord {
     /// attempts recorded before it was kept lack it.
     #[serde(default)]
     pub request_ip_address: Option<String>,
+    /// The hosted page's fingerprint of the browser that sent it (PeriodicAttack), if any.
+    #[serde(default)]
+    pub browser_fingerprint: Option<String>,
+}
+
+impl AttemptRecord {
+    /// Whether a risk failed the attempt (BAF's `hasRiskEvents`); inactive ones are background.
+    pub fn has_active_risks(&self) -> bool {
+        self.risk_events.iter().any(|risk| risk.is_active)
+    }
+
+    pub fn has_background_risks(&self) -> bool {
+        self.risk_events.iter().any(|risk| !risk.is_active)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -309,10 +302,16 @@ pub fn decide(
     let live_percent = scores.calibrated_liveness();
     let live_ok = live_percent >= f32::from(thresholds.liveness_percent);
     let duplicate = flow.registers() && !evidence.duplicates.is_empty();
+    let mut found = evidence.request_risks.clone();
+    found.extend(duplicate.then_some(RiskType::DuplicateFace));
+    found.extend(evidence.blacklisted.then_some(RiskType::BlackListed));
+    let active = |risk| found.contains(&risk) && settings.risks.is_active(risk);
+    let blocked_duplicate = active(RiskType::DuplicateFace);
+    let banned = active(RiskType::BlackListed);
     let face_ok = match flow {
-        Flow::Registration => !duplicate,
+        Flow::Registration => !blocked_duplicate,
         Flow::RegistrationWithDocument => {
-            !duplicate
+            !blocked_duplicate
                 && scores
                     .match_confidence
                     .is_some_and(|c| c >= f64::from(thresholds.match_percent))
@@ -321,7 +320,6 @@ pub fn decide(
         Flow::ProfileUpdate => true,
     };
     let mut reasons = Vec::new();
-    let mut risk_events = Vec::new();
     if !quality_ok {
         reasons.push(format!(
             "Face quality {:.0}% is below {}%",
@@ -334,16 +332,11 @@ pub fn decide(
             thresholds.liveness_percent
         ));
     }
-    if duplicate {
-        reasons.push("The face matches another applicant's profile".to_owned());
-        risk_events.push(risk(DUPLICATE_FACE_RISK, now));
-    }
-    if evidence.blacklisted {
-        reasons.push("The person is on the blacklist".to_owned());
-        risk_events.push(risk(BLACKLIST_RISK, now));
+    for risk in found.iter().copied().filter(|risk| active(*risk)) {
+        reasons.push(risk_reason(risk, settings));
     }
     match flow {
-        Flow::RegistrationWithDocument if !duplicate && !face_ok => {
+        Flow::RegistrationWithDocument if !blocked_duplicate && !face_ok => {
             reasons.push(format!(
                 "The selfie does not match the document's face at {}%",
                 thresholds.match_percent
@@ -359,17 +352,17 @@ pub fn decide(
     }
     // the document's failed checks are its own reasons (`documentFailStatusReasons`)
     let document_ok = evidence.document.as_ref().map(DocumentReport::is_valid);
-    let success =
-        quality_ok && live_ok && face_ok && !evidence.blacklisted && document_ok != Some(false);
+    let any_active = found.iter().any(|risk| active(*risk));
+    let success = quality_ok && live_ok && face_ok && !any_active && document_ok != Some(false);
     let registers = flow.registers();
     let attempts_used = applicant.attempts_used + i32::from(registers);
     let applicant_status = if !registers {
         applicant.status
     } else if success {
         ApplicantStatus::Success
-    } else if evidence.blacklisted
+    } else if banned
         || attempts_used >= i32::from(settings.max_attempts)
-        || (duplicate && settings.block_duplicates)
+        || (blocked_duplicate && settings.block_duplicates)
     {
         ApplicantStatus::Failed
     } else {
@@ -399,9 +392,13 @@ pub fn decide(
             face_fail_reasons: reasons,
             invalid_data_errors: Vec::new(),
             similar_applicants: evidence.duplicates.iter().map(|(id, _)| *id).collect(),
-            risk_events,
+            risk_events: found
+                .iter()
+                .map(|risk| RiskEvent::new(*risk, &settings.risks, now))
+                .collect(),
             document: evidence.document.clone(),
             request_ip_address: None,
+            browser_fingerprint: None,
         },
         applicant_status,
         attempts_used,
@@ -431,6 +428,7 @@ pub fn invalid_data(
             risk_events: Vec::new(),
             document: None,
             request_ip_address: None,
+            browser_fingerprint: None,
         },
         applicant_status: applicant.status,
         attempts_used: applicant.attempts_used,
@@ -438,12 +436,22 @@ pub fn invalid_data(
     }
 }
 
-fn risk((number, name): (i32, &str), now: DateTime<Utc>) -> RiskEvent {
-    RiskEvent {
-        created: now,
-        risk_number: number,
-        risk_name: name.to_owned(),
-        is_active: true,
+/// Why an active risk failed the attempt.
+fn risk_reason(risk: RiskType, settings: &AccountSettings) -> String {
+    match risk {
+        RiskType::MassAttack => format!(
+            "More than {} validation requests from this address within {} minutes",
+            settings.risks.mass_attack_count, settings.risks.period_minutes
+        ),
+        RiskType::PeriodicAttack => format!(
+            "The same browser was used by another applicant within {} minutes",
+            settings.risks.period_minutes
+        ),
+        RiskType::BlackListed => "The person is on the blacklist".to_owned(),
+        RiskType::DuplicateFace => "The face matches another applicant's profile".to_owned(),
+        RiskType::InconsistentMetadata => {
+            "The applicant's phone number is another applicant's".to_owned()
+        }
     }
 }
 
@@ -582,6 +590,7 @@ mod tests {
             duplicates: Vec::new(),
             found_own_profile: false,
             blacklisted: false,
+            request_risks: Vec::new(),
             document: None,
         }
     }
@@ -675,11 +684,6 @@ mod tests {
             (event.risk_name.as_str(), event.number(), event.is_active),
             ("DuplicateFace", 6, true)
         );
-        let recorded_before = RiskEvent {
-            risk_number: 1,
-            ..event.clone()
-        };
-        assert_eq!(recorded_before.number(), 6);
         let blocking = AccountSettings {
             block_duplicates: true,
             ..settings(3)
@@ -829,6 +833,66 @@ mod tests {
                 authorization.record.validation_status.has_been_black_listed
             ),
             (ResponseStatus::Fail, Success, Some(true))
+        );
+    }
+
+    #[test]
+    fn every_risk_found_is_recorded_and_only_active_ones_fail() {
+        use crate::risks::RiskSettings;
+        let e = Evidence {
+            duplicates: vec![(ApplicantId::new_random(), 99.0)],
+            request_risks: vec![RiskType::MassAttack, RiskType::InconsistentMetadata],
+            ..evidence(95.0, 0.98)
+        };
+        let run = |risks: RiskSettings| {
+            let settings = AccountSettings {
+                risks,
+                ..settings(3)
+            };
+            decide(
+                Flow::Registration,
+                &applicant(Pending, 0),
+                &settings,
+                &e,
+                Utc::now(),
+            )
+        };
+        let by_default = run(RiskSettings::default());
+        let recorded: Vec<(i32, bool)> = by_default
+            .record
+            .risk_events
+            .iter()
+            .map(|event| (event.number(), event.is_active))
+            .collect();
+        assert_eq!(recorded, [(0, false), (7, false), (6, true)]);
+        assert!(!by_default.succeeded(), "the duplicate is active");
+        assert_eq!(by_default.record.face_fail_reasons.len(), 1);
+
+        let none_active = run(RiskSettings {
+            duplicate_face_active: false,
+            ..RiskSettings::default()
+        });
+        assert!(none_active.succeeded() && none_active.save_profile);
+        assert_eq!(
+            none_active.record.validation_status.profile_already_exists,
+            Some(true),
+            "an inactive duplicate is still reported"
+        );
+        assert!(none_active.record.risk_events.iter().all(|r| !r.is_active));
+
+        let mass_active = run(RiskSettings {
+            duplicate_face_active: false,
+            mass_attack_active: true,
+            ..RiskSettings::default()
+        });
+        assert!(!mass_active.succeeded());
+        assert_eq!(
+            (mass_active.applicant_status, mass_active.attempts_used),
+            (FailedAttempt, 1)
+        );
+        assert_eq!(
+            mass_active.record.face_fail_reasons,
+            ["More than 3 validation requests from this address within 60 minutes"]
         );
     }
 

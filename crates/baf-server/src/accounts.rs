@@ -6,6 +6,8 @@ use baf_domain::{AccountId, AccountSettings};
 use baf_store::Store;
 use baf_store::accounts::{self, KeyKind};
 use clap::Subcommand;
+
+use crate::config::MediaArgs;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -21,6 +23,44 @@ pub enum AccountCommand {
     },
     /// Change an account's settings and print the result as JSON.
     Settings(SettingsChange),
+    /// Print every account as a JSON line: id, name, created, its working keys' prefixes and its
+    /// number of applicants.
+    List,
+    /// Rotate or revoke an account's API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Delete an account and everything it holds: applicants, attempts, media files, face
+    /// profiles (in every running server), blacklist, risks and keys.
+    Delete {
+        #[arg(long)]
+        account: Uuid,
+        /// Confirms the deletion; nothing is deleted without it.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        media: MediaArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Issue a new key pair and print it once; the pairs in use keep working for the grace period.
+    Rotate {
+        #[arg(long)]
+        account: Uuid,
+        /// Minutes the old keys keep working, so clients can switch (0: they stop at once;
+        /// running servers may accept them for up to a minute more, from their key cache).
+        #[arg(long, default_value_t = 60)]
+        grace_minutes: u32,
+    },
+    /// Revoke a key at once (within a minute in running servers): by the prefix `account list`
+    /// shows (`sk_3938ab7b`), or by the whole key.
+    Revoke {
+        #[arg(long)]
+        account: Uuid,
+        #[arg(long)]
+        key: String,
+    },
 }
 
 /// Each flag left out keeps the current value.
@@ -69,6 +109,31 @@ pub struct SettingsChange {
     /// 0 removes the limit (the default).
     #[arg(long)]
     pub requests_per_minute: Option<u32>,
+    /// Whether a MassAttack risk (too many requests from one address) fails the attempt
+    /// (default false: recorded only).
+    #[arg(long)]
+    pub mass_attack_active: Option<bool>,
+    /// Whether a PeriodicAttack risk (one browser behind several applicants) fails the attempt
+    /// (default false: recorded only).
+    #[arg(long)]
+    pub periodic_attack_active: Option<bool>,
+    /// Whether a BlackListed risk fails the attempt (default true).
+    #[arg(long)]
+    pub blacklisted_active: Option<bool>,
+    /// Whether a DuplicateFace risk fails the registration (default true).
+    #[arg(long)]
+    pub duplicate_face_active: Option<bool>,
+    /// Whether an InconsistentMetadata risk (the phone number is another applicant's) fails the
+    /// attempt (default false: recorded only).
+    #[arg(long)]
+    pub inconsistent_metadata_active: Option<bool>,
+    /// MassAttack: more than this many validation requests from one address within the risk
+    /// period (default 3).
+    #[arg(long)]
+    pub mass_attack_count: Option<u32>,
+    /// The window of MassAttack and PeriodicAttack, in minutes (default 60).
+    #[arg(long)]
+    pub risk_period_minutes: Option<u32>,
 }
 
 impl SettingsChange {
@@ -117,6 +182,30 @@ impl SettingsChange {
         if let Some(rate) = self.requests_per_minute {
             settings.requests_per_minute = (rate > 0).then_some(rate);
         }
+        let risks = &mut settings.risks;
+        for (target, value) in [
+            (&mut risks.mass_attack_active, self.mass_attack_active),
+            (
+                &mut risks.periodic_attack_active,
+                self.periodic_attack_active,
+            ),
+            (&mut risks.black_listed_active, self.blacklisted_active),
+            (&mut risks.duplicate_face_active, self.duplicate_face_active),
+            (
+                &mut risks.inconsistent_metadata_active,
+                self.inconsistent_metadata_active,
+            ),
+        ] {
+            if let Some(value) = value {
+                *target = value;
+            }
+        }
+        if let Some(count) = self.mass_attack_count {
+            risks.mass_attack_count = count;
+        }
+        if let Some(minutes) = self.risk_period_minutes {
+            risks.period_minutes = minutes;
+        }
     }
 }
 
@@ -140,6 +229,10 @@ pub async fn create(
     settings.validate()?;
     let id = AccountId::new_random();
     let mut tx = store.begin().await?;
+    accounts::lock_name(&mut tx, name).await?;
+    if let Some(existing) = accounts::find_by_name(&mut tx, name).await? {
+        anyhow::bail!("an account named '{name}' exists already ({existing}); choose another name");
+    }
     accounts::create(&mut tx, id, name, &settings).await?;
     let created = issue_keys(&mut tx, id).await?;
     tx.commit().await.context("saving the account")?;
@@ -153,8 +246,12 @@ pub async fn issue_keys(
 ) -> anyhow::Result<CreatedAccount> {
     let secret_key = format!("sk_{}", Uuid::new_v4());
     let public_key = format!("pk_{}", Uuid::new_v4());
-    accounts::add_key(conn, account, &hash_key(&secret_key), KeyKind::Secret).await?;
-    accounts::add_key(conn, account, &hash_key(&public_key), KeyKind::Public).await?;
+    for (key, kind) in [
+        (&secret_key, KeyKind::Secret),
+        (&public_key, KeyKind::Public),
+    ] {
+        accounts::add_key(conn, account, (&hash_key(key), key_prefix(key)), kind).await?;
+    }
     Ok(CreatedAccount {
         account_id: account,
         secret_key,
@@ -162,12 +259,28 @@ pub async fn issue_keys(
     })
 }
 
-/// The account named `name`, created with default settings if there is none, with a fresh key
-/// pair: what `serve --demo` prints so a first run can be tried at once.
-pub async fn demo(store: &Store, name: &str) -> anyhow::Result<CreatedAccount> {
+/// How an operator names a key: its kind and the first 8 characters of its uuid
+/// (`sk_3938ab7b`); 32 bits, so an account's few keys do not collide, and useless to a guesser.
+pub fn key_prefix(key: &str) -> &str {
+    key.get(..11).unwrap_or(key)
+}
+
+/// The account named `name` for `serve --demo`: created with a key pair if there is none, which
+/// is returned to be printed. An existing one keeps its keys (`None`) unless `rotate`, which
+/// replaces them at once with a new pair.
+pub async fn demo(
+    store: &Store,
+    name: &str,
+    rotate: bool,
+) -> anyhow::Result<Option<CreatedAccount>> {
     let mut tx = store.begin().await?;
+    accounts::lock_name(&mut tx, name).await?;
     let id = match accounts::find_by_name(&mut tx, name).await? {
-        Some(id) => id,
+        Some(id) if rotate => {
+            accounts::expire_keys(&mut tx, id, chrono::Utc::now()).await?;
+            id
+        }
+        Some(_) => return Ok(None),
         None => {
             let id = AccountId::new_random();
             accounts::create(&mut tx, id, name, &AccountSettings::default()).await?;
@@ -176,7 +289,98 @@ pub async fn demo(store: &Store, name: &str) -> anyhow::Result<CreatedAccount> {
     };
     let created = issue_keys(&mut tx, id).await?;
     tx.commit().await.context("saving the demo keys")?;
+    Ok(Some(created))
+}
+
+/// An account as `account list` prints it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedAccount {
+    pub id: AccountId,
+    pub name: String,
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub key_prefixes: Vec<String>,
+    pub applicants: i64,
+}
+
+pub async fn list(store: &Store) -> anyhow::Result<Vec<ListedAccount>> {
+    let mut conn = store.connection().await?;
+    Ok(accounts::list(&mut conn)
+        .await?
+        .into_iter()
+        .map(|a| ListedAccount {
+            id: a.id,
+            name: a.name,
+            created: a.created,
+            key_prefixes: a.key_prefixes,
+            applicants: a.applicants,
+        })
+        .collect())
+}
+
+/// A new pair for the account; its working keys stop after `grace_minutes`.
+pub async fn rotate_keys(
+    store: &Store,
+    account: AccountId,
+    grace_minutes: u32,
+) -> anyhow::Result<CreatedAccount> {
+    let mut tx = store.begin().await?;
+    accounts::lock_settings(&mut tx, account).await?;
+    let until = chrono::Utc::now() + chrono::Duration::minutes(i64::from(grace_minutes));
+    accounts::expire_keys(&mut tx, account, until).await?;
+    let created = issue_keys(&mut tx, account).await?;
+    tx.commit().await.context("saving the new keys")?;
     Ok(created)
+}
+
+/// Revokes the key named by `key` (a prefix or the whole key); refuses one that names no key.
+pub async fn revoke_key(store: &Store, account: AccountId, key: &str) -> anyhow::Result<u64> {
+    let mut tx = store.begin().await?;
+    let revoked =
+        accounts::revoke_keys(&mut tx, account, key.trim(), &hash_key(key.trim())).await?;
+    if revoked == 0 {
+        anyhow::bail!("account {account} has no key '{key}' (see `baf-server account list`)");
+    }
+    tx.commit().await.context("revoking the key")?;
+    Ok(revoked)
+}
+
+/// What deleting an account removed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedAccount {
+    pub account_id: AccountId,
+    pub applicants: usize,
+    /// Applicants whose media files could not be deleted (the error is logged).
+    pub media_left: usize,
+}
+
+/// Deletes the account in one transaction; running servers drop its face profiles when it
+/// commits (the profile notifications), then its media files go.
+pub async fn delete(
+    store: &Store,
+    blobs: &dyn baf_blobs::BlobStore,
+    account: AccountId,
+) -> anyhow::Result<DeletedAccount> {
+    let mut tx = store.begin().await?;
+    let applicants = accounts::lock_for_delete(&mut tx, account).await?;
+    for applicant in &applicants {
+        baf_store::profiles::notify_deleted(&mut tx, account, *applicant).await?;
+    }
+    accounts::delete(&mut tx, account).await?;
+    tx.commit().await.context("deleting the account")?;
+    let mut media_left = 0;
+    for applicant in &applicants {
+        if let Err(error) = blobs.delete_applicant(account.0, applicant.0).await {
+            tracing::error!(%applicant, error = format!("{:#}", anyhow::Error::from(error)), "the deleted account's files were not deleted");
+            media_left += 1;
+        }
+    }
+    Ok(DeletedAccount {
+        account_id: account,
+        applicants: applicants.len(),
+        media_left,
+    })
 }
 
 pub async fn change_settings(

@@ -43,15 +43,19 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Serve the API (the default).
     Serve {
-        /// Ensure an account named `demo` and print a fresh key pair for it before serving.
+        /// Ensure an account named `demo`; its keys are printed when it is created, once the
+        /// server is ready to listen.
         #[arg(long)]
         demo: bool,
+        /// With `--demo`: replace the existing demo account's keys with a new pair and print it.
+        #[arg(long, requires = "demo")]
+        demo_rotate: bool,
         #[command(flatten)]
         config: Box<ServeConfig>,
     },
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Create accounts and change their settings.
+    /// Create, list and delete accounts, change their settings, rotate and revoke their keys.
     #[command(subcommand)]
     Account(AccountCommand),
     /// Print the OpenAPI document generated from the code.
@@ -164,6 +168,10 @@ pub struct ServeConfig {
     pub document_readers: Option<usize>,
     #[command(flatten)]
     pub media: MediaArgs,
+    /// Reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names
+    /// the client; from any other peer the header is ignored.
+    #[arg(long, env = "BAF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = baf_api::client::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The face engine's settings (serving, `face`, `profiles`).
@@ -301,7 +309,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             cli.command,
-            Some(Command::Serve { demo: true, config }) if config.listen.port() == 0
+            Some(Command::Serve { demo: true, config, .. }) if config.listen.port() == 0
         ));
     }
 

@@ -87,6 +87,7 @@ pub async fn run(
         body_limit: config.body_limit_bytes,
         link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
         body_deadline: Duration::from_secs(config.body_read_timeout_seconds.into()),
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let state = AppState::new(app, LinkSigner::new(link_key), api_config);
     let service = baf_api::service(state);

@@ -2,7 +2,8 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use anyhow::Context;
-use baf_server::accounts::{self, AccountCommand};
+use baf_domain::AccountId;
+use baf_server::accounts::{self, AccountCommand, KeysCommand};
 use baf_server::config::{LogFormat, WebhookCommand};
 use baf_server::profiles::ProfilesCommand;
 use baf_server::{Cli, Command, GlobalArgs};
@@ -19,6 +20,7 @@ fn main() -> anyhow::Result<()> {
     init_logging(cli.global.log);
     let command = cli.command.unwrap_or(Command::Serve {
         demo: false,
+        demo_rotate: false,
         config: cli.serve,
     });
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
@@ -36,16 +38,12 @@ fn main() -> anyhow::Result<()> {
 async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
     let database_url = &global.database_url;
     match command {
-        Command::Serve { demo, config } => {
+        Command::Serve {
+            demo,
+            demo_rotate,
+            config,
+        } => {
             let store = baf_server::connect(database_url, config.db_connections).await?;
-            if demo {
-                store.migrate().await?;
-                let account = accounts::demo(&store, "demo").await?;
-                println!(
-                    "demo account (keys are new at every start):\n{}",
-                    serde_json::to_string_pretty(&account)?
-                );
-            }
             let blobs = baf_server::open_media(&config.media, std::env::vars().collect())?;
             let engine = baf_server::start_engine(&config.engine)?;
             let documents = baf_server::open_document_readers(&config)?;
@@ -53,6 +51,20 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
+            // only a server that can start hands out demo keys
+            if demo {
+                store.migrate().await?;
+                match accounts::demo(&store, "demo", demo_rotate).await? {
+                    Some(account) => println!(
+                        "demo account keys (shown once; --demo-rotate prints a new pair):\n{}",
+                        serde_json::to_string_pretty(&account)?
+                    ),
+                    None => println!(
+                        "demo account exists; its keys were printed when they were made \
+                         (--demo-rotate replaces them)"
+                    ),
+                }
+            }
             let served = baf_server::run(
                 &config,
                 store,
@@ -90,8 +102,41 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
                 AccountCommand::Settings(change) => serde_json::to_string_pretty(
                     &accounts::change_settings(&store, &change).await?,
                 )?,
+                AccountCommand::List => accounts::list(&store)
+                    .await?
+                    .iter()
+                    .map(serde_json::to_string)
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join("\n"),
+                AccountCommand::Keys(KeysCommand::Rotate {
+                    account,
+                    grace_minutes,
+                }) => serde_json::to_string_pretty(
+                    &accounts::rotate_keys(&store, AccountId(account), grace_minutes).await?,
+                )?,
+                AccountCommand::Keys(KeysCommand::Revoke { account, key }) => {
+                    let revoked = accounts::revoke_key(&store, AccountId(account), &key).await?;
+                    serde_json::json!({ "revoked": revoked }).to_string()
+                }
+                AccountCommand::Delete {
+                    account,
+                    yes,
+                    media,
+                } => {
+                    if !yes {
+                        anyhow::bail!(
+                            "deleting account {account} removes all its data for good: add --yes"
+                        );
+                    }
+                    let blobs = baf_server::open_media(&media, std::env::vars().collect())?;
+                    serde_json::to_string_pretty(
+                        &accounts::delete(&store, blobs.as_ref(), AccountId(account)).await?,
+                    )?
+                }
             };
-            println!("{output}");
+            if !output.is_empty() {
+                println!("{output}");
+            }
             Ok(())
         }
         Command::Webhooks(WebhookCommand::List { state, limit }) => {

@@ -437,7 +437,10 @@ pub struct AttemptEffect {
     pub status: ApplicantStatus,
     pub attempts_used: i32,
     pub success: bool,
+    /// An active risk failed the attempt (`hasRiskEvents`).
     pub risk: bool,
+    /// Inactive risks were recorded (`hasBackgroundRiskEvents`).
+    pub background_risk: bool,
     /// Whether the attempt's document had expired, when it read an expiry date.
     pub document_expired: Option<bool>,
     /// Names read on the document, each written only where the applicant has none.
@@ -456,6 +459,7 @@ pub async fn record_attempt(
                               last_response_status = $5, status = $6, attempts_used = $7,
                               success_attempt_id = case when $8 then $3 else success_attempt_id end,
                               has_risk_events = has_risk_events or $9,
+                              has_background_risk_events = has_background_risk_events or $13,
                               document_expired = coalesce($10, document_expired),
                               first_name = case when coalesce(first_name, '') = '' then coalesce($11, first_name) else first_name end,
                               last_name = case when coalesce(last_name, '') = '' then coalesce($12, last_name) else last_name end
@@ -472,6 +476,7 @@ pub async fn record_attempt(
         effect.document_expired,
         effect.first_name,
         effect.last_name,
+        effect.background_risk,
     )
     .execute(conn)
     .await?;

@@ -106,8 +106,9 @@ pub async fn insert(
     let blob_keys: Vec<&str> = media.iter().map(|m| m.blob_key.as_str()).collect();
     let row = sqlx::query!(
         r#"with attempt as (
-               insert into attempt (account_id, applicant_id, document_type, response_status, has_risk_events, record)
-               values ($1, $2, $3, $4, $5, $6) returning attempt_id, created),
+               insert into attempt (account_id, applicant_id, document_type, response_status, has_risk_events, record,
+                                    client_address, browser_fingerprint)
+               values ($1, $2, $3, $4, $5, $6, $10, $11) returning attempt_id, created),
            media as (
                insert into attempt_media (attempt_id, kind, content_type, blob_key)
                select attempt_id, m.kind, m.content_type, m.blob_key
@@ -117,11 +118,13 @@ pub async fn insert(
         applicant.0,
         document_type,
         record.response_status.code(),
-        !record.risk_events.is_empty(),
+        record.has_active_risks(),
         serde_json::to_value(record).expect("attempt records serialize"),
         &kinds as &[&str],
         &content_types as &[&str],
         &blob_keys as &[&str],
+        record.request_ip_address,
+        record.browser_fingerprint,
     )
     .fetch_one(conn)
     .await?;

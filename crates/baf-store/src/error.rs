@@ -16,6 +16,10 @@ pub enum Error {
     BlacklistDuplicate,
     #[error("account {0} not found")]
     AccountNotFound(AccountId),
+    /// A write named an account that was deleted meanwhile (a running server may still hold its
+    /// key for up to a minute).
+    #[error("the account was deleted")]
+    AccountDeleted,
     /// A stored value the domain cannot represent (a status code from the future, broken JSON).
     #[error("stored {what} is invalid: {detail}")]
     Corrupt { what: &'static str, detail: String },
@@ -36,6 +40,15 @@ impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         if crate::connections::note_failure(&error) {
             return Self::Unavailable(error);
+        }
+        let names_a_deleted_account = error.as_database_error().is_some_and(|db| {
+            db.is_foreign_key_violation()
+                && db
+                    .constraint()
+                    .is_some_and(|name| name.ends_with("_account_id_fkey"))
+        });
+        if names_a_deleted_account {
+            return Self::AccountDeleted;
         }
         match error {
             sqlx::Error::PoolTimedOut => Self::Busy,

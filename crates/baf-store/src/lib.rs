@@ -9,6 +9,7 @@ pub mod blacklist;
 pub mod connections;
 mod error;
 pub mod profiles;
+pub mod risks;
 pub mod secrets;
 pub mod webhooks;
 

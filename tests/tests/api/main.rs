@@ -13,5 +13,6 @@ mod isolation;
 mod listing;
 mod openapi;
 mod profiles;
+mod risks;
 mod transport;
 mod validation;

@@ -2,15 +2,15 @@
 //! authorization by 1:N search (spec §5). The use case is `baf_app::App::validate`.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::Extension;
 use axum::Json as JsonResponse;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use baf_app::validate::{Submission, Validated};
 use baf_domain::ApplicantId;
 use baf_domain::ApplicantStatus;
 use baf_domain::document::{DocumentReport, TestStatus, ValidationTest};
+use baf_domain::risks::is_fingerprint;
 use baf_domain::validation::{
     self, Flow, InvalidDataError, SELFIE_DOCUMENT_TYPE, ValidationStatus,
 };
@@ -22,6 +22,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::client::ClientAddress;
 use crate::error::ApiError;
 use crate::extract::{Json, ValidationCaller};
 
@@ -51,6 +52,10 @@ pub struct ValidationModel {
     liveness_video_base64: Option<String>,
     /// Optional motion-control video, served by `.../Attempts/{id}/LivenessActionVideo`.
     liveness_action_video_base64: Option<String>,
+    /// This server's extension, sent by its hosted page: an opaque hash of the browser's
+    /// environment (8 to 128 of `A-Z a-z 0-9 _ -`). The same fingerprint from several applicants
+    /// within the account's risk period is a PeriodicAttack risk.
+    browser_fingerprint: Option<String>,
 }
 
 impl ValidationRequest {
@@ -68,6 +73,16 @@ impl ValidationRequest {
                 format!("Unknown document type {document_type}."),
             ));
         }
+        let browser_fingerprint = match model.browser_fingerprint.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) if is_fingerprint(text) => Some(text.to_owned()),
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    "model.browserFingerprint",
+                    "The browserFingerprint must be 8 to 128 letters, digits, '-' or '_'.",
+                ));
+            }
+        };
         let decode = |field: &str, text: Option<String>| -> Result<Option<Bytes>, ApiError> {
             match text.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
@@ -91,6 +106,7 @@ impl ValidationRequest {
                 model.liveness_action_video_base64,
             )?,
             client_address,
+            browser_fingerprint,
         })
     }
 }
@@ -179,10 +195,10 @@ fn document_tests(
 async fn validate(
     ValidationCaller(caller): ValidationCaller,
     State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddress(client): ClientAddress,
     Json(body): Json<ValidationRequest>,
 ) -> Result<JsonResponse<ValidationResponse>, ApiError> {
-    let submission = body.into_submission(peer.map(|Extension(ConnectInfo(peer))| peer.ip()))?;
+    let submission = body.into_submission(client)?;
     let validated = state.app.validate(caller, submission).await?;
     Ok(JsonResponse(response(&validated)))
 }
