@@ -153,6 +153,8 @@ const OPERATION_ERRORS: &[(&str, &str, &[BafCode])] = {
             ],
         ),
         ("get", "/private/Blacklist", &[UnknownSortField]),
+        ("get", "/private/RiskEvents", &[UnknownSortField]),
+        ("get", "/private/RiskManagement/ActiveRisks", &[]),
         (
             "post",
             "/private/Blacklist",

@@ -1,7 +1,7 @@
 //! Reading back an attempt's files: its images under the account's review permission and window,
 //! and its videos.
 
-use baf_domain::{AccountId, ApplicantId, AttemptId};
+use baf_domain::{AccountId, ApplicantId, AttemptId, Refusal};
 use baf_store::attempts::{self, Attempt, Media, MediaKind};
 use baf_store::{PgConnection, accounts, applicants};
 use chrono::Utc;
@@ -16,7 +16,8 @@ pub struct AttemptFile {
 }
 
 impl App {
-    /// Every file of the attempt, refused unless the account may still review its images.
+    /// Every file of the attempt, refused unless the account may still review its images and
+    /// retention has not deleted them.
     pub async fn attempt_files(
         &self,
         account: AccountId,
@@ -25,9 +26,12 @@ impl App {
     ) -> Result<Vec<AttemptFile>, Error> {
         let stored = {
             let mut conn = self.store.connection().await?;
-            let created = found(&mut conn, account, applicant, attempt).await?.created;
+            let attempt_found = found(&mut conn, account, applicant, attempt).await?;
             let review = accounts::settings(&mut conn, account).await?.image_review;
-            review.check(created, Utc::now())?;
+            review.check(attempt_found.created, Utc::now())?;
+            if attempt_found.media_removed.is_some() {
+                return Err(Refusal::ImageReviewExpired.into());
+            }
             attempts::media(&mut conn, attempt).await?
         };
         let mut files = Vec::with_capacity(stored.len());

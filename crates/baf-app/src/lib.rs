@@ -16,6 +16,7 @@ pub mod main_photo;
 pub mod media;
 pub mod notify;
 pub mod profiles;
+pub mod retention;
 pub mod validate;
 pub mod webhooks;
 

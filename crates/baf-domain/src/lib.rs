@@ -16,4 +16,6 @@ pub use applicant::{
     ResponseStatus, VerificationMethod,
 };
 pub use ids::{AccountId, ApplicantId, AttemptId, PersonId};
-pub use settings::{AccountSettings, ImageReview, SettingsError, ValidationRequestSettings};
+pub use settings::{
+    AccountSettings, ImageReview, Retention, SettingsError, ValidationRequestSettings,
+};

@@ -41,6 +41,20 @@ pub struct AccountSettings {
     pub requests_per_minute: Option<u32>,
     /// Which risks fail an attempt, and the velocity limits.
     pub risks: RiskSettings,
+    /// How long attempts' images and videos are kept (BAF's "Data storage" settings).
+    pub retention: Retention,
+}
+
+/// Days after which an attempt's images and videos are deleted; `None` keeps them. BAF keeps a
+/// registration's media until the applicant is deleted, and so does this by default; the attempt
+/// itself (verdicts, scores) always stays.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Retention {
+    /// Authorization attempts' media.
+    pub attempt_media_days: Option<u32>,
+    /// Registration attempts' media (a selfie registration, with a document, a profile update).
+    pub registration_media_days: Option<u32>,
 }
 
 impl Default for AccountSettings {
@@ -54,6 +68,7 @@ impl Default for AccountSettings {
             validation: ValidationRequestSettings::default(),
             requests_per_minute: None,
             risks: RiskSettings::default(),
+            retention: Retention::default(),
         }
     }
 }
@@ -86,6 +101,19 @@ impl AccountSettings {
             }
         }
         Ok(())
+    }
+}
+
+impl Retention {
+    /// The time before which attempts' media are expired at `now`, for authorizations or the
+    /// other attempts; `None` when they are kept.
+    pub fn cutoff(&self, authorizations: bool, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let days = if authorizations {
+            self.attempt_media_days
+        } else {
+            self.registration_media_days
+        };
+        days.map(|days| now - chrono::Duration::days(i64::from(days)))
     }
 }
 
@@ -189,6 +217,25 @@ impl Default for ValidationRequestSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_are_kept_unless_the_account_sets_days() {
+        let now = Utc::now();
+        let keep = Retention::default();
+        assert_eq!(
+            (keep.cutoff(true, now), keep.cutoff(false, now)),
+            (None, None)
+        );
+        let week = Retention {
+            attempt_media_days: Some(7),
+            registration_media_days: None,
+        };
+        assert_eq!(
+            week.cutoff(true, now),
+            Some(now - chrono::Duration::days(7))
+        );
+        assert_eq!(week.cutoff(false, now), None, "registrations keep theirs");
+    }
 
     #[test]
     fn images_are_reviewed_only_when_allowed_and_within_the_window() {

@@ -15,6 +15,7 @@ use uuid::Uuid;
 pub enum AccountCommand {
     /// Create an account and print its id and keys as JSON (the keys are shown only once).
     Create {
+        /// A name of your choosing; each account's must be its own.
         #[arg(long)]
         name: String,
         /// Registration attempts per applicant, 1..5.
@@ -66,6 +67,7 @@ pub enum KeysCommand {
 /// Each flag left out keeps the current value.
 #[derive(Debug, Default, clap::Args)]
 pub struct SettingsChange {
+    /// The account to change (`account list` shows the ids).
     #[arg(long)]
     pub account: Uuid,
     /// Registration attempts per applicant, 1..5.
@@ -134,6 +136,33 @@ pub struct SettingsChange {
     /// The window of MassAttack and PeriodicAttack, in minutes (default 60).
     #[arg(long)]
     pub risk_period_minutes: Option<u32>,
+    /// Days after which authorization attempts' images and videos are deleted; 0 keeps them
+    /// (the default).
+    #[arg(long)]
+    pub attempt_media_days: Option<u32>,
+    /// Registration attempts' images and videos: `keep` until the applicant is deleted (BAF's
+    /// rule, the default), or a number of days.
+    #[arg(long, value_parser = parse_registration_media)]
+    pub registration_media: Option<MediaKeeping>,
+}
+
+/// `--registration-media`: `keep`, or days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaKeeping {
+    Keep,
+    Days(u32),
+}
+
+fn parse_registration_media(text: &str) -> Result<MediaKeeping, String> {
+    match text.trim() {
+        "keep" => Ok(MediaKeeping::Keep),
+        days => match days.parse::<u32>() {
+            Ok(days) if days > 0 => Ok(MediaKeeping::Days(days)),
+            _ => Err(format!(
+                "'{text}' is neither `keep` nor a number of days (1 or more)"
+            )),
+        },
+    }
 }
 
 impl SettingsChange {
@@ -205,6 +234,15 @@ impl SettingsChange {
         }
         if let Some(minutes) = self.risk_period_minutes {
             risks.period_minutes = minutes;
+        }
+        if let Some(days) = self.attempt_media_days {
+            settings.retention.attempt_media_days = (days > 0).then_some(days);
+        }
+        if let Some(keeping) = self.registration_media {
+            settings.retention.registration_media_days = match keeping {
+                MediaKeeping::Keep => None,
+                MediaKeeping::Days(days) => Some(days),
+            };
         }
     }
 }

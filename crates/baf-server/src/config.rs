@@ -78,6 +78,14 @@ pub enum Command {
         #[command(subcommand)]
         command: DocumentCommand,
     },
+    /// Delete the attempt media past their account's retention, once (every server also does
+    /// it hourly), and print what was removed.
+    Retention {
+        #[command(flatten)]
+        media: MediaArgs,
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Maintain the stored face profiles.
     Profiles {
         #[command(flatten)]
@@ -90,12 +98,19 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// One pass over every account; another process's pass in progress is left to finish.
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum WebhookCommand {
     /// Print deliveries as JSON, newest first.
     List {
         /// Only deliveries in this state: pending, delivered or failed.
         #[arg(long)]
         state: Option<String>,
+        /// How many deliveries to print at most.
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },

@@ -82,6 +82,7 @@ pub async fn run(
     if let Some(hook) = &app_config.status_webhook {
         baf_app::webhooks::deliver_forever(store.clone(), hook.clone());
     }
+    baf_app::retention::retain_forever(store.clone(), Arc::clone(&blobs));
     let app = App::new(store, blobs, engine, documents, profiles, app_config);
     let api_config = ApiConfig {
         body_limit: config.body_limit_bytes,

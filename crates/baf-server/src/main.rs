@@ -4,7 +4,7 @@ use std::time::Duration;
 use anyhow::Context;
 use baf_domain::AccountId;
 use baf_server::accounts::{self, AccountCommand, KeysCommand};
-use baf_server::config::{LogFormat, WebhookCommand};
+use baf_server::config::{LogFormat, RetentionCommand, WebhookCommand};
 use baf_server::profiles::ProfilesCommand;
 use baf_server::{Cli, Command, GlobalArgs};
 use clap::Parser;
@@ -153,6 +153,17 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
                     })
                 );
             }
+            Ok(())
+        }
+        Command::Retention {
+            media,
+            command: RetentionCommand::Run,
+        } => {
+            let store = baf_server::connect(database_url, 2).await?;
+            store.migrate().await?;
+            let blobs = baf_server::open_media(&media, std::env::vars().collect())?;
+            let pass = baf_app::retention::run_pass(&store, blobs.as_ref()).await?;
+            println!("{}", serde_json::to_string_pretty(&pass)?);
             Ok(())
         }
         Command::Face { engine, command } => {

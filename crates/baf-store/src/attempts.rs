@@ -16,6 +16,8 @@ pub struct Attempt {
     pub document_type: i16,
     pub has_risk_events: bool,
     pub record: AttemptRecord,
+    /// When retention deleted the attempt's files.
+    pub media_removed: Option<DateTime<Utc>>,
 }
 
 /// Which stored file of an attempt; stored by its snake_case name.
@@ -138,6 +140,7 @@ struct AttemptRow {
     document_type: i16,
     has_risk_events: bool,
     record: serde_json::Value,
+    media_removed: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<AttemptRow> for Attempt {
@@ -150,6 +153,7 @@ impl TryFrom<AttemptRow> for Attempt {
             created: row.created,
             document_type: row.document_type,
             has_risk_events: row.has_risk_events,
+            media_removed: row.media_removed,
             record: serde_json::from_value(row.record).map_err(|e| Error::Corrupt {
                 what: "attempt record",
                 detail: e.to_string(),
@@ -166,7 +170,7 @@ pub async fn list(
 ) -> Result<Vec<Attempt>, Error> {
     let rows = sqlx::query_as!(
         AttemptRow,
-        "select attempt_id, applicant_id, created, document_type, has_risk_events, record from attempt
+        "select attempt_id, applicant_id, created, document_type, has_risk_events, record, media_removed from attempt
          where account_id = $1 and applicant_id = $2 order by attempt_id desc",
         account.0,
         applicant.0
@@ -184,7 +188,7 @@ pub async fn get(
 ) -> Result<Attempt, Error> {
     sqlx::query_as!(
         AttemptRow,
-        "select attempt_id, applicant_id, created, document_type, has_risk_events, record from attempt
+        "select attempt_id, applicant_id, created, document_type, has_risk_events, record, media_removed from attempt
          where account_id = $1 and applicant_id = $2 and attempt_id = $3",
         account.0,
         applicant.0,

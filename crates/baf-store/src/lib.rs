@@ -9,12 +9,13 @@ pub mod blacklist;
 pub mod connections;
 mod error;
 pub mod profiles;
+pub mod retention;
 pub mod risks;
 pub mod secrets;
 pub mod webhooks;
 
 pub use error::Error;
-pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+pub use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 

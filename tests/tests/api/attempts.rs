@@ -245,3 +245,108 @@ async fn a_client_that_hangs_up_mid_validation_leaves_a_recorded_attempt_not_a_s
         applicant.text
     );
 }
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn retention_deletes_expired_media_and_keeps_the_attempts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.change_settings(SettingsChange {
+        attempt_media_days: Some(1),
+        ..Default::default()
+    })
+    .await;
+    let id = app.create_applicant(json!({})).await;
+    let video = json!({"livenessVideoBase64": base64(b"\0\0\0\x20ftypisom-pretend-mp4-payload")});
+    let registration = app.validate_from(id, SELFIE, video.clone(), None).await;
+    assert_eq!(registration.body["status"], 0, "{}", registration.text);
+    let authorization = app.validate_from(id, SELFIE, video, None).await;
+    assert_eq!(authorization.body["status"], 0, "{}", authorization.text);
+    let base = |reply: &baf_tests::Reply| {
+        format!(
+            "{API}/private/Applicants/{id}/Attempts/{}",
+            reply.body["attemptId"]
+        )
+    };
+    let pass = || async {
+        baf_app::retention::run_pass(&app.store, app.blobs.as_ref())
+            .await
+            .unwrap()
+    };
+    assert_eq!(pass().await.attempts, 0, "nothing is a day old yet");
+
+    sqlx::query("update attempt set created = created - interval '2 days'")
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let first = pass().await;
+    assert_eq!(
+        (first.ran, first.attempts, first.files, first.files_left),
+        (true, 1, 2, 0)
+    );
+    app.call(
+        Method::GET,
+        &format!("{}/Images", base(&authorization)),
+        None,
+    )
+    .await
+    .assert_error(413, "120032");
+    app.call(
+        Method::GET,
+        &format!("{}/Video", base(&authorization)),
+        None,
+    )
+    .await
+    .assert_error(400, "120033");
+    app.call(Method::GET, &base(&authorization), None)
+        .await
+        .assert_ok();
+    app.call(
+        Method::GET,
+        &format!("{}/Images", base(&registration)),
+        None,
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        applicant_files(&app, id).len(),
+        2,
+        "the registration keeps its files"
+    );
+    assert_eq!(pass().await.attempts, 0, "a second pass finds nothing");
+
+    // another process's pass in progress: this one leaves it alone
+    let held = baf_store::retention::RetentionLock::try_acquire(&app.store)
+        .await
+        .unwrap()
+        .expect("the lock is free");
+    assert!(!pass().await.ran);
+    held.release().await;
+
+    app.change_settings(SettingsChange {
+        registration_media: Some(accounts::MediaKeeping::Days(1)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(pass().await.attempts, 1);
+    assert!(applicant_files(&app, id).is_empty());
+    let image_key: Option<String> =
+        sqlx::query_scalar("select image_key from face_profile where applicant_id = $1")
+            .bind(id)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        image_key, None,
+        "the profile keeps its face, not the deleted image"
+    );
+    assert_eq!(
+        app.register(id, SELFIE).await.body["status"],
+        0,
+        "the registered face still authorizes"
+    );
+    // the server's own passes (one at its start) find nothing to delete
+    let passes: i64 = sqlx::query_scalar("select count(*) from retention_pass where attempts > 0")
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(passes, 2, "each pass is recorded with what it removed");
+}
