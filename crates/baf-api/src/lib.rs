@@ -9,6 +9,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 mod keys;
+pub mod metrics;
 mod openapi;
 mod routes;
 mod state;
@@ -35,14 +36,18 @@ pub use keys::KeyCache;
 pub use openapi::document as openapi;
 pub use state::{ApiConfig, AppState};
 
-/// The router with every layer, before path normalisation.
+/// The router with every layer, before path normalisation. `/metrics` is served here unless the
+/// deployment serves it on a listener of its own ([`metrics_router`]).
 pub fn router(state: AppState) -> Router {
     let (api, doc) = openapi::api();
     let body_limit = state.config.body_limit;
-    Router::new()
+    let router = if state.config.metrics_on_own_listener {
+        Router::new()
+    } else {
+        Router::new().route("/metrics", get(metrics::scrape))
+    };
+    router
         .merge(api)
-        .route("/healthz", get(routes::service::healthz))
-        .route("/readyz", get(routes::service::readyz))
         .route("/{code}", get(routes::service::short_link))
         .route("/embedded", get(routes::embedded::page))
         .route("/embedded/app.js", get(routes::embedded::script))
@@ -53,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(routes::service::not_found)
         .method_not_allowed_fallback(routes::service::method_not_allowed)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
@@ -74,6 +80,16 @@ pub fn router(state: AppState) -> Router {
             context::REQUEST_ID,
             context::MakeTraceId,
         ))
+        // after the layers: probes every few seconds are neither logged nor counted
+        .route("/healthz", get(routes::service::healthz))
+        .route("/readyz", get(routes::service::readyz))
+        .with_state(state)
+}
+
+/// `/metrics` alone, for `BAF_METRICS_LISTEN`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::scrape))
         .with_state(state)
 }
 

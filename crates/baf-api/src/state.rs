@@ -21,6 +21,8 @@ pub struct ApiConfig {
     pub body_deadline: std::time::Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`BAF_TRUSTED_PROXIES`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `/metrics` is served on its own listener (`BAF_METRICS_LISTEN`), not with the API.
+    pub metrics_on_own_listener: bool,
 }
 
 #[derive(Clone)]

@@ -39,6 +39,11 @@ impl ProfileIndex {
         self.gallery.model()
     }
 
+    /// Profiles held, every account together.
+    pub fn total(&self) -> usize {
+        self.gallery.total()
+    }
+
     /// Every stored profile of `model`; called once at start. Profiles of other models are counted
     /// and logged: until they are re-embedded, their applicants cannot authorize.
     pub async fn load(store: &Store, model: EmbeddingModel) -> Result<Self, baf_store::Error> {
@@ -135,7 +140,9 @@ impl ProfileIndex {
         limit: usize,
     ) -> Result<Vec<(ApplicantId, f64)>, baf_store::Error> {
         let min = Similarity::from_confidence(self.model(), f64::from(min_confidence));
-        let hits: Vec<Match> = self.gallery.search(account.0, probe, min, limit);
+        let hits: Vec<Match> = verification::timed("search", || {
+            self.gallery.search(account.0, probe, min, limit)
+        });
         if hits.is_empty() {
             return Ok(Vec::new());
         }

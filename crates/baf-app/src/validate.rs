@@ -435,6 +435,12 @@ impl App {
             _ => None,
         };
         Store::commit(tx).await?;
+        metrics::counter!(
+            "baf_attempts_total",
+            "flow" => format!("{flow:?}"),
+            "status" => format!("{:?}", outcome.record.response_status),
+        )
+        .increment(1);
 
         if let Some(error) = outcome.record.invalid_data_errors.first() {
             return Ok(Decided::InvalidData(error.clone()));

@@ -187,6 +187,9 @@ pub struct ServeConfig {
     /// the client; from any other peer the header is ignored.
     #[arg(long, env = "BAF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = baf_api::client::parse_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve the unauthenticated `/metrics` (Prometheus) on this address instead of with the API.
+    #[arg(long, env = "BAF_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The face engine's settings (serving, `face`, `profiles`).

@@ -61,6 +61,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    baf_api::metrics::handle();
     store
         .migrate()
         .await
@@ -89,8 +90,24 @@ pub async fn run(
         link_ttl: chrono::Duration::minutes(i64::from(config.link_ttl_minutes)),
         body_deadline: Duration::from_secs(config.body_read_timeout_seconds.into()),
         trusted_proxies: config.trusted_proxies.clone(),
+        metrics_on_own_listener: config.metrics_listen.is_some(),
     };
     let state = AppState::new(app, LinkSigner::new(link_key), api_config);
+    let metrics = match config.metrics_listen {
+        Some(address) => {
+            let listener = TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen on {address} for metrics"))?;
+            tracing::info!(%address, "serving /metrics");
+            let router = baf_api::metrics_router(state.clone());
+            Some(tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, router).await {
+                    tracing::error!(%error, "the metrics listener failed");
+                }
+            }))
+        }
+        None => None,
+    };
     let service = baf_api::service(state);
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
     let limits = http::ConnectionLimits {
@@ -98,6 +115,9 @@ pub async fn run(
         shutdown_grace: Duration::from_secs(config.shutdown_grace_seconds.into()),
     };
     http::serve(listener, service, limits, shutdown).await;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     Ok(())
 }
 

@@ -133,3 +133,12 @@ pub async fn list(
     .await?;
     Ok(rows.into_iter().map(Delivery::from).collect())
 }
+
+/// Deliveries still to be made (the outbox), for the metrics.
+pub async fn pending(conn: &mut PgConnection) -> Result<i64, Error> {
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "count!" from webhook_delivery where state = 'pending'"#
+    )
+    .fetch_one(conn)
+    .await?)
+}

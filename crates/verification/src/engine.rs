@@ -136,6 +136,11 @@ impl Engine {
     }
 
     /// The model of every embedding this engine makes.
+    /// Images waiting for a worker.
+    pub fn queue_depth(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
+    }
+
     pub fn embedding_model(&self) -> EmbeddingModel {
         self.embedding
     }
@@ -166,9 +171,12 @@ impl Engine {
             reply,
         };
         self.jobs.try_send(job).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => Error::Busy {
-                retry_after: self.retry_after,
-            },
+            mpsc::error::TrySendError::Full(_) => {
+                metrics::counter!("baf_face_busy_total").increment(1);
+                Error::Busy {
+                    retry_after: self.retry_after,
+                }
+            }
             mpsc::error::TrySendError::Closed(_) => Error::Stopped,
         })?;
         // A dropped reply means the worker panicked on this job.

@@ -131,6 +131,15 @@ impl Gallery {
         }
     }
 
+    /// Number of profiles of every account.
+    pub fn total(&self) -> usize {
+        let accounts = self.accounts.read().unwrap_or_else(|e| e.into_inner());
+        accounts
+            .values()
+            .map(|index| index.read().unwrap_or_else(|e| e.into_inner()).keys.len())
+            .sum()
+    }
+
     /// Number of profiles of an account.
     pub fn len(&self, account: Uuid) -> usize {
         self.index(account).map_or(0, |index| {

@@ -47,7 +47,8 @@ pub use intake::{
 };
 pub use models::{environment as onnx_environment, manifest_embedding};
 pub use pipeline::{
-    BACKGROUND_FACE_AREA_RATIO, DEFAULT_ORT_DYLIB, FaceAnalysis, MainFace, Pipeline, PipelineConfig,
+    BACKGROUND_FACE_AREA_RATIO, DEFAULT_ORT_DYLIB, FaceAnalysis, MainFace, Pipeline,
+    PipelineConfig, timed,
 };
 pub use similarity::{
     Embedding, EmbeddingModel, FUSION_WEIGHTS, Similarity, confidence_for_fmr, fmr_for_confidence,

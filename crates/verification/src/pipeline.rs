@@ -191,18 +191,19 @@ impl Pipeline {
         self.embedder.embed(image, landmarks)
     }
 
-    /// Detects every face and analyses the largest.
+    /// Detects every face and analyses the largest; each stage's time goes to the
+    /// `baf_face_stage_seconds` histogram.
     pub fn analyze(&mut self, image: &RgbImage) -> Result<FaceAnalysis, Error> {
-        let detections = self.detect(image)?;
+        let detections = timed("detect", || self.detect(image))?;
         let main = match detections.main_index() {
             Some(index) => {
                 let face = detections.faces[index];
-                let embeddings = self.embed(image, &face.landmarks)?;
+                let embeddings = timed("embed", || self.embed(image, &face.landmarks))?;
                 Some(MainFace {
                     index,
                     face,
-                    quality: self.quality(image, &face.landmarks)?,
-                    liveness: self.liveness(image, &face.bbox)?,
+                    quality: timed("quality", || self.quality(image, &face.landmarks))?,
+                    liveness: timed("liveness", || self.liveness(image, &face.bbox))?,
                     embedding: embeddings.combined,
                     network_embeddings: embeddings.parts,
                 })
@@ -220,7 +221,18 @@ impl Pipeline {
     /// Decodes an encoded image within the configured limits, then analyses it; the pixels are
     /// counted against the decode budget until the analysis is done.
     pub fn analyze_bytes(&mut self, data: &[u8]) -> Result<FaceAnalysis, Error> {
-        let (image, _reservation) = decode_image_within(data, &self.limits, &self.decode_budget)?;
+        let (image, _reservation) = timed("decode", || {
+            decode_image_within(data, &self.limits, &self.decode_budget)
+        })?;
         self.analyze(&image)
     }
+}
+
+/// Runs one stage of the pipeline and records its time.
+pub fn timed<T>(stage: &'static str, run: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let result = run();
+    metrics::histogram!("baf_face_stage_seconds", "stage" => stage)
+        .record(started.elapsed().as_secs_f64());
+    result
 }

@@ -11,6 +11,7 @@ mod embedded;
 mod fuzz;
 mod isolation;
 mod listing;
+mod metrics;
 mod openapi;
 mod profiles;
 mod risks;

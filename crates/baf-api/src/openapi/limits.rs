@@ -4,6 +4,7 @@
 //! descriptions). The schemathesis test in `tests/tests/api/fuzz.rs` holds the two together.
 
 use baf_domain::listing::{MAX_PAGE, MAX_PAGE_SIZE};
+use baf_domain::risks::{RiskLevel, RiskType};
 use serde_json::{Value, json};
 use utoipa::openapi::OpenApi;
 
@@ -47,6 +48,13 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "Order" => json!({"type": "string", "enum": ["ascending", "descending"]}),
         "SortField" => json!({"type": "string", "enum": sort_fields(path)?}),
         "TextFilter" => merged(json!({"type": "string"}), text()),
+        "Level" => json!({"type": "integer", "enum": [
+            RiskLevel::Moderate.code(),
+            RiskLevel::Significant.code()
+        ]}),
+        "Type" => {
+            json!({"type": "integer", "enum": RiskType::all().map(RiskType::number).collect::<Vec<_>>()})
+        }
         _ => return None,
     };
     Some(schema)
@@ -177,6 +185,11 @@ fn request_bodies(document: &mut Value) {
         document,
         "ValidationModel/properties/documentType",
         json!({"enum": document_types}),
+    );
+    constrain(
+        document,
+        "ValidationModel/properties/browserFingerprint",
+        json!({"pattern": "^(|[A-Za-z0-9_-]{8,128})$"}),
     );
 }
 
