@@ -16,6 +16,11 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a headless Chromium whose camera plays `fake_video` (a .y4m file).
     pub async fn start(fake_video: &Path, profile_dir: &Path) -> Self {
+        Self::start_with(fake_video, profile_dir, &[]).await
+    }
+
+    /// [`Browser::start`] with more Chromium switches.
+    pub async fn start_with(fake_video: &Path, profile_dir: &Path, more_args: &[String]) -> Self {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -23,7 +28,7 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver runs (scripts/ensure-chromium.sh installs it)");
-        let args = [
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -39,6 +44,7 @@ impl Browser {
             format!("--use-file-for-fake-video-capture={}", fake_video.display()),
             format!("--user-data-dir={}", profile_dir.display()),
         ];
+        args.extend_from_slice(more_args);
         let mut capabilities = fantoccini::wd::Capabilities::new();
         capabilities.insert("browserName".into(), json!("chrome"));
         capabilities.insert(

@@ -71,6 +71,8 @@ pub struct TestApp {
     pub media: Arc<tempfile::TempDir>,
     /// Where the server keeps media: that folder, or a bucket ([`TestApp::spawn_on`]).
     pub blobs: Arc<dyn BlobStore>,
+    /// `http://127.0.0.1:port`, or `https://localhost:port` for a server with a certificate.
+    base: String,
     client: reqwest::Client,
     shutdown: oneshot::Sender<()>,
     server: tokio::task::JoinHandle<()>,
@@ -122,6 +124,17 @@ impl Reply {
         assert_eq!(self.status, StatusCode::OK, "{}", self.text);
         self
     }
+}
+
+/// A self-signed certificate for `name`, written as PEM files into `dir`: (cert file, key file,
+/// the certificate's PEM).
+pub fn self_signed_certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
+    let made = rcgen::generate_simple_self_signed(vec![name.to_owned()]).expect("a certificate");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let pem = made.cert.pem();
+    std::fs::write(&cert, &pem).expect("cert written");
+    std::fs::write(&key, made.key_pair.serialize_pem()).expect("key written");
+    (cert, key, pem)
 }
 
 /// Sends `request` and reads its answer, the body as JSON when it is.
@@ -212,6 +225,12 @@ impl TestApp {
             ..ServeConfig::default()
         };
         configure(&mut config);
+        let tls = config.tls_cert.is_some();
+        let base = if tls {
+            format!("https://localhost:{}", address.port())
+        } else {
+            format!("http://{address}")
+        };
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_store = store.clone();
         let server_blobs = Arc::clone(&blobs);
@@ -231,8 +250,10 @@ impl TestApp {
             .await
             .expect("server runs");
         });
+        // a test's self-signed certificate: the TLS test checks trust with a client of its own
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .danger_accept_invalid_certs(tls)
             .build()
             .expect("client");
         Self {
@@ -241,6 +262,7 @@ impl TestApp {
             account,
             media,
             blobs,
+            base,
             client,
             shutdown,
             server,
@@ -262,7 +284,7 @@ impl TestApp {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.address)
+        format!("{}{path}", self.base)
     }
 
     /// A request with any key (or none), body and content type.

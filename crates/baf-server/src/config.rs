@@ -190,6 +190,12 @@ pub struct ServeConfig {
     /// Serve the unauthenticated `/metrics` (Prometheus) on this address instead of with the API.
     #[arg(long, env = "BAF_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve HTTPS with this PEM certificate chain (with `BAF_TLS_KEY`); read at start.
+    #[arg(long, env = "BAF_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `BAF_TLS_CERT` (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "BAF_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The face engine's settings (serving, `face`, `profiles`).

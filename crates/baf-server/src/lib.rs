@@ -109,16 +109,45 @@ pub async fn run(
         None => None,
     };
     let service = baf_api::service(state);
-    tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving the BAF API");
     let limits = http::ConnectionLimits {
         header_read: Duration::from_secs(config.header_read_timeout_seconds.into()),
         shutdown_grace: Duration::from_secs(config.shutdown_grace_seconds.into()),
     };
-    http::serve(listener, service, limits, shutdown).await;
+    let tls = tls_acceptor(config)?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(address = %listener.local_addr()?, scheme, public_url = %config.public_url, "serving the BAF API");
+    http::serve(listener, service, limits, tls, shutdown).await;
     if let Some(metrics) = metrics {
         metrics.abort();
     }
     Ok(())
+}
+
+/// The TLS server settings when `BAF_TLS_CERT` and `BAF_TLS_KEY` name a PEM certificate chain
+/// and its private key; both or neither.
+fn tls_acceptor(config: &ServeConfig) -> anyhow::Result<Option<tokio_rustls::TlsAcceptor>> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls;
+    let (cert, key) = match (&config.tls_cert, &config.tls_key) {
+        (None, None) => return Ok(None),
+        (Some(cert), Some(key)) => (cert, key),
+        _ => anyhow::bail!("BAF_TLS_CERT and BAF_TLS_KEY go together: set both, or neither"),
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| format!("reading the TLS certificate chain {}", cert.display()))?;
+    anyhow::ensure!(!chain.is_empty(), "{} holds no certificate", cert.display());
+    let key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("reading the TLS private key {}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .context("the TLS certificate and key do not make a server identity")?;
+    server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Some(tokio_rustls::TlsAcceptor::from(Arc::new(server))))
 }
 
 fn app_config(config: &ServeConfig) -> anyhow::Result<AppConfig> {

@@ -24,13 +24,23 @@ async fn take_photo_on_the_page(
     photo: &str,
     name: &str,
 ) -> (Browser, String) {
+    let page = app.url(&format!("/embedded?requestId={applicant}"));
+    take_photo_at(&page, photo, name, &[]).await
+}
+
+/// [`take_photo_on_the_page`] at any address, with more Chromium switches.
+async fn take_photo_at(
+    page: &str,
+    photo: &str,
+    name: &str,
+    chromium_args: &[String],
+) -> (Browser, String) {
     let video = artifacts().join(format!("{name}.y4m"));
     std::fs::write(&video, y4m_from_picture(&face(photo), 10)).expect("fake camera video");
-    let profile = std::env::temp_dir().join(format!("baf-chromium-{name}-{applicant}"));
-    let browser = Browser::start(&video, &profile).await;
-    browser
-        .goto(&app.url(&format!("/embedded?requestId={applicant}")))
-        .await;
+    let profile =
+        std::env::temp_dir().join(format!("baf-chromium-{name}-{}", uuid::Uuid::new_v4()));
+    let browser = Browser::start_with(&video, &profile, chromium_args).await;
+    browser.goto(page).await;
     assert!(
         browser
             .wait_until(
@@ -115,4 +125,40 @@ async fn a_picture_without_a_face_asks_for_another_try(pool: PgPool) {
         ),
         (Some(0), Some(1), Some(0))
     );
+}
+
+/// The camera needs a secure context, which plain HTTP is only on localhost: on a real host name
+/// the page must come over HTTPS, which the server serves itself with the operator's certificate.
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn the_page_registers_over_https_on_a_host_name_that_is_not_localhost(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, _) = baf_tests::self_signed_certificate(dir.path(), "baf.test");
+    let app = TestApp::spawn_configured(pool, baf_tests::ENGINE.clone(), |config| {
+        config.tls_cert = Some(cert.clone());
+        config.tls_key = Some(key.clone());
+        config.public_url = format!("https://baf.test:{}", config.listen.port());
+    })
+    .await;
+    let id = app.create_applicant(json!({})).await;
+    let page = format!(
+        "https://baf.test:{}/embedded?requestId={id}",
+        app.address.port()
+    );
+    let args = [
+        "--host-resolver-rules=MAP baf.test 127.0.0.1".to_owned(),
+        // the test's own certificate authority is not the system's
+        "--ignore-certificate-errors".to_owned(),
+    ];
+    let (browser, status) = take_photo_at(
+        &page,
+        "selfie/obama/fr_obama.jpg",
+        "embedded-registration-https",
+        &args,
+    )
+    .await;
+    let secure = browser.eval("return window.isSecureContext").await;
+    browser.close().await;
+    assert_eq!(secure, json!(true));
+    assert!(status.starts_with("Success"), "{status}");
+    assert_eq!(app.get_applicant(id).await.body["status"], 1);
 }

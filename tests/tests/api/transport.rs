@@ -592,3 +592,34 @@ async fn shutting_down_finishes_the_requests_in_flight(pool: PgPool) {
         .unwrap();
     assert_eq!(status, 1, "what the client was told succeeded is stored");
 }
+
+#[sqlx::test(migrator = "baf_store::MIGRATOR")]
+async fn the_server_speaks_https_with_the_operators_certificate(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, pem) = baf_tests::self_signed_certificate(dir.path(), "localhost");
+    let app = TestApp::spawn_configured(pool, baf_tests::ENGINE.clone(), |config| {
+        config.tls_cert = Some(cert.clone());
+        config.tls_key = Some(key.clone());
+    })
+    .await;
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let health = trusting.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    app.create_applicant(json!({})).await;
+    assert!(
+        reqwest::Client::new()
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .is_err(),
+        "a client that does not trust the certificate refuses it"
+    );
+    let plain = reqwest::get(format!("http://127.0.0.1:{}/healthz", app.address.port())).await;
+    assert!(
+        plain.is_err() || !plain.unwrap().status().is_success(),
+        "plain HTTP gets no answer on the TLS port"
+    );
+}
