@@ -63,7 +63,9 @@ impl ProfileIndex {
             by_account.entry(profile.account).or_default().push(profile);
         }
         for (account, stored) in by_account {
+            let count = stored.len();
             index.apply(account, stored);
+            tracing::info!(%account, profiles = count, "face profiles loaded");
         }
         Ok(index)
     }

@@ -20,13 +20,42 @@ use baf_app::{App, AppConfig, DocumentReaders, Notifier, ProfileIndex, StatusWeb
 use baf_blobs::BlobStore;
 use baf_store::Store;
 use config::{EngineArgs, MediaArgs, NotifierKind};
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection};
+
+/// How long the first connection to the database may take before start-up gives up.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 use tokio::net::TcpListener;
 use verification::{Engine, EngineConfig, PipelineConfig};
 
 pub use config::{Cli, Command, GlobalArgs, ServeConfig};
 
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Store> {
+    let shown = redact(database_url);
+    let not_postgres = || format!("DATABASE_URL {shown} is not a Postgres connection URL");
+    // sqlx reads any scheme as Postgres
+    anyhow::ensure!(
+        ["postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme)),
+        not_postgres()
+    );
+    let options: PgConnectOptions = database_url.parse().with_context(not_postgres)?;
+    // one plain connection first: the pool would retry a refused port or an unknown host until
+    // its timeout and then say only that it timed out
+    match tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(&options)).await {
+        Err(_) => anyhow::bail!(
+            "cannot connect to the database at {shown}: no answer within {} s",
+            PROBE_TIMEOUT.as_secs()
+        ),
+        Ok(Err(error)) => {
+            return Err(anyhow::Error::new(error)
+                .context(format!("cannot connect to the database at {shown}")));
+        }
+        Ok(Ok(probe)) => {
+            let _ = probe.close().await;
+        }
+    }
     let pool = PgPoolOptions::new()
         // one connection is held by the face-profile listener; requests need at least one more
         .max_connections(max_connections.max(2))
@@ -34,9 +63,9 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
         // a ping before every checkout doubles the round trips of a simple read; a broken
         // connection fails its query instead, and the pool replaces it
         .test_before_acquire(false)
-        .connect(database_url)
+        .connect_with(options)
         .await
-        .with_context(|| format!("cannot connect to the database at {}", redact(database_url)))?;
+        .with_context(|| format!("cannot connect to the database at {shown}"))?;
     Ok(Store::new(pool, max_connections as usize))
 }
 
@@ -62,14 +91,25 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     baf_api::metrics::handle();
+    let started = std::time::Instant::now();
     store
         .migrate()
         .await
         .context("applying database migrations")?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "database migrations applied"
+    );
+    let started = std::time::Instant::now();
     let profiles = Arc::new(
         ProfileIndex::load(&store, engine.embedding_model())
             .await
             .context("loading face profiles")?,
+    );
+    tracing::info!(
+        profiles = profiles.total(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "face galleries loaded"
     );
     Arc::clone(&profiles).follow(store.clone());
     let link_key = {
@@ -222,7 +262,14 @@ pub fn open_document_readers(config: &ServeConfig) -> anyhow::Result<DocumentRea
 
 /// Starts the face engine: checks every model file and opens the sessions of each worker.
 pub fn start_engine(config: &EngineArgs) -> anyhow::Result<Engine> {
-    Engine::start(&engine_config(config)).context("starting the face engine")
+    let started = std::time::Instant::now();
+    let engine = Engine::start(&engine_config(config)).context("starting the face engine")?;
+    tracing::info!(
+        workers = engine.workers(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "face engine ready"
+    );
+    Ok(engine)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -93,6 +93,16 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Account(command) => {
+            if let AccountCommand::Delete {
+                account,
+                yes: false,
+                ..
+            } = &command
+            {
+                anyhow::bail!(
+                    "deleting account {account} removes all its data for good: add --yes"
+                );
+            }
             let store = baf_server::connect(database_url, 1).await?;
             store.migrate().await?;
             let output = match command {
@@ -118,16 +128,7 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
                     let revoked = accounts::revoke_key(&store, AccountId(account), &key).await?;
                     serde_json::json!({ "revoked": revoked }).to_string()
                 }
-                AccountCommand::Delete {
-                    account,
-                    yes,
-                    media,
-                } => {
-                    if !yes {
-                        anyhow::bail!(
-                            "deleting account {account} removes all its data for good: add --yes"
-                        );
-                    }
+                AccountCommand::Delete { account, media, .. } => {
                     let blobs = baf_server::open_media(&media, std::env::vars().collect())?;
                     serde_json::to_string_pretty(
                         &accounts::delete(&store, blobs.as_ref(), AccountId(account)).await?,
@@ -204,14 +205,18 @@ async fn run(command: Command, global: GlobalArgs) -> anyhow::Result<()> {
 fn init_logging(format: LogFormat) {
     let filter =
         EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    // colour codes only for a person at a terminal, never in a file or a log collector
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
+        // the span list holds the current span too: printing both showed each span twice
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
-            .with_current_span(true)
+            .with_current_span(false)
+            .with_span_list(true)
             .init(),
         LogFormat::Text => builder.init(),
     }

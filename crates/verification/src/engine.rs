@@ -129,6 +129,11 @@ impl Engine {
         })
     }
 
+    /// How many worker threads analyse images.
+    pub fn workers(&self) -> usize {
+        self.threads.lock().map_or(0, |threads| threads.len())
+    }
+
     /// The memory its workers decode images within, for other decoders of the process (the
     /// document readers) to share, so that all decoding together stays within it.
     pub fn decode_budget(&self) -> DecodeBudget {

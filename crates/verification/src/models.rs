@@ -122,6 +122,7 @@ pub(crate) fn verify(dir: &Path, embedding: EmbeddingModel) -> Result<(), Error>
                 actual,
             }));
         }
+        tracing::info!(file = spec.file, sha256 = "ok", "model file checked");
     }
     Ok(())
 }
@@ -147,6 +148,7 @@ pub fn environment(dylib: &Path) -> Result<Environment, Error> {
         .with_name("verification")
         .build()
         .map_err(|e| runtime(Box::new(e)))?;
+    tracing::info!(library = %dylib.display(), "ONNX Runtime loaded");
     *slot = Some(env.clone());
     Ok(env)
 }
