@@ -16,7 +16,7 @@ SECONDS_EACH="${2:-10}"
 ROUNDS="${3:-3}"
 THREADS=2
 PORT=18090
-ADMIN_URL="${ADMIN_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+ADMIN_URL="${ADMIN_URL:-$(scripts/local-postgres-url.sh --tcp)/postgres}"
 DB_URL="${ADMIN_URL%/*}/baf_bench${DB_PARAMS:+?${DB_PARAMS}}"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }

@@ -9,7 +9,7 @@
 #
 #   bench/validation-cpu.sh [seconds=25] [rounds=1]
 #   BIN=/path/to/other/baf-server bench/validation-cpu.sh            # another build
-#   ADMIN_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres bench/validation-cpu.sh   # over TCP
+#   ADMIN_URL="$(scripts/local-postgres-url.sh --tcp)/postgres" bench/validation-cpu.sh   # over TCP
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -15,7 +15,7 @@ scripts/ensure-s3s-fs.sh
 scripts/ensure-schemathesis.sh
 
 # #[sqlx::test] creates one database per test through this server.
-export DATABASE_URL="${DATABASE_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
+export DATABASE_URL="${DATABASE_URL:-$(scripts/local-postgres-url.sh --tcp)/postgres}"
 # Queries are checked against the committed .sqlx data, so the build needs no database.
 export SQLX_OFFLINE=true
 export ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-${PWD}/vendor/onnxruntime/libonnxruntime.so.1.31.1}"
