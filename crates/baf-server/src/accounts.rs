@@ -33,6 +33,7 @@ pub enum AccountCommand {
     /// Delete an account and everything it holds: applicants, attempts, media files, face
     /// profiles (in every running server), blacklist, risks and keys.
     Delete {
+        /// The account (`account list` shows the ids).
         #[arg(long)]
         account: Uuid,
         /// Confirms the deletion; nothing is deleted without it.
@@ -47,6 +48,7 @@ pub enum AccountCommand {
 pub enum KeysCommand {
     /// Issue a new key pair and print it once; the pairs in use keep working for the grace period.
     Rotate {
+        /// The account (`account list` shows the ids).
         #[arg(long)]
         account: Uuid,
         /// Minutes the old keys keep working, so clients can switch (0: they stop at once;
@@ -57,8 +59,10 @@ pub enum KeysCommand {
     /// Revoke a key at once (within a minute in running servers): by the prefix `account list`
     /// shows (`sk_3938ab7b`), or by the whole key.
     Revoke {
+        /// The account (`account list` shows the ids).
         #[arg(long)]
         account: Uuid,
+        /// The key's prefix (`sk_3938ab7b`, from `account list`) or the whole key.
         #[arg(long)]
         key: String,
     },
@@ -89,16 +93,20 @@ pub struct SettingsChange {
     /// per comparison; see docs/accuracy.md).
     #[arg(long)]
     pub duplicate_face_percent: Option<u8>,
+    /// Confidence (percent) a document's reading needs to pass (default 70).
     #[arg(long)]
     pub document_validation_percent: Option<u8>,
     /// Minimum face quality, percent.
     #[arg(long)]
     pub quality_score: Option<u8>,
+    /// BAF's liveness-reflection threshold, percent; kept and reported (no reflection video is
+    /// analysed).
     #[arg(long)]
     pub liveness_reflection_score: Option<u8>,
     /// Minimum passive liveness, percent.
     #[arg(long)]
     pub anti_spoofing_percent: Option<u8>,
+    /// BAF's `verifyFace` switch, snapshotted into new applicants' settings and reported.
     #[arg(long)]
     pub verify_face: Option<bool>,
     /// Whether registrations with a document read it (MRZ, PDF417) and hold it to its checks.

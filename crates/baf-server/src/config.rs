@@ -260,6 +260,36 @@ pub enum LogFormat {
 mod tests {
     use super::*;
 
+    /// Every flag of every command explains itself, and only `serve` (and the bare command)
+    /// carries the server's settings.
+    #[test]
+    fn every_flag_has_a_help_text_and_subcommands_do_not_repeat_the_servers() {
+        use clap::CommandFactory;
+        fn visit(
+            command: &clap::Command,
+            path: &str,
+            missing: &mut Vec<String>,
+            server: &mut Vec<String>,
+        ) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+                if id == "public_url" {
+                    server.push(path.to_owned());
+                }
+            }
+            for sub in command.get_subcommands() {
+                visit(sub, &format!("{path} {}", sub.get_name()), missing, server);
+            }
+        }
+        let (mut missing, mut server) = (Vec::new(), Vec::new());
+        visit(&Cli::command(), "baf-server", &mut missing, &mut server);
+        assert!(missing.is_empty(), "flags without help: {missing:?}");
+        assert_eq!(server, ["baf-server", "baf-server serve"]);
+    }
+
     #[test]
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;

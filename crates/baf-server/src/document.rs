@@ -31,8 +31,10 @@ pub enum DocumentCommand {
     /// kind of document and capture. Prints the figures per stratum as JSON; with --out, also
     /// writes report.json (with every picture's result) and documents-confidence.png there.
     Evaluate {
+        /// The labelled set: a manifest.json in the format of shared/documents/manifest.json.
         #[arg(long)]
         labels: PathBuf,
+        /// Also write report.json and documents-confidence.png into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
     },

@@ -14,20 +14,31 @@ use verification::{EngineConfig, Face, FaceAnalysis, Pipeline};
 pub enum FaceCommand {
     /// Print every face found in each image: box, 5 landmarks, detector score.
     Detect {
+        /// Image files (JPEG, PNG, WebP, BMP, GIF, TIFF).
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
     /// Compare the main (largest) faces of two images: cosine similarity and confidence percentage.
-    Compare { a: PathBuf, b: PathBuf },
+    Compare {
+        /// The first image file.
+        a: PathBuf,
+        /// The second image file.
+        b: PathBuf,
+    },
     /// Print the faces of one image and the quality, liveness and embedding of its main face.
-    Analyze { image: PathBuf },
+    Analyze {
+        /// The image file.
+        image: PathBuf,
+    },
     /// Measure accuracy on a labelled manifest (the format of shared/faces/manifest.json): enrolment
     /// refusals, FNMR at fixed FMR, 1:N false duplicates and APCER/BPCER, per identity fold and
     /// stratum, at a new account's default thresholds. Prints the report as JSON; with --out, also
     /// writes report.json and PNG pictures (DET curves, score histograms) there.
     Evaluate {
+        /// The labelled photos: a manifest.json in the format of shared/faces/manifest.json.
         #[arg(long)]
         manifest: PathBuf,
+        /// Also write report.json and the PNG pictures into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
     },

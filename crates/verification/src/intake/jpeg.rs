@@ -233,9 +233,30 @@ impl Frame {
         let output = u64::from(width) * u64::from(height) * channels;
         let scale = u64::from(eighths * eighths);
         let planes: u64 = self.blocks().map(|blocks| blocks * scale).sum();
-        Some(self.coefficient_bytes() + planes + output + self.working_bytes())
+        Some(
+            self.coefficient_bytes()
+                + planes
+                + output
+                + self.working_bytes()
+                + self.worker_queue_bytes(),
+        )
+    }
+
+    /// jpeg-decoder hands each component's rows to a worker thread through an unbounded queue,
+    /// and how many wait there depends on the scheduler: on a loaded machine a 20 MP progressive
+    /// picture held up to 8.5 MB beyond the rest (tests/decode_memory.rs). 48 MCU rows of every
+    /// component's coefficients (11.5 MB there) cover what was measured; it is a measured
+    /// allowance, not a proven bound.
+    fn worker_queue_bytes(&self) -> u64 {
+        let (_, v_max) = self.max_sampling();
+        let mcus_down = u64::from(self.height).div_ceil(8 * v_max).max(1);
+        let row_blocks: u64 = self.blocks().map(|blocks| blocks / mcus_down).sum();
+        WORKER_QUEUE_MCU_ROWS * row_blocks * 64 * 2
     }
 }
+
+/// MCU rows of coefficients allowed for jpeg-decoder's worker queue ([`Frame::worker_queue_bytes`]).
+const WORKER_QUEUE_MCU_ROWS: u64 = 48;
 
 fn truncated() -> Error {
     not_an_image(std::io::Error::new(
@@ -333,13 +354,16 @@ mod tests {
         assert_eq!(progressive.coefficient_bytes(), 1600 * 1200 * 3);
         assert_eq!(progressive.full_scale_cost(), 1600 * 1200 * 6 + working);
         // half size: planes of 1.5 bytes per output pixel and 3 bytes of RGB
+        // jpeg-decoder's queue: 48 MCU rows of 100 MCUs of 6 blocks, 128 bytes each
+        let queue = 48 * 100 * 6 * 128;
         assert_eq!(
             baseline.reduced_cost(4),
-            Some(800 * 600 * 3 / 2 + 800 * 600 * 3 + working)
+            Some(800 * 600 * 3 / 2 + 800 * 600 * 3 + working + queue)
         );
+        let grey_queue = 48 * 200 * 128;
         assert_eq!(
             frame(1600, 1200, false, &[(1, 1)]).reduced_cost(2),
-            Some(400 * 300 * 5 + (64 << 10) + 4 * 8 * 1600 * 3)
+            Some(400 * 300 * 5 + (64 << 10) + 4 * 8 * 1600 * 3 + grey_queue)
         );
         assert_eq!(frame(1600, 1200, false, &[(1, 1); 4]).reduced_cost(2), None);
     }
