@@ -39,6 +39,16 @@ pub enum ListError {
     UnknownSortField(String),
 }
 
+/// The last value of the query parameter `name`, matched case-insensitively as ASP.NET model
+/// binding does, trimmed.
+pub fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim())
+}
+
 /// Reads query pairs. Names are matched case-insensitively, as ASP.NET model binding does, and
 /// sort fields are matched case-insensitively against `sort_fields` (camelCase wire names). An
 /// empty value is refused like any other value that is not one (`?Page=` is not page 1), except
@@ -47,13 +57,7 @@ pub fn parse(
     pairs: &[(String, String)],
     sort_fields: &[&'static str],
 ) -> Result<ListQuery, ListError> {
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-    };
+    let get = |name: &str| query_value(pairs, name);
     let mut errors = Vec::new();
     let mut number = |name: &'static str, default: i64, max: i64| match get(name) {
         None => default,

@@ -338,30 +338,9 @@ pub async fn demo(
     Ok(Some(created))
 }
 
-/// An account as `account list` prints it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ListedAccount {
-    pub id: AccountId,
-    pub name: String,
-    pub created: chrono::DateTime<chrono::Utc>,
-    pub key_prefixes: Vec<String>,
-    pub applicants: i64,
-}
-
-pub async fn list(store: &Store) -> anyhow::Result<Vec<ListedAccount>> {
+pub async fn list(store: &Store) -> anyhow::Result<Vec<accounts::AccountSummary>> {
     let mut conn = store.connection().await?;
-    Ok(accounts::list(&mut conn)
-        .await?
-        .into_iter()
-        .map(|a| ListedAccount {
-            id: a.id,
-            name: a.name,
-            created: a.created,
-            key_prefixes: a.key_prefixes,
-            applicants: a.applicants,
-        })
-        .collect())
+    Ok(accounts::list(&mut conn).await?)
 }
 
 /// A new pair for the account; its working keys stop after `grace_minutes`.

@@ -175,7 +175,8 @@ pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> Result<Option<
 }
 
 /// An account as `baf-server account list` prints it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountSummary {
     pub id: AccountId,
     pub name: String,

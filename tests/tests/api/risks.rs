@@ -13,14 +13,17 @@ const OBAMA_AGAIN: &str = "selfie/obama/fr_obama2.jpg";
 const BIDEN: &str = "selfie/biden/fr_biden.jpg";
 const ROSE: &str = "selfie/rose_leslie/fr_img1.jpg";
 
+async fn request_risk_events(app: &TestApp, query: &str) -> baf_tests::Reply {
+    app.call(
+        Method::GET,
+        &format!("{API}/private/RiskEvents{query}"),
+        None,
+    )
+    .await
+}
+
 async fn risk_events(app: &TestApp, query: &str) -> Value {
-    let reply = app
-        .call(
-            Method::GET,
-            &format!("{API}/private/RiskEvents{query}"),
-            None,
-        )
-        .await;
+    let reply = request_risk_events(app, query).await;
     reply.assert_ok();
     reply.body
 }
@@ -157,13 +160,7 @@ async fn risk_events_filter_by_type_level_and_day(pool: PgPool) {
         ("?CreatedFrom=2024-01-01", "CreatedFrom"),
         ("?PageSize=0", "PageSize"),
     ] {
-        let reply = app
-            .call(
-                Method::GET,
-                &format!("{API}/private/RiskEvents{query}"),
-                None,
-            )
-            .await;
+        let reply = request_risk_events(&app, query).await;
         reply.assert_error(400, "ValidationError");
         assert!(
             reply.body["propertyErrors"].get(field).is_some(),

@@ -4,6 +4,7 @@
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use baf_domain::AccountSettings;
+use baf_domain::listing::query_value;
 use baf_domain::risks::{RiskLevel, RiskType};
 use baf_store::risks::{RiskFilter, StoredRisk};
 use baf_store::{Store, accounts, risks};
@@ -63,15 +64,8 @@ impl From<StoredRisk> for RiskEventDto {
 
 /// Reads `Level` and `Type`, each a number the vendor defines; an unknown one is a validation error.
 fn risk_filter(pairs: &[(String, String)]) -> Result<RiskFilter, ApiError> {
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.trim())
-    };
     let number = |name: &'static str| -> Result<Option<i64>, ApiError> {
-        get(name)
+        query_value(pairs, name)
             .map(|raw| {
                 raw.parse::<i64>().map_err(|_| {
                     ApiError::invalid_field(name, format!("The value '{raw}' is not a number."))
