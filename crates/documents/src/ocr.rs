@@ -1,10 +1,11 @@
-//! Finding and recognising a machine-readable zone with PP-OCRv4 on ONNX Runtime. The detector
-//! marks text lines; the recogniser reads each long line as a sequence of character
-//! probabilities (CTC), and the line is decoded as exactly the zone's number of characters,
-//! each from what its position may hold ([`template`]): the fillers are counted by position,
-//! never taken from the recogniser's own reading of a run of `<`. A reading whose state code is
-//! not ICAO's, or whose check digits fail, is corrected only from the recogniser's own close
-//! alternatives, and only to one where every check digit and state code holds ([`corrected`]).
+//! Finding and recognising a machine-readable zone with PaddleOCR (PP-OCRv5 detector, PP-OCRv6
+//! recogniser) on ONNX Runtime. The detector marks text lines; the recogniser reads each long
+//! line as a sequence of character probabilities (CTC), and the line is decoded as exactly the
+//! zone's number of characters, each from what its position may hold ([`template`]): the fillers
+//! are counted by position, never taken from the recogniser's own reading of a run of `<`. A
+//! reading whose state code is not ICAO's, or whose check digits fail, is corrected only from the
+//! recogniser's own close alternatives, and only to one where every check digit and state code
+//! holds ([`corrected`]).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -22,8 +23,10 @@ use ort::value::TensorRef;
 use crate::mrz::{self, Format, Mrz};
 use crate::{Error, countries};
 
-pub const DETECTOR_FILE: &str = "ch_PP-OCRv4_det_infer.onnx";
-pub const RECOGNISER_FILE: &str = "ch_PP-OCRv4_rec_infer.onnx";
+pub const DETECTOR_FILE: &str = "PP-OCRv5_mobile_det.onnx";
+pub const RECOGNISER_FILE: &str = "PP-OCRv6_small_rec.onnx";
+/// The recogniser's character list, one per line: its output `n` is line `n - 1` (0 is CTC's blank).
+pub const RECOGNISER_CHARACTERS_FILE: &str = "PP-OCRv6_small_rec_dict.txt";
 
 /// The zone's alphabet, in the order of [`ZoneReader::classes`].
 const ALPHABET: &[u8; 37] = b"<ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -81,13 +84,11 @@ impl ZoneReader {
     pub fn open_in(env: &Environment, dir: &Path) -> Result<Self, Error> {
         let detector = session(env, &dir.join(DETECTOR_FILE), "detector")?;
         let recogniser = session(env, &dir.join(RECOGNISER_FILE), "recogniser")?;
-        let characters = recogniser
-            .metadata()
-            .ok()
-            .and_then(|metadata| metadata.custom("character"))
-            .ok_or(Error::Model {
+        let characters_path = dir.join(RECOGNISER_CHARACTERS_FILE);
+        let characters =
+            std::fs::read_to_string(&characters_path).map_err(|source| Error::Model {
                 model: "recogniser",
-                detail: "no character list in its metadata".into(),
+                detail: format!("{}: {source}", characters_path.display()),
             })?;
         let characters: Vec<&str> = characters.lines().collect();
         let mut classes = [0; 37];
