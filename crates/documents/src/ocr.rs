@@ -25,7 +25,8 @@ use crate::{Error, countries};
 
 pub const DETECTOR_FILE: &str = "PP-OCRv5_mobile_det.onnx";
 pub const RECOGNISER_FILE: &str = "PP-OCRv6_small_rec.onnx";
-/// The recogniser's character list, one per line: its output `n` is line `n - 1` (0 is CTC's blank).
+/// The recogniser's character list, one per line: its output `n` is line `n - 1` (0 is CTC's
+/// blank).
 pub const RECOGNISER_CHARACTERS_FILE: &str = "PP-OCRv6_small_rec_dict.txt";
 
 /// The zone's alphabet, in the order of [`ZoneReader::classes`].
