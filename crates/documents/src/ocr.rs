@@ -51,6 +51,13 @@ const DROPPED_PEAK: f32 = 0.5;
 const MAX_SUBSTITUTIONS: usize = 24;
 /// How many of the bottom-most zone-like lines may hold the zone (a TD1 zone and a line or two above).
 const ZONE_SEARCH: usize = 5;
+/// Characters in a row, none of them a filler, that measure a line's character pitch.
+const PITCH_RUN: usize = 8;
+/// A zone's lines are read longer than the detector found them where the format's characters
+/// at the pitch read need this much more length.
+const CUT_SHORT: f32 = 1.05;
+/// Digits the zone's line of dates holds at least: birth and expiry, six each.
+const DATE_DIGITS: usize = 12;
 
 pub struct ZoneReader {
     detector: Session,
@@ -143,7 +150,7 @@ impl ZoneReader {
         // the bottom-most zone-like lines is the answer.
         let lines = self.text_lines(picture, side)?;
         let mut candidates: Vec<Candidate> = Vec::new();
-        let mut completed: HashMap<(usize, usize), Frames> = HashMap::new();
+        let mut completed: HashMap<(usize, u32), Frames> = HashMap::new();
         let mut best: Option<(f32, ReadZone)> = None;
         for (id, line) in lines.iter().enumerate().rev() {
             let frames = self.recognise(&crop(picture, line))?;
@@ -151,12 +158,18 @@ impl ZoneReader {
             if free.len() < 12 || free.matches('<').count() < 2 {
                 continue;
             }
+            let pitch = frames
+                .frames_per_character()
+                .map(|frames_each| frames_each * line.length / frames.0.len() as f32);
             candidates.insert(
                 0,
                 Candidate {
                     id,
                     line: *line,
                     frames,
+                    pitch,
+                    cut_short: free.ends_with('<')
+                        && free.bytes().filter(u8::is_ascii_digit).count() >= DATE_DIGITS,
                 },
             );
             let found = self.best_zone_with_top(picture, &candidates, &mut completed)?;
@@ -176,11 +189,16 @@ impl ZoneReader {
     /// The run of consecutive candidates, starting at the top one, that reads best as one
     /// zone (mean log-probability per line under its format's templates), parsed, with that
     /// score; the runs below it were tried before it was added.
+    ///
+    /// Each line is read as long as the format's lines are: as the longest of them, or, where
+    /// the detector stopped the line of dates in its fillers, as the format's characters at
+    /// the pitch of the characters read. A passport's zone cut at 36 characters reads as a TD2
+    /// one whose check digits hold, since fillers count 0; read whole, it is its own evidence.
     fn best_zone_with_top(
         &mut self,
         picture: &RgbImage,
         candidates: &[Candidate],
-        completed: &mut HashMap<(usize, usize), Frames>,
+        completed: &mut HashMap<(usize, u32), Frames>,
     ) -> Result<Option<(f32, ReadZone)>, Error> {
         let mut best: Option<(f32, ReadZone)> = None;
         for format in [Format::Td1, Format::Td2, Format::Td3] {
@@ -194,11 +212,20 @@ impl ZoneReader {
             else {
                 continue;
             };
+            let pitch = window
+                .iter()
+                .filter_map(|candidate| candidate.pitch)
+                .reduce(f32::max)
+                .filter(|_| window[1].cut_short);
+            let length = pitch
+                .map(|pitch| (format.line_length() as f32 + 0.5) * pitch)
+                .filter(|&whole| whole > CUT_SHORT * longest.line.length)
+                .unwrap_or(longest.line.length);
             let (mut total, mut lines) = (0.0, Vec::with_capacity(count));
             for (index, candidate) in window.iter().enumerate() {
-                let frames = match candidate.line.completed_to(&longest.line) {
+                let frames = match candidate.line.completed_to(longest.line.axis, length) {
                     None => &candidate.frames,
-                    Some(whole) => match completed.entry((candidate.id, longest.id)) {
+                    Some(whole) => match completed.entry((candidate.id, length.round() as u32)) {
                         Entry::Occupied(entry) => entry.into_mut(),
                         Entry::Vacant(entry) => {
                             entry.insert(self.recognise(&crop(picture, &whole))?)
@@ -342,6 +369,11 @@ struct Candidate {
     id: usize,
     line: Line,
     frames: Frames,
+    /// Pixels from one character to the next, where enough characters were read to tell.
+    pitch: Option<f32>,
+    /// It reads like the zone's line of dates, which ends in a check digit in every format,
+    /// but ends in a filler: the detector stopped it short.
+    cut_short: bool,
 }
 
 /// A text line as a rotated rectangle: its centre, its long axis (unit vector), and its size
@@ -356,16 +388,15 @@ struct Line {
 
 impl Line {
     /// The zone's lines have one length and begin at one margin, but the detector often stops
-    /// a line where its fillers begin: such a line, as long as the zone's longest, from its own
+    /// a line where its fillers begin: such a line, `length` long along `axis` from its own
     /// start. `None` when it is already as long.
-    fn completed_to(&self, longest: &Line) -> Option<Line> {
-        if self.length >= 0.97 * longest.length {
+    fn completed_to(&self, axis: (f32, f32), length: f32) -> Option<Line> {
+        if self.length >= 0.97 * length {
             return None;
         }
-        let axis = longest.axis;
         // A little before its own start too, in case the detector clipped the first character.
         let margin = 0.25 * self.thickness;
-        let length = longest.length + margin;
+        let length = length + margin;
         let start = (
             self.centre.0 - self.axis.0 * (self.length / 2.0 + margin),
             self.centre.1 - self.axis.1 * (self.length / 2.0 + margin),
@@ -611,6 +642,37 @@ impl Frames {
             previous = best;
         }
         text
+    }
+
+    /// Frames from one character to the next, over the longest run of characters read with no
+    /// filler among them (a run of fillers may be read short); `None` where that run is too
+    /// short to tell.
+    fn frames_per_character(&self) -> Option<f32> {
+        const FILLER: usize = 1;
+        // A blank after the last frame ends the last character.
+        let mut end = [f32::NEG_INFINITY; 38];
+        end[0] = 0.0;
+        // The middle frame of each character the unconstrained reading emits, and whether it
+        // is a filler.
+        let mut characters: Vec<(f32, bool)> = Vec::new();
+        let (mut previous, mut start) = (0, 0);
+        for (at, frame) in self.0.iter().chain([&end]).enumerate() {
+            let best = (0..38)
+                .max_by(|&a, &b| frame[a].total_cmp(&frame[b]))
+                .unwrap_or(0);
+            if best != previous {
+                if previous != 0 {
+                    characters.push(((start + at - 1) as f32 / 2.0, previous == FILLER));
+                }
+                start = at;
+            }
+            previous = best;
+        }
+        let longest = characters
+            .split(|&(_, filler)| filler)
+            .max_by_key(|run| run.len())
+            .filter(|run| run.len() >= PITCH_RUN)?;
+        Some((longest[longest.len() - 1].0 - longest[0].0) / (longest.len() - 1) as f32)
     }
 
     /// The most probable reading of exactly `allowed.len()` characters, the `n`th one of
@@ -1227,5 +1289,29 @@ mod tests {
             LETTERS_OR_FILLER,
         ]);
         assert_eq!(read.text.len(), 5, "{}", read.text);
+    }
+
+    #[test]
+    fn the_pitch_is_measured_over_characters_not_fillers() {
+        // Two frames a character; fillers are left out of the measure, since a run of them is
+        // often read short.
+        let frames = spelled("L898902C36UTO<<<<X");
+        assert_eq!(frames.frames_per_character(), Some(2.0));
+        // The last character ends the run too, whatever its class.
+        assert_eq!(spelled("<<L89890239").frames_per_character(), Some(2.0));
+        assert_eq!(spelled("AB<<CD").frames_per_character(), None);
+    }
+
+    #[test]
+    fn a_line_is_completed_from_its_own_start() {
+        let cut = level((50.0, 10.0), 80.0, 10.0);
+        let whole = cut.completed_to((1.0, 0.0), 200.0).unwrap();
+        let start = |line: &Line| line.centre.0 - line.length / 2.0;
+        assert!(
+            (start(&whole) - (start(&cut) - 2.5)).abs() < 1e-3,
+            "{whole:?}"
+        );
+        assert!((whole.length - 202.5).abs() < 1e-3, "{whole:?}");
+        assert!(cut.completed_to((1.0, 0.0), 81.0).is_none());
     }
 }
