@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/ensure-build-deps.sh
+scripts/ensure-ffmpeg.sh
 scripts/ensure-postgres.sh
 scripts/fetch-onnxruntime.sh
 scripts/fetch-ocr-models.sh

@@ -113,6 +113,7 @@ pub(crate) mod tests {
         let head = nose_parallax(&seen(&HEAD, 0.0, 0.0, 8.0), &seen(&HEAD, 0.35, 0.0, 8.0));
         let print = nose_parallax(&frontal, &seen(&bent, 0.35, 0.0, 8.0));
         assert!(print.unwrap() < 0.05, "{print:?} against a head's {head:?}");
+        assert!(head.unwrap() > 0.11, "{head:?}");
     }
 
     #[test]

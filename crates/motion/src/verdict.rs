@@ -42,10 +42,11 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    /// The geometric thresholds, chosen on a synthetic head (the `parallax` tests' `HEAD`; to be
-    /// checked on real recordings): a turn of about 15°, a look up of about 10°, a fifth
-    /// closer. Such a head's parallax is 0.06 at 10° and 0.09 at 15°; a flat picture's is the
-    /// landmarks' noise, a print bowed by half an eye distance at its edges 0.04.
+    /// The geometric thresholds: a turn of about 15°, a look up of about 10°, a fifth closer
+    /// (on the `parallax` tests' synthetic head), and a parallax between what the face
+    /// detector's landmarks make of a print and of a head (`tests/real_faces.rs`): a print of
+    /// `fr_biden.jpg` moved, turned and tilted reaches 0.09, the real clip's turned frames 0.13
+    /// to 0.37 (median 0.26). The synthetic head shows 0.09 at 15° and 0.13 at 20°.
     pub fn new(similarity: f32, liveness: f32) -> Self {
         Self {
             similarity,
@@ -53,7 +54,7 @@ impl Thresholds {
             turn: 0.1,
             look_up: 0.06,
             closer: 1.2,
-            parallax: 0.05,
+            parallax: 0.11,
             one_face_share: 0.9,
         }
     }
@@ -279,7 +280,7 @@ mod tests {
 
     const LEFT: (f32, f32, f32) = (0.35, 0.0, 8.0);
     const RIGHT: (f32, f32, f32) = (-0.35, 0.0, 8.0);
-    const UP: (f32, f32, f32) = (0.0, 0.3, 8.0);
+    const UP: (f32, f32, f32) = (0.0, 0.35, 8.0);
     const CLOSER: (f32, f32, f32) = (0.0, 0.0, 6.0);
 
     #[test]
