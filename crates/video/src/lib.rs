@@ -63,34 +63,36 @@ pub fn sample(video: &[u8], sampling: &Sampling) -> Result<Vec<Frame>, Error> {
         .spawn()
         .map_err(Error::Tool)?;
     let started = Instant::now();
-    let decoded = std::thread::scope(|scope| {
-        let mut stderr = child.stderr.take().expect("stderr is piped");
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    // The pipes are drained beside the wait, so that a decoder that hangs with them open is
+    // still killed at the deadline (which closes them).
+    let (status, output, errors) = std::thread::scope(|scope| {
+        let output = scope.spawn(move || {
+            let mut output = Vec::new();
+            stdout.read_to_end(&mut output).map(|_| output)
+        });
         let errors = scope.spawn(move || {
             let mut text = String::new();
             let _ = stderr.read_to_string(&mut text);
             text
         });
-        let mut output = Vec::new();
-        let read = child
-            .stdout
-            .take()
-            .expect("stdout is piped")
-            .read_to_end(&mut output);
-        (read.map(|_| output), errors.join().unwrap_or_default())
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) if started.elapsed() > sampling.deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break Err(Error::TooSlow(sampling.deadline));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+                Err(error) => break Err(Error::Tool(error)),
+            }
+        };
+        let output = output.join().expect("the reader does not panic");
+        (status, output, errors.join().unwrap_or_default())
     });
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(Error::Tool)? {
-            break status;
-        }
-        if started.elapsed() > sampling.deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(Error::TooSlow(sampling.deadline));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let (output, errors) = decoded;
-    let output = output.map_err(Error::Tool)?;
+    let (status, output) = (status?, output.map_err(Error::Tool)?);
     if !status.success() {
         return Err(Error::NotAVideo(errors.trim().to_owned()));
     }
@@ -183,6 +185,20 @@ mod tests {
         assert!((90..=101).contains(&frames.len()), "{}", frames.len());
         assert_eq!(frames[0].picture.dimensions(), (320, 180));
         assert!((frames[10].at - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_decoder_past_its_deadline_is_stopped() {
+        let clip = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/videos/short_hamilton_clip.mp4"),
+        )
+        .unwrap();
+        let hurried = Sampling {
+            deadline: Duration::ZERO,
+            ..sampling()
+        };
+        assert!(matches!(sample(&clip, &hurried), Err(Error::TooSlow(_))));
     }
 
     #[test]
