@@ -17,7 +17,7 @@ mod verdict;
 pub use challenge::{Challenge, Move};
 pub use parallax::nose_parallax;
 pub use pose::Pose;
-pub use verdict::{Check, CheckName, Observation, Thresholds, Verdict, verdict};
+pub use verdict::{Check, CheckName, FaceSeen, Observation, Thresholds, Verdict, verdict};
 
 /// A point in image pixels.
 pub type Point = (f32, f32);

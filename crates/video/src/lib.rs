@@ -52,7 +52,8 @@ pub fn sample(video: &[u8], sampling: &Sampling) -> Result<Vec<Frame>, Error> {
     let mut input = tempfile::NamedTempFile::new().map_err(Error::Tool)?;
     input.write_all(video).map_err(Error::Tool)?;
     let mut child = Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin", "-i"])
+        // One decoding thread, like each face worker: a verdict is counted against one core.
+        .args(["-v", "error", "-nostdin", "-threads", "1", "-i"])
         .arg(input.path())
         .args(["-an", "-vf", &filter])
         .args(["-frames:v", &sampling.max_frames.to_string()])
