@@ -19,7 +19,7 @@ pub enum Move {
 
 impl Move {
     /// Moves that turn the head, so that the nose's parallax shows a solid head.
-    fn turns(self) -> bool {
+    pub(crate) fn turns(self) -> bool {
         self != Self::ComeCloser
     }
 }

@@ -196,7 +196,7 @@ fn moves_seen(
             .take_while(|&index| progress(one, &poses[index]) >= 1.0)
             .max_by(|&a, &b| progress(one, &poses[a]).total_cmp(&progress(one, &poses[b])))
             .unwrap_or(made);
-        if one != Move::ComeCloser {
+        if one.turns() {
             let depth = nose_parallax(&reference, &faces[peak].1.landmarks).unwrap_or(0.0);
             parallax = parallax.max(depth);
         }
