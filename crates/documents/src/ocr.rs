@@ -630,31 +630,19 @@ struct Frames(Vec<[f32; 38]>);
 impl Frames {
     /// The unconstrained reading (best class per frame, repeats and blanks collapsed).
     fn greedy(&self) -> String {
-        let mut text = String::new();
-        let mut previous = 0;
-        for frame in &self.0 {
-            let best = (0..38)
-                .max_by(|&a, &b| frame[a].total_cmp(&frame[b]))
-                .unwrap_or(0);
-            if best != 0 && best != previous {
-                text.push(char::from(ALPHABET[best - 1]));
-            }
-            previous = best;
-        }
-        text
+        self.emitted()
+            .into_iter()
+            .map(|(class, _)| char::from(ALPHABET[class - 1]))
+            .collect()
     }
 
-    /// Frames from one character to the next, over the longest run of characters read with no
-    /// filler among them (a run of fillers may be read short); `None` where that run is too
-    /// short to tell.
-    fn frames_per_character(&self) -> Option<f32> {
-        const FILLER: usize = 1;
+    /// The characters the unconstrained reading emits: each run of frames whose best class is
+    /// one character, as that class and the run's middle frame.
+    fn emitted(&self) -> Vec<(usize, f32)> {
         // A blank after the last frame ends the last character.
         let mut end = [f32::NEG_INFINITY; 38];
         end[0] = 0.0;
-        // The middle frame of each character the unconstrained reading emits, and whether it
-        // is a filler.
-        let mut characters: Vec<(f32, bool)> = Vec::new();
+        let mut characters = Vec::new();
         let (mut previous, mut start) = (0, 0);
         for (at, frame) in self.0.iter().chain([&end]).enumerate() {
             let best = (0..38)
@@ -662,17 +650,26 @@ impl Frames {
                 .unwrap_or(0);
             if best != previous {
                 if previous != 0 {
-                    characters.push(((start + at - 1) as f32 / 2.0, previous == FILLER));
+                    characters.push((previous, (start + at - 1) as f32 / 2.0));
                 }
                 start = at;
             }
             previous = best;
         }
+        characters
+    }
+
+    /// Frames from one character to the next, over the longest run of characters read with no
+    /// filler among them (a run of fillers may be read short); `None` where that run is too
+    /// short to tell.
+    fn frames_per_character(&self) -> Option<f32> {
+        const FILLER: usize = 1;
+        let characters = self.emitted();
         let longest = characters
-            .split(|&(_, filler)| filler)
+            .split(|&(class, _)| class == FILLER)
             .max_by_key(|run| run.len())
             .filter(|run| run.len() >= PITCH_RUN)?;
-        Some((longest[longest.len() - 1].0 - longest[0].0) / (longest.len() - 1) as f32)
+        Some((longest[longest.len() - 1].1 - longest[0].1) / (longest.len() - 1) as f32)
     }
 
     /// The most probable reading of exactly `allowed.len()` characters, the `n`th one of

@@ -223,8 +223,16 @@ mod tests {
         }
     }
 
-    fn thresholds() -> Thresholds {
-        Thresholds::new(0.5, 0.5)
+    fn judge(moves: &[Move], frames: &[Observation]) -> Verdict {
+        verdict(&challenge(moves), frames, &Thresholds::new(0.5, 0.5))
+    }
+
+    /// `frames` with each face changed by `change`.
+    fn altered(mut frames: Vec<Observation>, change: impl Fn(&mut FaceSeen)) -> Vec<Observation> {
+        for face in frames.iter_mut().filter_map(|frame| frame.face.as_mut()) {
+            change(face);
+        }
+        frames
     }
 
     /// Frames of one person, a face in each, at ten a second.
@@ -293,11 +301,7 @@ mod tests {
             ),
             (vec![Move::ComeCloser, Move::LookUp], vec![CLOSER, UP]),
         ] {
-            let judged = verdict(
-                &challenge(&moves),
-                &filmed(head_doing(&track)),
-                &thresholds(),
-            );
+            let judged = judge(&moves, &filmed(head_doing(&track)));
             assert!(judged.passed(), "{moves:?}: {judged:?}");
         }
     }
@@ -305,32 +309,20 @@ mod tests {
     #[test]
     fn moves_out_of_order_or_late_are_not_followed() {
         let frames = filmed(head_doing(&[UP, LEFT]));
-        let swapped = verdict(
-            &challenge(&[Move::TurnLeft, Move::LookUp]),
-            &frames,
-            &thresholds(),
-        );
+        let swapped = judge(&[Move::TurnLeft, Move::LookUp], &frames);
         assert_eq!(failed(&swapped), [CheckName::MovesFollowed]);
         let mut slow = frames.clone();
         for frame in &mut slow {
             frame.at *= 5.0;
         }
-        let late = verdict(
-            &challenge(&[Move::LookUp, Move::TurnLeft]),
-            &slow,
-            &thresholds(),
-        );
+        let late = judge(&[Move::LookUp, Move::TurnLeft], &slow);
         assert_eq!(failed(&late), [CheckName::MovesFollowed]);
     }
 
     #[test]
     fn a_frozen_frame_makes_no_move_and_no_depth() {
         let frames = filmed(vec![seen(&HEAD, 0.0, 0.0, 8.0); 30]);
-        let judged = verdict(
-            &challenge(&[Move::TurnLeft, Move::LookUp]),
-            &frames,
-            &thresholds(),
-        );
+        let judged = judge(&[Move::TurnLeft, Move::LookUp], &frames);
         assert_eq!(
             failed(&judged),
             [CheckName::MovesFollowed, CheckName::Depth]
@@ -364,7 +356,7 @@ mod tests {
             [Move::TurnLeft, Move::LookUp],
             [Move::ComeCloser, Move::TurnRight],
         ] {
-            let judged = verdict(&challenge(&moves), &filmed(track.clone()), &thresholds());
+            let judged = judge(&moves, &filmed(track.clone()));
             assert!(
                 failed(&judged).contains(&CheckName::Depth),
                 "{moves:?}: {judged:?}"
@@ -376,43 +368,27 @@ mod tests {
     fn another_persons_frames_or_a_second_face_fail_their_checks() {
         let moves = [Move::TurnLeft, Move::ComeCloser];
         let mut spliced = filmed(head_doing(&[LEFT, CLOSER]));
-        for frame in &mut spliced[12..] {
-            if let Some(face) = &mut frame.face {
-                face.similarity = 0.2;
-            }
-        }
-        let judged = verdict(&challenge(&moves), &spliced, &thresholds());
+        let another = altered(spliced.split_off(12), |face| face.similarity = 0.2);
+        spliced.extend(another);
+        let judged = judge(&moves, &spliced);
         assert_eq!(failed(&judged), [CheckName::SamePerson]);
         let mut crowded = filmed(head_doing(&[LEFT, CLOSER]));
         crowded[7].faces = 2;
         crowded[7].face = None;
-        let judged = verdict(&challenge(&moves), &crowded, &thresholds());
+        let judged = judge(&moves, &crowded);
         assert_eq!(failed(&judged), [CheckName::OneFace]);
     }
 
     #[test]
     fn low_passive_liveness_over_the_frames_fails() {
-        let mut frames = filmed(head_doing(&[LEFT, UP]));
-        for frame in &mut frames {
-            if let Some(face) = &mut frame.face {
-                face.liveness = 0.3;
-            }
-        }
-        let judged = verdict(
-            &challenge(&[Move::TurnLeft, Move::LookUp]),
-            &frames,
-            &thresholds(),
-        );
+        let frames = altered(filmed(head_doing(&[LEFT, UP])), |face| face.liveness = 0.3);
+        let judged = judge(&[Move::TurnLeft, Move::LookUp], &frames);
         assert_eq!(failed(&judged), [CheckName::PassiveLiveness]);
     }
 
     #[test]
     fn no_frames_fail_every_check_without_panicking() {
-        let judged = verdict(
-            &challenge(&[Move::TurnLeft, Move::LookUp]),
-            &[],
-            &thresholds(),
-        );
+        let judged = judge(&[Move::TurnLeft, Move::LookUp], &[]);
         assert_eq!(failed(&judged).len(), 5, "{judged:?}");
     }
 }

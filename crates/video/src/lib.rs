@@ -149,6 +149,14 @@ fn pictures(mut stream: &[u8]) -> Result<Vec<RgbImage>, Error> {
 mod tests {
     use super::*;
 
+    fn real_clip() -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/videos/short_hamilton_clip.mp4"),
+        )
+        .unwrap()
+    }
+
     fn sampling() -> Sampling {
         Sampling {
             per_second: 10,
@@ -176,11 +184,7 @@ mod tests {
 
     #[test]
     fn the_real_clip_is_sampled_at_the_rate_asked() {
-        let clip = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/videos/short_hamilton_clip.mp4"),
-        )
-        .unwrap();
+        let clip = real_clip();
         let frames = sample(&clip, &sampling()).unwrap();
         // 9.2 s of video (10 s of container) at 10 frames a second, 640×360 scaled to fit 320.
         assert!((90..=101).contains(&frames.len()), "{}", frames.len());
@@ -190,11 +194,7 @@ mod tests {
 
     #[test]
     fn a_decoder_past_its_deadline_is_stopped() {
-        let clip = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/videos/short_hamilton_clip.mp4"),
-        )
-        .unwrap();
+        let clip = real_clip();
         let hurried = Sampling {
             deadline: Duration::ZERO,
             ..sampling()
